@@ -1,0 +1,183 @@
+#include "libs/model/labels.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "libs/common/absl_compat.h"
+#include "libs/model/string_escape.h"
+#include "xxhash.h"
+
+namespace strata {
+namespace {
+
+bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+constexpr char kSep = '\xff';
+
+}  // namespace
+
+bool IsValidLabelName(std::string_view name) {
+  if (name.empty() || !IsAlpha(name[0])) return false;
+  for (char c : name) {
+    if (!IsAlpha(c) && !IsDigit(c)) return false;
+  }
+  return true;
+}
+
+bool IsValidMetricName(std::string_view name) {
+  if (name.empty() || !(IsAlpha(name[0]) || name[0] == ':')) return false;
+  for (char c : name) {
+    if (!IsAlpha(c) && !IsDigit(c) && c != ':') return false;
+  }
+  return true;
+}
+
+absl::StatusOr<Labels> Labels::FromPairs(std::vector<Label> pairs) {
+  std::erase_if(pairs, [](const Label& l) { return l.value.empty(); });
+  std::sort(pairs.begin(), pairs.end(), [](const Label& a, const Label& b) { return a.name < b.name; });
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    const Label& l = pairs[i];
+    if (!IsValidLabelName(l.name)) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid label name \"", CEscapeForMessage(l.name), "\""));
+    }
+    if (i > 0 && pairs[i - 1].name == l.name) {
+      return absl::InvalidArgumentError(absl::StrCat("duplicate label name \"", l.name, "\""));
+    }
+    if (!IsValidUtf8(l.value)) {
+      return absl::InvalidArgumentError(absl::StrCat("label \"", l.name, "\" has a value that is not valid UTF-8"));
+    }
+    if (l.name == kMetricName && !IsValidMetricName(l.value)) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid metric name \"", CEscapeForMessage(l.value), "\""));
+    }
+  }
+  Labels out;
+  out.items_ = std::move(pairs);
+  return out;
+}
+
+Labels Labels::FromSortedUnchecked(std::vector<Label> sorted) {
+  Labels out;
+  out.items_ = std::move(sorted);
+  return out;
+}
+
+std::string_view Labels::Get(std::string_view name) const {
+  auto it = std::lower_bound(items_.begin(), items_.end(), name,
+                             [](const Label& l, std::string_view n) { return l.name < n; });
+  if (it != items_.end() && it->name == name) return it->value;
+  return {};
+}
+
+namespace {
+template <typename Pred>
+uint64_t HashSelected(const std::vector<Label>& items, Pred keep) {
+  XXH64_state_t* st = XXH64_createState();
+  XXH64_reset(st, 0);
+  for (const Label& l : items) {
+    if (!keep(l)) continue;
+    XXH64_update(st, l.name.data(), l.name.size());
+    XXH64_update(st, &kSep, 1);
+    XXH64_update(st, l.value.data(), l.value.size());
+    XXH64_update(st, &kSep, 1);
+  }
+  uint64_t h = XXH64_digest(st);
+  XXH64_freeState(st);
+  return h;
+}
+}  // namespace
+
+uint64_t Labels::Hash() const {
+  // Fast path: one contiguous buffer for typical series sizes.
+  size_t n = 0;
+  for (const Label& l : items_) n += l.name.size() + l.value.size() + 2;
+  if (n <= 1024) {
+    char buf[1024];
+    char* p = buf;
+    for (const Label& l : items_) {
+      p = std::copy(l.name.begin(), l.name.end(), p);
+      *p++ = kSep;
+      p = std::copy(l.value.begin(), l.value.end(), p);
+      *p++ = kSep;
+    }
+    return XXH64(buf, n, 0);
+  }
+  return HashSelected(items_, [](const Label&) { return true; });
+}
+
+uint64_t Labels::HashFor(const std::vector<std::string>& names) const {
+  return HashSelected(items_, [&](const Label& l) { return std::binary_search(names.begin(), names.end(), l.name); });
+}
+
+uint64_t Labels::HashWithout(const std::vector<std::string>& names) const {
+  return HashSelected(items_, [&](const Label& l) {
+    return l.name != kMetricName && !std::binary_search(names.begin(), names.end(), l.name);
+  });
+}
+
+std::string Labels::ToString() const {
+  std::string out;
+  std::string_view name = MetricName();
+  out.append(name);
+  out.push_back('{');
+  bool first = true;
+  for (const Label& l : items_) {
+    if (l.name == kMetricName) continue;
+    if (!first) out.append(", ");
+    first = false;
+    absl::StrAppend(&out, l.name, "=", GoQuote(l.value));
+  }
+  out.push_back('}');
+  if (!name.empty() && out.size() == name.size() + 2) out.resize(name.size());
+  return out;
+}
+
+Labels Labels::WithoutMetricName() const {
+  Labels out;
+  out.items_.reserve(items_.size());
+  for (const Label& l : items_) {
+    if (l.name != kMetricName) out.items_.push_back(l);
+  }
+  return out;
+}
+
+int Labels::Compare(const Labels& a, const Labels& b) {
+  size_t n = std::min(a.items_.size(), b.items_.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (int c = a.items_[i].name.compare(b.items_[i].name); c != 0) return c < 0 ? -1 : 1;
+    if (int c = a.items_[i].value.compare(b.items_[i].value); c != 0) return c < 0 ? -1 : 1;
+  }
+  if (a.items_.size() == b.items_.size()) return 0;
+  return a.items_.size() < b.items_.size() ? -1 : 1;
+}
+
+bool operator<(const Labels& a, const Labels& b) { return Labels::Compare(a, b) < 0; }
+
+LabelsBuilder::LabelsBuilder(const Labels& base) : items_(base.items()) {}
+
+LabelsBuilder& LabelsBuilder::Set(std::string_view name, std::string_view value) {
+  auto it = std::lower_bound(items_.begin(), items_.end(), name,
+                             [](const Label& l, std::string_view n) { return l.name < n; });
+  bool found = it != items_.end() && it->name == name;
+  if (value.empty()) {
+    if (found) items_.erase(it);
+  } else if (found) {
+    it->value = std::string(value);
+  } else {
+    items_.insert(it, Label{std::string(name), std::string(value)});
+  }
+  return *this;
+}
+
+LabelsBuilder& LabelsBuilder::Del(std::string_view name) { return Set(name, {}); }
+
+std::string_view LabelsBuilder::Get(std::string_view name) const {
+  auto it = std::lower_bound(items_.begin(), items_.end(), name,
+                             [](const Label& l, std::string_view n) { return l.name < n; });
+  if (it != items_.end() && it->name == name) return it->value;
+  return {};
+}
+
+Labels LabelsBuilder::Build() const { return Labels::FromSortedUnchecked(items_); }
+
+}  // namespace strata

@@ -1,0 +1,66 @@
+#include "libs/model/labels.h"
+
+#include <catch2/catch.hpp>
+
+using strata::Label;
+using strata::Labels;
+
+TEST_CASE("FromPairs sorts, drops empty values and validates") {
+  auto ls = Labels::FromPairs({{"job", "node"}, {"__name__", "up"}, {"empty", ""}, {"a", "1"}});
+  REQUIRE(ls.ok());
+  REQUIRE(ls->size() == 3);
+  CHECK(ls->items()[0].name == "__name__");
+  CHECK(ls->items()[1].name == "a");
+  CHECK(ls->MetricName() == "up");
+  CHECK(ls->ToString() == "up{a=\"1\", job=\"node\"}");
+
+  CHECK(Labels::FromPairs({{"1bad", "x"}}).status().message().find("invalid label name") != std::string::npos);
+  CHECK(Labels::FromPairs({{"a", "x"}, {"a", "y"}}).status().message().find("duplicate label name \"a\"") !=
+        std::string::npos);
+  CHECK(Labels::FromPairs({{"__name__", "bad-name"}}).status().message().find("invalid metric name") !=
+        std::string::npos);
+  CHECK(!Labels::FromPairs({{"a", "\xff\xfe"}}).ok());
+  CHECK(Labels::FromPairs({{"__name__", "ns:metric_total"}}).ok());
+}
+
+TEST_CASE("Hash is stable and order-independent") {
+  auto a = *Labels::FromPairs({{"__name__", "up"}, {"job", "node"}});
+  auto b = *Labels::FromPairs({{"job", "node"}, {"__name__", "up"}});
+  CHECK(a.Hash() == b.Hash());
+  // Frozen value: changing the series key format breaks every stored index.
+  CHECK(a.Hash() == 0x01585e2399cc2df6ULL);
+  auto c = *Labels::FromPairs({{"__name__", "up"}, {"job", "nodf"}});
+  CHECK(a.Hash() != c.Hash());
+  // Separator prevents ambiguity between {a="bc"} and {ab="c"}.
+  CHECK(Labels::FromPairs({{"a", "bc"}})->Hash() != Labels::FromPairs({{"ab", "c"}})->Hash());
+}
+
+TEST_CASE("HashFor / HashWithout group series") {
+  auto a = *Labels::FromPairs({{"__name__", "x"}, {"job", "a"}, {"inst", "1"}});
+  auto b = *Labels::FromPairs({{"__name__", "y"}, {"job", "a"}, {"inst", "2"}});
+  CHECK(a.HashFor({"job"}) == b.HashFor({"job"}));
+  CHECK(a.HashFor({"inst", "job"}) != b.HashFor({"inst", "job"}));
+  CHECK(a.HashWithout({"inst"}) == b.HashWithout({"inst"}));
+}
+
+TEST_CASE("ToString escapes like Go %q") {
+  auto ls = *Labels::FromPairs({{"a", "x\"y\\z\n"}});
+  CHECK(ls.ToString() == "{a=\"x\\\"y\\\\z\\n\"}");
+  CHECK(Labels().ToString() == "{}");
+  CHECK(Labels::FromPairs({{"__name__", "up"}})->ToString() == "up");
+}
+
+TEST_CASE("Compare orders like Prometheus") {
+  auto a = *Labels::FromPairs({{"a", "1"}});
+  auto b = *Labels::FromPairs({{"a", "1"}, {"b", "1"}});
+  auto c = *Labels::FromPairs({{"a", "2"}});
+  CHECK(a < b);
+  CHECK(b < c);
+  CHECK(Labels::Compare(a, a) == 0);
+}
+
+TEST_CASE("LabelsBuilder sets and deletes") {
+  auto base = *Labels::FromPairs({{"__name__", "x"}, {"job", "a"}});
+  auto out = strata::LabelsBuilder(base).Set("zone", "eu").Del("__name__").Set("job", "").Build();
+  CHECK(out.ToString() == "{zone=\"eu\"}");
+}
