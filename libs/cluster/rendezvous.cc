@@ -1,0 +1,44 @@
+#include "libs/cluster/rendezvous.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "xxhash.h"
+
+namespace strata {
+
+Rendezvous::Rendezvous(std::vector<std::string> nodes) : nodes_(std::move(nodes)) {
+  node_hashes_.reserve(nodes_.size());
+  for (const std::string& n : nodes_) node_hashes_.push_back(XXH64(n.data(), n.size(), 0));
+}
+
+uint64_t Rendezvous::Score(uint64_t series_key, size_t node) const {
+  // Little-endian bytes on every platform we build for; the score is part of the
+  // placement contract (docs/architecture.md) and must never change.
+  unsigned char buf[16];
+  std::memcpy(buf, &node_hashes_[node], 8);
+  std::memcpy(buf + 8, &series_key, 8);
+  return XXH64(buf, sizeof buf, 0);
+}
+
+std::vector<size_t> Rendezvous::Rank(uint64_t series_key, size_t n) const {
+  n = std::min(n, nodes_.size());
+  std::vector<std::pair<uint64_t, size_t>> scored;
+  scored.reserve(nodes_.size());
+  for (size_t i = 0; i < nodes_.size(); ++i) scored.emplace_back(Score(series_key, i), i);
+  auto better = [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first > b.first;
+    return nodes_[a.second] < nodes_[b.second];
+  };
+  std::partial_sort(scored.begin(), scored.begin() + n, scored.end(), better);
+  std::vector<size_t> out(n);
+  for (size_t i = 0; i < n; ++i) out[i] = scored[i].second;
+  return out;
+}
+
+bool Rendezvous::Owns(uint64_t series_key, size_t node, size_t rf) const {
+  std::vector<size_t> r = Rank(series_key, rf);
+  return std::find(r.begin(), r.end(), node) != r.end();
+}
+
+}  // namespace strata

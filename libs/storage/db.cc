@@ -1,0 +1,68 @@
+#include "libs/storage/db.h"
+
+#include "absl/strings/str_cat.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+
+namespace strata::storage {
+
+absl::Status FromRocks(const rocksdb::Status& s, const char* what) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsNotFound()) return absl::NotFoundError(msg);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
+  return absl::InternalError(msg);
+}
+
+absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& dir) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.compression = rocksdb::kLZ4Compression;
+  options.bottommost_compression = rocksdb::kZSTD;
+  options.max_background_jobs = 2;
+  options.keep_log_file_num = 3;
+  options.IncreaseParallelism(2);
+
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.block_cache = rocksdb::NewLRUCache(64 << 20);
+
+  rocksdb::ColumnFamilyOptions cf_opts(options);
+  cf_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Blocks are already zstd-compressed by libs/encoding.
+  rocksdb::ColumnFamilyOptions block_opts = cf_opts;
+  block_opts.compression = rocksdb::kNoCompression;
+  block_opts.bottommost_compression = rocksdb::kNoCompression;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs = {
+      {rocksdb::kDefaultColumnFamilyName, cf_opts}, {"series", cf_opts}, {"postings", cf_opts},
+      {"values", cf_opts}, {"blocks", block_opts}, {"meta", cf_opts}};
+  auto out = std::unique_ptr<Db>(new Db());
+  rocksdb::Status s = rocksdb::DB::Open(options, dir, descs, &out->cfs_, &out->db_);
+  if (!s.ok()) return FromRocks(s, "open index");
+  return out;
+}
+
+Db::~Db() {
+  if (db_ == nullptr) return;
+  for (auto* cf : cfs_) db_->DestroyColumnFamilyHandle(cf);
+  db_->Close();
+  delete db_;
+}
+
+absl::Status Db::Write(rocksdb::WriteBatch* batch, bool sync) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  return FromRocks(db_->Write(wo, batch), "index write");
+}
+
+absl::Status Db::FlushAll() {
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  return FromRocks(db_->Flush(fo, cfs_), "index flush");
+}
+
+}  // namespace strata::storage

@@ -1,0 +1,213 @@
+// StorageEngine: one storage node's data — WAL, in-memory head, RocksDB index and
+// compressed blocks in day partitions. strata-storage's gRPC service is a thin layer
+// over it; tests drive it directly.
+//
+//   EngineOptions opts;
+//   opts.data_dir = "/var/lib/strata";
+//   STRATA_ASSIGN_OR_RETURN(auto engine, StorageEngine::Open(opts));   // replays WAL
+//   pb::WriteResponse resp;
+//   STRATA_RETURN_IF_ERROR(engine->Write(req, &resp));   // OK => in the WAL
+//   engine->Search(search_req, [&](pb::SearchSeries&& s) { ...; return true; });
+//
+// Data flow: Write validates the whole batch, appends it to the WAL (group commit,
+// `--wal-fsync` policy), indexes new series in today's partition and adds samples to
+// the head, where Search sees them at once. Every `head_flush_interval` the head is
+// drained into blocks (libs/encoding) in RocksDB and the WAL is truncated; a
+// background compaction merges a series' small blocks of a partition, applying
+// `--dedup-interval`; retention drops whole day partitions. docs/architecture.md.
+//
+// Thread-safety: every public member may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "libs/model/tenant.h"
+#include "libs/storage/db.h"
+#include "libs/storage/head.h"
+#include "libs/storage/index.h"
+#include "libs/storage/wal/wal.h"
+#include "storage.pb.h"
+
+namespace strata::storage {
+
+namespace pb = ::strata::storage::v1;
+
+struct EngineOptions {
+  std::string data_dir = "data";
+  int64_t retention_ms = 31LL * 86'400'000;   // samples older than now-retention are rejected/dropped
+  int64_t dedup_interval_ms = 0;              // 0 = off; applied when compaction merges blocks
+  wal::FsyncPolicy wal_fsync = wal::FsyncPolicy::kAlways;
+  int64_t wal_fsync_interval_ms = 100;
+  int64_t head_flush_interval_ms = 5 * 60'000;
+  int64_t compaction_interval_ms = 10 * 60'000;
+  int64_t retention_check_interval_ms = 60 * 60'000;
+  int64_t future_tolerance_ms = 2 * 86'400'000LL;  // samples further ahead are rejected
+  size_t max_rows_per_write = 1'000'000;
+  size_t max_samples_per_write = 10'000'000;
+  size_t block_target_samples = 1024;         // compaction output block size
+  bool background = true;                     // run flush/compaction/retention threads
+  std::function<int64_t()> clock;             // now in ms; defaults to the system clock
+};
+
+// Counters since Open(), exported as metrics by the service.
+struct EngineStats {
+  std::atomic<uint64_t> rows_written{0};
+  std::atomic<uint64_t> samples_written{0};
+  std::atomic<uint64_t> new_series{0};
+  std::atomic<uint64_t> rejected_outside_retention{0};
+  std::atomic<uint64_t> rejected_too_far_in_future{0};
+  std::atomic<uint64_t> rejected_invalid_rows{0};
+  std::atomic<uint64_t> head_flushes{0};
+  std::atomic<uint64_t> blocks_written{0};
+  std::atomic<uint64_t> compactions{0};
+  std::atomic<uint64_t> blocks_compacted{0};
+  std::atomic<uint64_t> samples_deduplicated{0};
+  std::atomic<uint64_t> partitions_dropped{0};
+  std::atomic<uint64_t> wal_replayed_records{0};
+  std::atomic<uint64_t> wal_replay_errors{0};
+  std::atomic<uint64_t> searches{0};
+  std::atomic<uint64_t> search_series{0};
+};
+
+class StorageEngine {
+ public:
+  static absl::StatusOr<std::unique_ptr<StorageEngine>> Open(EngineOptions options);
+  ~StorageEngine();  // Close()
+
+  // Validates the whole batch first: any structurally invalid row (invalid or
+  // duplicate label names, empty label set, invalid UTF-8, too many rows/samples)
+  // rejects the WHOLE batch with InvalidArgument naming each bad row (first 10)
+  // and stores nothing. Otherwise samples outside retention or too far in the
+  // future are dropped and reported per row in `resp->rejected` (and counted); the
+  // rest are appended to the WAL and OK is returned only once they are durable.
+  absl::Status Write(const pb::WriteRequest& req, pb::WriteResponse* resp);
+
+  // Streams every series of the tenant matching all matchers with data in
+  // [min, max], each with its blocks (head data encoded on the fly). `emit`
+  // returning false stops the search (client gone). ResourceExhausted when more
+  // series match than req.max_series (> 0).
+  using SeriesCallback = std::function<bool(pb::SearchSeries&&)>;
+  absl::Status Search(const pb::SearchRequest& req, const SeriesCallback& emit);
+
+  absl::Status LabelNames(const pb::LabelNamesRequest& req, pb::LabelNamesResponse* resp);
+  absl::Status LabelValues(const pb::LabelValuesRequest& req, pb::LabelValuesResponse* resp);
+  absl::Status TSDBStatus(const pb::TSDBStatusRequest& req, pb::TSDBStatusResponse* resp);
+  // Deletes every sample of the matching series (all partitions). At least one
+  // matcher is required.
+  absl::Status Delete(const pb::DeleteRequest& req, pb::DeleteResponse* resp);
+
+  // Streams the series selected by the placement filter (see proto) with their
+  // blocks in [min, max].
+  using ExportCallback = std::function<bool(pb::ExportedSeries&&)>;
+  absl::Status Export(const pb::ExportRequest& req, const ExportCallback& emit);
+  // Stores one exported series through the normal write path (WAL included).
+  absl::Status Import(const pb::ExportedSeries& series, uint64_t* samples);
+
+  absl::Status NodeInfo(pb::NodeInfoResponse* resp);
+
+  // Drains the head into blocks and truncates the WAL. Everything acknowledged
+  // before the call is in RocksDB when it returns.
+  absl::Status Persist();
+  // Merges small blocks of each series and partition (applying dedup).
+  absl::Status Compact();
+  // Drops partitions wholly older than now - retention.
+  absl::Status ApplyRetention();
+
+  // Snapshots: consistent copies (RocksDB checkpoint = hard links) under
+  // data_dir/snapshots/<name>. Names look like 20261125T051200Z-1a2b3c4d.
+  absl::StatusOr<std::string> CreateSnapshot();
+  absl::StatusOr<std::vector<std::string>> ListSnapshots();
+  absl::Status DeleteSnapshot(const std::string& name);
+
+  // Stops background work, persists the head, closes the WAL. Idempotent.
+  absl::Status Close();
+
+  const EngineStats& stats() const { return stats_; }
+  const std::string& node_id() const { return node_id_; }
+  size_t HeadSeries() const { return head_.NumSeries(); }
+  size_t HeadSamples() const { return head_.NumSamples(); }
+  uint64_t WalBytes() const;
+  // Bytes of the data directory (cached, refreshed by NodeInfo and the metrics scrape).
+  uint64_t DiskBytes() const;
+
+ private:
+  explicit StorageEngine(EngineOptions options);
+  absl::Status Init();
+  int64_t Now() const { return options_.clock(); }
+
+  struct Row {
+    Tenant tenant;
+    uint64_t sid;
+    Labels labels;
+    std::vector<Sample> samples;
+  };
+  // Adds rows (already validated and filtered) to the index and the head.
+  absl::Status Apply(std::vector<Row>& rows);
+  absl::Status ApplyRecord(std::string_view record);
+  bool MarkIndexed(uint64_t tenant, uint64_t sid, uint32_t day);
+
+  // Reads the series' samples in [mint, maxt] not yet in blocks (head + being persisted).
+  void ReadUnpersisted(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
+  // Appends blocks of the series in [mint, maxt] (partitions `days`) to *out.
+  absl::Status CollectBlocks(uint64_t tenant, uint64_t sid, const std::vector<uint32_t>& days, int64_t mint,
+                             int64_t maxt, google::protobuf::RepeatedPtrField<pb::Block>* out) const;
+  // Series ids of the tenant matching `ms` in partitions of [mint, maxt].
+  absl::StatusOr<std::vector<uint64_t>> SelectSeries(uint64_t tenant, const Matchers& ms, int64_t mint, int64_t maxt,
+                                                     std::vector<uint32_t>* days) const;
+  uint64_t NextBlockSeq();
+  void BackgroundLoop();
+
+  EngineOptions options_;
+  EngineStats stats_;
+  std::string node_id_;
+  std::unique_ptr<Db> db_;
+  std::unique_ptr<Index> index_;
+  std::unique_ptr<wal::Wal> wal_;
+  Head head_;
+
+  // Writes hold it shared across WAL append + apply; Persist holds it exclusively
+  // while it rotates the WAL and drains the head, so no acknowledged sample is in
+  // neither the head nor a segment older than the cut.
+  std::shared_mutex write_mu_;
+  // Samples drained from the head and not yet committed as blocks: still searchable.
+  mutable std::mutex persisting_mu_;
+  absl::flat_hash_map<HeadKey, std::vector<Sample>> persisting_;
+  // Serializes Persist, Compact, Delete, ApplyRetention and snapshots.
+  std::mutex maintenance_mu_;
+
+  struct IndexedKey {
+    uint64_t tenant, sid;
+    uint32_t day;
+    friend bool operator==(const IndexedKey&, const IndexedKey&) = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const IndexedKey& k) {
+      return H::combine(std::move(h), k.tenant, k.sid, k.day);
+    }
+  };
+  std::mutex indexed_mu_;
+  absl::flat_hash_set<IndexedKey> indexed_;  // (series, day) with postings written
+  absl::flat_hash_set<HeadKey> known_;       // series whose labels are verified
+
+  std::atomic<uint64_t> block_seq_{0};
+  std::atomic<uint64_t> disk_bytes_{0};
+
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  bool stopping_ = false;
+  bool closed_ = false;
+  std::thread bg_;
+};
+
+}  // namespace strata::storage

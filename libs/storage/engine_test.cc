@@ -1,0 +1,360 @@
+#include "libs/storage/engine.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+
+#include <catch2/catch.hpp>
+
+#include "libs/cluster/rendezvous.h"
+#include "libs/encoding/block.h"
+#include "libs/model/dedup.h"
+#include "libs/rpc/proto_convert.h"
+#include "libs/storage/key_format.h"
+
+using namespace strata;
+using namespace strata::storage;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int64_t kNow = 1'764'028'800'000;  // 2025-11-25T00:00:00Z
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/strata-engine-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+EngineOptions Opts(const std::string& dir, int64_t* now) {
+  EngineOptions o;
+  o.data_dir = dir;
+  o.background = false;
+  o.wal_fsync = wal::FsyncPolicy::kNever;
+  o.clock = [now] { return *now; };
+  return o;
+}
+
+void AddRow(pb::WriteRequest* req, std::vector<Label> labels, std::vector<Sample> samples, uint32_t account = 0) {
+  auto* ts = req->add_series();
+  ts->set_account_id(account);
+  for (auto& l : labels) {
+    auto* pl = ts->add_labels();
+    pl->set_name(l.name);
+    pl->set_value(l.value);
+  }
+  for (auto& s : samples) {
+    auto* ps = ts->add_samples();
+    ps->set_timestamp_ms(s.t);
+    ps->set_value(s.v);
+  }
+}
+
+std::vector<Sample> Ramp(int64_t start, int n, int64_t step, double v0 = 0) {
+  std::vector<Sample> out;
+  for (int i = 0; i < n; ++i) out.push_back({start + i * step, v0 + i});
+  return out;
+}
+
+pb::Matcher M(pb::MatchType t, std::string name, std::string value) {
+  pb::Matcher m;
+  m.set_type(t);
+  m.set_name(std::move(name));
+  m.set_value(std::move(value));
+  return m;
+}
+
+// Labels string -> merged samples of every matching series.
+std::map<std::string, std::vector<Sample>> Search(StorageEngine& e, std::vector<pb::Matcher> ms, int64_t mint,
+                                                  int64_t maxt, uint32_t account = 0) {
+  pb::SearchRequest req;
+  req.set_account_id(account);
+  for (auto& m : ms) *req.add_matchers() = m;
+  req.set_min_time_ms(mint);
+  req.set_max_time_ms(maxt);
+  std::map<std::string, std::vector<Sample>> out;
+  absl::Status s = e.Search(req, [&](pb::SearchSeries&& series) {
+    auto labels = *LabelsFromProto(series.labels());
+    auto& v = out[labels.ToString()];
+    for (const auto& b : series.blocks()) REQUIRE(DecodeBlock(b.data(), &v).ok());
+    SortAndCollapse(&v);
+    std::erase_if(v, [&](const Sample& x) { return x.t < mint || x.t > maxt; });
+    return true;
+  });
+  REQUIRE(s.ok());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("write is searchable at once, after flush and after reopen") {
+  TempDir dir;
+  int64_t now = kNow;
+  {
+    auto e = *StorageEngine::Open(Opts(dir.path, &now));
+    pb::WriteRequest req;
+    AddRow(&req, {{"__name__", "up"}, {"job", "node"}}, Ramp(kNow - 60'000, 5, 15'000));
+    AddRow(&req, {{"__name__", "up"}, {"job", "api"}}, Ramp(kNow - 60'000, 5, 15'000, 10));
+    pb::WriteResponse resp;
+    REQUIRE(e->Write(req, &resp).ok());
+    CHECK(resp.accepted_samples() == 10);
+    CHECK(resp.new_series() == 2);
+    auto got = Search(*e, {M(pb::EQUAL, "job", "node")}, kNow - 3'600'000, kNow);
+    REQUIRE(got.size() == 1);
+    CHECK(got["up{job=\"node\"}"].size() == 5);
+    REQUIRE(e->Persist().ok());
+    got = Search(*e, {M(pb::EQUAL, "__name__", "up")}, kNow - 3'600'000, kNow);
+    CHECK(got.size() == 2);
+    CHECK(got["up{job=\"api\"}"].back().v == 14);
+  }
+  auto e = *StorageEngine::Open(Opts(dir.path, &now));
+  auto got = Search(*e, {M(pb::EQUAL, "__name__", "up")}, kNow - 3'600'000, kNow);
+  CHECK(got.size() == 2);
+  CHECK(got["up{job=\"node\"}"].size() == 5);
+}
+
+TEST_CASE("a crash before any flush loses no acknowledged sample (WAL replay)") {
+  TempDir dir;
+  int64_t now = kNow;
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    auto e = *StorageEngine::Open(Opts(dir.path, &now));
+    for (int i = 0; i < 50; ++i) {
+      pb::WriteRequest req;
+      AddRow(&req, {{"__name__", "c"}, {"i", std::to_string(i % 5)}}, {{kNow - 1000 * (50 - i), double(i)}});
+      pb::WriteResponse resp;
+      if (!e->Write(req, &resp).ok()) _exit(2);
+    }
+    _exit(0);  // no Close(): the head was never flushed
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  auto e = *StorageEngine::Open(Opts(dir.path, &now));
+  CHECK(e->stats().wal_replayed_records == 50);
+  auto got = Search(*e, {M(pb::EQUAL, "__name__", "c")}, kNow - 3'600'000, kNow);
+  REQUIRE(got.size() == 5);
+  size_t total = 0;
+  for (auto& [k, v] : got) total += v.size();
+  CHECK(total == 50);
+}
+
+TEST_CASE("every matcher type through the index") {
+  TempDir dir;
+  int64_t now = kNow;
+  auto e = *StorageEngine::Open(Opts(dir.path, &now));
+  pb::WriteRequest req;
+  AddRow(&req, {{"__name__", "m"}, {"env", "prod"}, {"zone", "a"}}, {{kNow, 1}});
+  AddRow(&req, {{"__name__", "m"}, {"env", "dev"}, {"zone", "b"}}, {{kNow, 2}});
+  AddRow(&req, {{"__name__", "m"}, {"env", "staging"}}, {{kNow, 3}});
+  AddRow(&req, {{"__name__", "other"}, {"env", "prod"}}, {{kNow, 4}});
+  pb::WriteResponse resp;
+  REQUIRE(e->Write(req, &resp).ok());
+  auto count = [&](std::vector<pb::Matcher> ms) { return Search(*e, ms, kNow - 1000, kNow + 1000).size(); };
+  CHECK(count({M(pb::EQUAL, "__name__", "m")}) == 3);
+  CHECK(count({M(pb::EQUAL, "__name__", "m"), M(pb::NOT_EQUAL, "env", "prod")}) == 2);
+  CHECK(count({M(pb::REGEX, "env", "prod|dev")}) == 3);
+  CHECK(count({M(pb::REGEX, "env", "pro.*")}) == 2);
+  CHECK(count({M(pb::REGEX, "env", "pro")}) == 0);  // anchored
+  CHECK(count({M(pb::EQUAL, "__name__", "m"), M(pb::NOT_REGEX, "env", "d.*|s.*")}) == 1);
+  CHECK(count({M(pb::EQUAL, "__name__", "m"), M(pb::EQUAL, "zone", "")}) == 1);     // label absent
+  CHECK(count({M(pb::EQUAL, "__name__", "m"), M(pb::NOT_EQUAL, "zone", "")}) == 2);  // label present
+  CHECK(count({M(pb::EQUAL, "__name__", "m"), M(pb::REGEX, "zone", "a|")}) == 2);   // a, or absent
+  CHECK(count({M(pb::EQUAL, "__name__", "nope")}) == 0);
+  // Tenants are isolated.
+  CHECK(Search(*e, {M(pb::EQUAL, "__name__", "m")}, kNow - 1000, kNow + 1000, 7).empty());
+}
+
+TEST_CASE("invalid rows reject the whole batch and name the rows") {
+  TempDir dir;
+  int64_t now = kNow;
+  auto e = *StorageEngine::Open(Opts(dir.path, &now));
+  pb::WriteRequest req;
+  AddRow(&req, {{"__name__", "ok"}}, {{kNow, 1}});
+  AddRow(&req, {{"__name__", "bad"}, {"1x", "v"}}, {{kNow, 1}});
+  AddRow(&req, {{"__name__", "dup"}, {"a", "1"}, {"a", "2"}}, {{kNow, 1}});
+  AddRow(&req, {}, {{kNow, 1}});
+  pb::WriteResponse resp;
+  absl::Status s = e->Write(req, &resp);
+  REQUIRE(s.code() == absl::StatusCode::kInvalidArgument);
+  std::string msg(s.message());
+  CHECK(msg.find("row 1: invalid label name") != std::string::npos);
+  CHECK(msg.find("row 2: duplicate label name") != std::string::npos);
+  CHECK(msg.find("row 3: empty label set") != std::string::npos);
+  CHECK(Search(*e, {M(pb::EQUAL, "__name__", "ok")}, kNow - 1000, kNow + 1000).empty());
+  CHECK(e->stats().rejected_invalid_rows == 3);
+}
+
+TEST_CASE("retention: old samples rejected with a reason, old partitions dropped") {
+  TempDir dir;
+  int64_t now = kNow;
+  EngineOptions o = Opts(dir.path, &now);
+  o.retention_ms = 2 * kDayMs;
+  auto e = *StorageEngine::Open(o);
+  pb::WriteRequest req;
+  AddRow(&req, {{"__name__", "r"}}, {{kNow - 3 * kDayMs, 1}, {kNow - kDayMs, 2}, {kNow, 3}, {kNow + 3 * kDayMs, 4}});
+  pb::WriteResponse resp;
+  REQUIRE(e->Write(req, &resp).ok());
+  CHECK(resp.accepted_samples() == 2);
+  CHECK(resp.rejected_samples() == 2);
+  REQUIRE(resp.rejected_size() == 2);
+  CHECK(resp.rejected(0).reason() == "outside_retention");
+  CHECK(resp.rejected(1).reason() == "too_far_in_future");
+  REQUIRE(e->Persist().ok());
+  CHECK(Search(*e, {M(pb::EQUAL, "__name__", "r")}, kNow - 10 * kDayMs, kNow)["r"].size() == 2);
+  now = kNow + kDayMs + 1;  // kNow - 1d's partition still ends inside retention
+  REQUIRE(e->ApplyRetention().ok());
+  CHECK(e->stats().partitions_dropped == 0);
+  now = kNow + 2 * kDayMs;  // now its last millisecond is older than now - retention
+  REQUIRE(e->ApplyRetention().ok());
+  CHECK(e->stats().partitions_dropped == 1);
+  auto got = Search(*e, {M(pb::EQUAL, "__name__", "r")}, kNow - 10 * kDayMs, kNow);
+  REQUIRE(got["r"].size() == 1);
+  CHECK(got["r"][0].t == kNow);
+}
+
+TEST_CASE("compaction merges small blocks and applies the dedup rule") {
+  TempDir dir;
+  int64_t now = kNow;
+  EngineOptions o = Opts(dir.path, &now);
+  o.dedup_interval_ms = 10'000;
+  auto e = *StorageEngine::Open(o);
+  // Two HA replicas: samples every 5 s, flushed in 4 small blocks.
+  for (int round = 0; round < 4; ++round) {
+    pb::WriteRequest req;
+    AddRow(&req, {{"__name__", "d"}}, Ramp(kNow - 3'600'000 + round * 100'000, 20, 5'000, round * 100));
+    pb::WriteResponse resp;
+    REQUIRE(e->Write(req, &resp).ok());
+    REQUIRE(e->Persist().ok());
+  }
+  CHECK(Search(*e, {M(pb::EQUAL, "__name__", "d")}, kNow - 7'200'000, kNow)["d"].size() == 80);
+  REQUIRE(e->Compact().ok());
+  CHECK(e->stats().blocks_compacted == 4);
+  auto got = Search(*e, {M(pb::EQUAL, "__name__", "d")}, kNow - 7'200'000, kNow)["d"];
+  // Samples at 0, 5, ..., 395 s (relative): bucket (k*D-D, k*D] keeps its last
+  // sample, so 0 s, then 10 s ... 390 s, then the lone 395 s: 41 samples.
+  REQUIRE(got.size() == 41);
+  for (size_t i = 0; i + 1 < got.size(); ++i) CHECK(got[i].t % 10'000 == 0);
+  CHECK(got.back().t % 10'000 == 5'000);
+}
+
+TEST_CASE("labels, label values, tsdb status, delete") {
+  TempDir dir;
+  int64_t now = kNow;
+  auto e = *StorageEngine::Open(Opts(dir.path, &now));
+  pb::WriteRequest req;
+  for (int i = 0; i < 6; ++i) {
+    AddRow(&req, {{"__name__", i < 4 ? "http_requests" : "up"}, {"code", std::to_string(200 + i % 2)},
+                  {"inst", "i" + std::to_string(i)}},
+           {{kNow, double(i)}});
+  }
+  pb::WriteResponse resp;
+  REQUIRE(e->Write(req, &resp).ok());
+
+  pb::LabelNamesRequest ln;
+  pb::LabelNamesResponse lnr;
+  REQUIRE(e->LabelNames(ln, &lnr).ok());
+  CHECK(std::vector<std::string>(lnr.names().begin(), lnr.names().end()) ==
+        std::vector<std::string>{"__name__", "code", "inst"});
+
+  pb::LabelValuesRequest lv;
+  lv.set_name("inst");
+  *lv.add_matchers() = M(pb::EQUAL, "__name__", "up");
+  pb::LabelValuesResponse lvr;
+  REQUIRE(e->LabelValues(lv, &lvr).ok());
+  CHECK(std::vector<std::string>(lvr.values().begin(), lvr.values().end()) == std::vector<std::string>{"i4", "i5"});
+  // A time range with no data has no values.
+  lv.set_min_time_ms(kNow - 10 * kDayMs);
+  lv.set_max_time_ms(kNow - 9 * kDayMs);
+  lvr.Clear();
+  REQUIRE(e->LabelValues(lv, &lvr).ok());
+  CHECK(lvr.values_size() == 0);
+
+  pb::TSDBStatusRequest st;
+  pb::TSDBStatusResponse str;
+  REQUIRE(e->TSDBStatus(st, &str).ok());
+  CHECK(str.total_series() == 6);
+  REQUIRE(str.series_count_by_metric_name_size() == 2);
+  CHECK(str.series_count_by_metric_name(0).name() == "http_requests");
+  CHECK(str.series_count_by_metric_name(0).count() == 4);
+
+  pb::DeleteRequest del;
+  *del.add_matchers() = M(pb::EQUAL, "__name__", "http_requests");
+  *del.add_matchers() = M(pb::EQUAL, "code", "200");
+  pb::DeleteResponse delr;
+  REQUIRE(e->Delete(del, &delr).ok());
+  CHECK(delr.deleted_series() == 2);
+  CHECK(Search(*e, {M(pb::EQUAL, "__name__", "http_requests")}, kNow - 1000, kNow + 1000).size() == 2);
+  pb::DeleteRequest none;
+  CHECK(e->Delete(none, &delr).code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("snapshots: create, list, delete, reject traversal") {
+  TempDir dir;
+  int64_t now = kNow;
+  auto e = *StorageEngine::Open(Opts(dir.path, &now));
+  pb::WriteRequest req;
+  AddRow(&req, {{"__name__", "s"}}, {{kNow, 1}});
+  pb::WriteResponse resp;
+  REQUIRE(e->Write(req, &resp).ok());
+  auto name = e->CreateSnapshot();
+  REQUIRE(name.ok());
+  CHECK(fs::exists(fs::path(dir.path) / "snapshots" / *name / "index" / "CURRENT"));
+  CHECK(*e->ListSnapshots() == std::vector<std::string>{*name});
+  // The snapshot is a working database holding the flushed sample.
+  {
+    EngineOptions o = Opts((fs::path(dir.path) / "snapshots" / *name).string(), &now);
+    auto copy = *StorageEngine::Open(o);
+    CHECK(Search(*copy, {M(pb::EQUAL, "__name__", "s")}, kNow - 1000, kNow + 1000).size() == 1);
+  }
+  CHECK(e->DeleteSnapshot("../index").code() == absl::StatusCode::kInvalidArgument);
+  CHECK(e->DeleteSnapshot("nope").code() == absl::StatusCode::kNotFound);
+  REQUIRE(e->DeleteSnapshot(*name).ok());
+  CHECK(e->ListSnapshots()->empty());
+}
+
+TEST_CASE("export by placement and import elsewhere") {
+  TempDir a_dir, b_dir;
+  int64_t now = kNow;
+  auto a = *StorageEngine::Open(Opts(a_dir.path, &now));
+  auto b = *StorageEngine::Open(Opts(b_dir.path, &now));
+  pb::WriteRequest req;
+  for (int i = 0; i < 40; ++i) AddRow(&req, {{"__name__", "e"}, {"i", std::to_string(i)}}, Ramp(kNow - 60'000, 3, 15'000));
+  pb::WriteResponse resp;
+  REQUIRE(a->Write(req, &resp).ok());
+  REQUIRE(a->Persist().ok());
+
+  pb::ExportRequest ex;
+  ex.mutable_filter()->add_nodes("n1");
+  ex.mutable_filter()->add_nodes("n2");
+  ex.mutable_filter()->set_replication_factor(1);
+  ex.mutable_filter()->set_node("n2");
+  ex.mutable_filter()->set_owned(true);
+  Rendezvous ring({"n1", "n2"});
+  size_t exported = 0, imported_samples = 0;
+  REQUIRE(a->Export(ex, [&](pb::ExportedSeries&& s) {
+               auto ls = *LabelsFromProto(s.labels());
+               CHECK(ring.Owns(ls.Hash(), 1, 1));
+               ++exported;
+               uint64_t n = 0;
+               REQUIRE(b->Import(s, &n).ok());
+               imported_samples += n;
+               return true;
+             }).ok());
+  CHECK(exported > 5);
+  CHECK(exported < 35);
+  CHECK(imported_samples == exported * 3);
+  CHECK(Search(*b, {M(pb::EQUAL, "__name__", "e")}, kNow - 3'600'000, kNow).size() == exported);
+  pb::NodeInfoResponse info;
+  REQUIRE(a->NodeInfo(&info).ok());
+  CHECK(info.node_id().size() == 16);
+  CHECK(info.partitions_size() == 1);
+  CHECK(info.bytes_on_disk() > 0);
+}

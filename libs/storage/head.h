@@ -1,0 +1,85 @@
+// Head: the in-memory part of a storage node — samples acknowledged (in the WAL)
+// but not yet persisted as blocks. Searchable at once.
+//
+// Sharded by series id; each shard has its own mutex, so appends to different
+// series rarely contend. Samples may arrive in any order; readers get them sorted
+// with one sample per timestamp.
+//
+//   head.Append(tenant, sid, labels, samples);
+//   head.Read(tenant, sid, mint, maxt, &out);      // appends matching samples
+//   auto drained = head.Drain();                   // everything, for persisting
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/base/thread_annotations.h"
+#include "libs/model/labels.h"
+#include "libs/model/sample.h"
+
+namespace strata::storage {
+
+struct HeadKey {
+  uint64_t tenant = 0;
+  uint64_t sid = 0;
+  friend bool operator==(const HeadKey&, const HeadKey&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const HeadKey& k) {
+    return H::combine(std::move(h), k.tenant, k.sid);
+  }
+};
+
+// One series' samples taken out of the head.
+struct DrainedSeries {
+  HeadKey key;
+  Labels labels;
+  std::vector<Sample> samples;  // sorted, one per timestamp
+};
+
+class Head {
+ public:
+  Head() = default;
+
+  // Adds samples (any order) to the series. `labels` is copied only the first
+  // time the series is seen. Returns the number of samples added.
+  size_t Append(HeadKey key, const Labels& labels, std::span<const Sample> samples);
+
+  // Appends the series' samples with mint <= t <= maxt to *out (unsorted).
+  void Read(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
+
+  // Takes every sample out of the head (series with no samples are forgotten).
+  std::vector<DrainedSeries> Drain();
+
+  // Forgets a series and its samples.
+  void Remove(HeadKey key);
+
+  // Every series currently in the head (for export).
+  std::vector<std::pair<HeadKey, Labels>> List() const;
+
+  size_t NumSeries() const;
+  size_t NumSamples() const;
+
+ private:
+  struct Series {
+    Labels labels;
+    std::vector<Sample> samples;
+  };
+  struct Shard {
+    mutable std::mutex mu;
+    absl::flat_hash_map<HeadKey, std::unique_ptr<Series>> series ABSL_GUARDED_BY(mu);
+    size_t samples ABSL_GUARDED_BY(mu) = 0;
+  };
+  static constexpr size_t kShards = 64;
+  Shard& ShardFor(HeadKey key) { return shards_[key.sid % kShards]; }
+  const Shard& ShardFor(HeadKey key) const { return shards_[key.sid % kShards]; }
+
+  std::array<Shard, kShards> shards_;
+};
+
+}  // namespace strata::storage

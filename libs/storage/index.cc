@@ -1,0 +1,175 @@
+#include "libs/storage/index.h"
+
+#include <algorithm>
+
+#include "libs/common/status_util.h"
+#include "libs/storage/key_format.h"
+#include "rocksdb/iterator.h"
+
+namespace strata::storage {
+namespace {
+
+std::vector<uint64_t> Intersect(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+  std::vector<uint64_t> out;
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+std::vector<uint64_t> Subtract(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+  std::vector<uint64_t> out;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+void SortUnique(std::vector<uint64_t>* v) {
+  std::sort(v->begin(), v->end());
+  v->erase(std::unique(v->begin(), v->end()), v->end());
+}
+
+}  // namespace
+
+void Index::AddSeries(rocksdb::WriteBatch* batch, uint32_t day, uint64_t tenant, uint64_t sid, const Labels& labels) {
+  batch->Put(db_->series(), SeriesKey(tenant, sid), EncodeLabels(labels));
+  batch->Put(db_->postings(), PostingKey(day, tenant, "", "", sid), "");
+  for (const Label& l : labels) {
+    batch->Put(db_->postings(), PostingKey(day, tenant, l.name, l.value, sid), "");
+    batch->Put(db_->values(), PairPrefix(day, tenant, l.name, l.value), "");
+  }
+}
+
+void Index::RemoveSeries(rocksdb::WriteBatch* batch, uint32_t day, uint64_t tenant, uint64_t sid,
+                         const Labels& labels) {
+  batch->Delete(db_->postings(), PostingKey(day, tenant, "", "", sid));
+  for (const Label& l : labels) batch->Delete(db_->postings(), PostingKey(day, tenant, l.name, l.value, sid));
+}
+
+absl::StatusOr<Labels> Index::SeriesLabels(uint64_t tenant, uint64_t sid) const {
+  std::string value;
+  rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(), db_->series(), SeriesKey(tenant, sid), &value);
+  if (!s.ok()) return FromRocks(s, "series lookup");
+  return DecodeLabels(value);
+}
+
+absl::Status Index::PairPostings(uint32_t day, uint64_t tenant, std::string_view name, std::string_view value,
+                                 std::vector<uint64_t>* out) const {
+  std::string prefix = PairPrefix(day, tenant, name, value);
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->postings()));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    rocksdb::Slice k = it->key();
+    if (k.size() != prefix.size() + 8) continue;
+    out->push_back(GetBig64(k.data() + prefix.size()));
+  }
+  return FromRocks(it->status(), "postings scan");
+}
+
+template <typename Pred>
+absl::Status Index::NamePostings(uint32_t day, uint64_t tenant, std::string_view name, Pred accept,
+                                 std::vector<uint64_t>* out) const {
+  // Enumerate the name's values from the values CF, then read postings of each
+  // accepted value.
+  std::vector<std::string> values;
+  STRATA_RETURN_IF_ERROR(AllLabelValues(day, tenant, name, &values));
+  for (const std::string& v : values) {
+    if (accept(v)) STRATA_RETURN_IF_ERROR(PairPostings(day, tenant, name, v, out));
+  }
+  SortUnique(out);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<uint64_t>> Index::Select(uint32_t day, uint64_t tenant, const Matchers& matchers) const {
+  // Positive matchers (not matching "") intersect; matchers accepting "" subtract the
+  // series whose value they reject.
+  std::vector<const Matcher*> positive, negative;
+  for (const Matcher& m : matchers) (m.MatchesEmpty() ? negative : positive).push_back(&m);
+
+  std::vector<uint64_t> result;
+  bool have = false;
+  for (const Matcher* m : positive) {
+    std::vector<uint64_t> ids;
+    if (m->type() == MatchType::kEqual) {
+      STRATA_RETURN_IF_ERROR(PairPostings(day, tenant, m->name(), m->value(), &ids));
+      SortUnique(&ids);
+    } else if (m->type() == MatchType::kRegexMatch && !m->SetMatches().empty()) {
+      for (const std::string& v : m->SetMatches()) {
+        if (!v.empty()) STRATA_RETURN_IF_ERROR(PairPostings(day, tenant, m->name(), v, &ids));
+      }
+      SortUnique(&ids);
+    } else {
+      STRATA_RETURN_IF_ERROR(NamePostings(day, tenant, m->name(), [m](const std::string& v) { return m->Matches(v); },
+                                          &ids));
+    }
+    result = have ? Intersect(result, ids) : std::move(ids);
+    have = true;
+    if (result.empty()) return result;
+  }
+  if (!have) {
+    STRATA_RETURN_IF_ERROR(PairPostings(day, tenant, "", "", &result));
+    SortUnique(&result);
+  }
+  for (const Matcher* m : negative) {
+    std::vector<uint64_t> bad;
+    STRATA_RETURN_IF_ERROR(
+        NamePostings(day, tenant, m->name(), [m](const std::string& v) { return !m->Matches(v); }, &bad));
+    result = Subtract(result, bad);
+    if (result.empty()) break;
+  }
+  return result;
+}
+
+absl::Status Index::AllLabelNames(uint32_t day, uint64_t tenant, std::vector<std::string>* out) const {
+  std::string prefix = PartitionPrefix(day, tenant);
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->values()));
+  it->Seek(prefix);
+  while (it->Valid()) {
+    std::string_view key(it->key().data(), it->key().size()), name, value;
+    if (!ParsePairKey(key, &name, &value, nullptr)) {
+      it->Next();
+      continue;
+    }
+    out->emplace_back(name);
+    // Skip the rest of this name's values.
+    it->Seek(PrefixSuccessor(NamePrefix(day, tenant, name)));
+  }
+  return FromRocks(it->status(), "label names scan");
+}
+
+absl::Status Index::AllLabelValues(uint32_t day, uint64_t tenant, std::string_view name,
+                                   std::vector<std::string>* out) const {
+  std::string prefix = NamePrefix(day, tenant, name);
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->values()));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size()), n, v;
+    if (ParsePairKey(key, &n, &v, nullptr) && n == name) out->emplace_back(v);
+  }
+  return FromRocks(it->status(), "label values scan");
+}
+
+std::vector<uint32_t> Index::Days() const {
+  std::vector<uint32_t> days;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), db_->postings()));
+  it->SeekToFirst();
+  while (it->Valid()) {
+    if (it->key().size() < 4) break;
+    uint32_t day = GetBig32(it->key().data());
+    days.push_back(day);
+    if (day == UINT32_MAX) break;
+    std::string next;
+    PutBig32(&next, day + 1);
+    it->Seek(next);
+  }
+  return days;
+}
+
+}  // namespace strata::storage

@@ -1,0 +1,63 @@
+// Index: the inverted index of a storage node, on RocksDB (key_format.h).
+//
+// Postings are kept per partition (UTC day) and tenant, so a query over today
+// reads only today's postings. A series gets postings in every day it has samples.
+//
+//   Index index(db);
+//   index.AddSeries(&batch, day, tenant, sid, labels);        // at ingest
+//   STRATA_ASSIGN_OR_RETURN(auto sids, index.Select(day, tenant, matchers));
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "libs/model/labels.h"
+#include "libs/model/matcher.h"
+#include "libs/storage/db.h"
+#include "rocksdb/write_batch.h"
+
+namespace strata::storage {
+
+class Index {
+ public:
+  explicit Index(Db* db) : db_(db) {}
+
+  // Adds the series record and its postings/values in partition `day` to `batch`.
+  // Idempotent.
+  void AddSeries(rocksdb::WriteBatch* batch, uint32_t day, uint64_t tenant, uint64_t sid, const Labels& labels);
+
+  // The labels stored for `sid`; NotFound when unknown.
+  absl::StatusOr<Labels> SeriesLabels(uint64_t tenant, uint64_t sid) const;
+
+  // Sorted ids of the series of `tenant` in partition `day` that satisfy every
+  // matcher (a missing label counts as ""). Empty `matchers` selects all.
+  absl::StatusOr<std::vector<uint64_t>> Select(uint32_t day, uint64_t tenant, const Matchers& matchers) const;
+
+  // Distinct label names / values of label `name` in partition `day`, from the
+  // values column family (no series filter), appended to *out (unsorted, may repeat).
+  absl::Status AllLabelNames(uint32_t day, uint64_t tenant, std::vector<std::string>* out) const;
+  absl::Status AllLabelValues(uint32_t day, uint64_t tenant, std::string_view name,
+                              std::vector<std::string>* out) const;
+
+  // Removes the series' postings in partition `day`.
+  void RemoveSeries(rocksdb::WriteBatch* batch, uint32_t day, uint64_t tenant, uint64_t sid, const Labels& labels);
+
+  // Partitions (days) that hold postings, ascending.
+  std::vector<uint32_t> Days() const;
+
+ private:
+  // Sorted ids with postings for (name, value).
+  absl::Status PairPostings(uint32_t day, uint64_t tenant, std::string_view name, std::string_view value,
+                            std::vector<uint64_t>* out) const;
+  // Sorted ids whose label `name` has a value accepted by `accept`.
+  template <typename Pred>
+  absl::Status NamePostings(uint32_t day, uint64_t tenant, std::string_view name, Pred accept,
+                            std::vector<uint64_t>* out) const;
+
+  Db* db_;
+};
+
+}  // namespace strata::storage
