@@ -1,0 +1,16 @@
+// HTTP admin endpoints of a storage node (port 8482), VictoriaMetrics-shaped:
+//   POST|GET /internal/force_flush           makes every acknowledged sample durable in blocks
+//   POST|GET /snapshot/create                -> {"status":"ok","snapshot":"<name>"}
+//   GET      /snapshot/list                  -> {"status":"ok","snapshots":["..."]}
+//   POST|GET /snapshot/delete?snapshot=NAME  -> {"status":"ok"}
+// Errors: {"status":"error","msg":"..."} with the HTTP code of the status.
+#pragma once
+
+#include "libs/http/http_server.h"
+#include "libs/storage/engine.h"
+
+namespace strata {
+
+void RegisterAdminHandlers(http::HttpServer* server, storage::StorageEngine* engine);
+
+}  // namespace strata

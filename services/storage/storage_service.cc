@@ -1,0 +1,145 @@
+#include "services/storage/storage_service.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+
+#include "libs/rpc/grpc_status.h"
+#include "spdlog/spdlog.h"
+
+namespace strata {
+
+namespace pb = storage::v1;
+
+namespace {
+// Search answers are streamed in messages of about this many bytes.
+constexpr size_t kStreamBatchBytes = 1 << 20;
+
+std::string CodeName(absl::StatusCode code) { return absl::StatusCodeToString(code); }
+}  // namespace
+
+StorageService::StorageService(storage::StorageEngine* engine, MetricsRegistry* registry)
+    : engine_(engine),
+      requests_(registry->AddCounterFamily("strata_storage_rpc_requests_total",
+                                           "gRPC requests served, by method and status code.", {"method", "code"})),
+      latency_(registry->AddHistogramFamily("strata_storage_rpc_duration_seconds",
+                                            "gRPC request latency by method.", {"method"}, LatencyBuckets())) {}
+
+template <typename Fn>
+grpc::Status StorageService::Run(const char* method, Fn&& fn) {
+  auto start = std::chrono::steady_clock::now();
+  absl::Status s = fn();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  latency_.WithLabels({method}).Observe(secs);
+  requests_.WithLabels({method, CodeName(s.code())}).Inc();
+  if (!s.ok() && s.code() != absl::StatusCode::kInvalidArgument && s.code() != absl::StatusCode::kCancelled) {
+    spdlog::warn("{}: {}", method, std::string(s.message()));
+  }
+  return ToGrpcStatus(s);
+}
+
+grpc::ServerUnaryReactor* StorageService::Write(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                                grpc::ByteBuffer* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  write_pool_.Submit([this, req, resp, reactor] {
+    pb::WriteResponse out;
+    grpc::Status status = Run("Write", [&]() -> absl::Status {
+      std::vector<grpc::Slice> slices;
+      pb::WriteRequest in;
+      if (!req->Dump(&slices).ok()) return absl::InvalidArgumentError("unreadable request body");
+      std::string bytes;
+      for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      if (!in.ParseFromString(bytes)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("request body (", bytes.size(), " bytes) is not a valid strata.storage.v1.WriteRequest"));
+      }
+      return engine_->Write(in, &out);
+    });
+    if (status.ok()) {
+      std::string bytes = out.SerializeAsString();
+      grpc::Slice slice(bytes);
+      *resp = grpc::ByteBuffer(&slice, 1);
+    }
+    reactor->Finish(status);
+  });
+  return reactor;
+}
+
+grpc::Status StorageService::Search(grpc::ServerContext* ctx, const pb::SearchRequest* req,
+                                    grpc::ServerWriter<pb::SearchResponse>* writer) {
+  return Run("Search", [&]() -> absl::Status {
+    pb::SearchResponse batch;
+    size_t bytes = 0;
+    bool ok = true;
+    absl::Status s = engine_->Search(*req, [&](pb::SearchSeries&& series) {
+      if (ctx->IsCancelled()) return false;
+      bytes += series.ByteSizeLong();
+      *batch.add_series() = std::move(series);
+      if (bytes >= kStreamBatchBytes) {
+        ok = writer->Write(batch);
+        batch.Clear();
+        bytes = 0;
+      }
+      return ok;
+    });
+    if (!s.ok()) return s;
+    if (batch.series_size() > 0 && !writer->Write(batch)) ok = false;
+    if (!ok) return absl::CancelledError("client went away during search");
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status StorageService::LabelNames(grpc::ServerContext*, const pb::LabelNamesRequest* req,
+                                        pb::LabelNamesResponse* resp) {
+  return Run("LabelNames", [&] { return engine_->LabelNames(*req, resp); });
+}
+
+grpc::Status StorageService::LabelValues(grpc::ServerContext*, const pb::LabelValuesRequest* req,
+                                         pb::LabelValuesResponse* resp) {
+  return Run("LabelValues", [&] { return engine_->LabelValues(*req, resp); });
+}
+
+grpc::Status StorageService::TSDBStatus(grpc::ServerContext*, const pb::TSDBStatusRequest* req,
+                                        pb::TSDBStatusResponse* resp) {
+  return Run("TSDBStatus", [&] { return engine_->TSDBStatus(*req, resp); });
+}
+
+grpc::Status StorageService::Delete(grpc::ServerContext*, const pb::DeleteRequest* req, pb::DeleteResponse* resp) {
+  return Run("Delete", [&] { return engine_->Delete(*req, resp); });
+}
+
+grpc::Status StorageService::Export(grpc::ServerContext* ctx, const pb::ExportRequest* req,
+                                    grpc::ServerWriter<pb::ExportedSeries>* writer) {
+  return Run("Export", [&]() -> absl::Status {
+    bool ok = true;
+    absl::Status s = engine_->Export(*req, [&](pb::ExportedSeries&& series) {
+      if (ctx->IsCancelled()) return false;
+      ok = writer->Write(series);
+      return ok;
+    });
+    if (!s.ok()) return s;
+    if (!ok) return absl::CancelledError("client went away during export");
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status StorageService::Import(grpc::ServerContext*, grpc::ServerReader<pb::ExportedSeries>* reader,
+                                    pb::ImportResponse* resp) {
+  return Run("Import", [&]() -> absl::Status {
+    pb::ExportedSeries series;
+    while (reader->Read(&series)) {
+      uint64_t samples = 0;
+      absl::Status s = engine_->Import(series, &samples);
+      if (!s.ok()) return s;
+      resp->set_series(resp->series() + 1);
+      resp->set_samples(resp->samples() + samples);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status StorageService::NodeInfo(grpc::ServerContext*, const pb::NodeInfoRequest*, pb::NodeInfoResponse* resp) {
+  return Run("NodeInfo", [&] { return engine_->NodeInfo(resp); });
+}
+
+}  // namespace strata

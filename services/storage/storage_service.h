@@ -1,0 +1,49 @@
+// The gRPC face of a storage node: proto/storage.proto's Storage service over a
+// StorageEngine, with per-method request/error counters and latency histograms.
+#pragma once
+
+#include "libs/common/metrics.h"
+#include "services/storage/thread_pool.h"
+#include "libs/storage/engine.h"
+#include "storage.grpc.pb.h"
+
+namespace strata {
+
+// Write is a raw callback method so a body that is not a WriteRequest gets
+// INVALID_ARGUMENT naming the problem (generated code would answer INTERNAL with no
+// message); it runs on `write_pool_` because it blocks until the WAL is durable.
+class StorageService final : public storage::v1::Storage::WithRawCallbackMethod_Write<storage::v1::Storage::Service> {
+ public:
+  StorageService(storage::StorageEngine* engine, MetricsRegistry* registry);
+
+  grpc::ServerUnaryReactor* Write(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                  grpc::ByteBuffer* resp) override;
+  grpc::Status Search(grpc::ServerContext* ctx, const storage::v1::SearchRequest* req,
+                      grpc::ServerWriter<storage::v1::SearchResponse>* writer) override;
+  grpc::Status LabelNames(grpc::ServerContext* ctx, const storage::v1::LabelNamesRequest* req,
+                          storage::v1::LabelNamesResponse* resp) override;
+  grpc::Status LabelValues(grpc::ServerContext* ctx, const storage::v1::LabelValuesRequest* req,
+                           storage::v1::LabelValuesResponse* resp) override;
+  grpc::Status TSDBStatus(grpc::ServerContext* ctx, const storage::v1::TSDBStatusRequest* req,
+                          storage::v1::TSDBStatusResponse* resp) override;
+  grpc::Status Delete(grpc::ServerContext* ctx, const storage::v1::DeleteRequest* req,
+                      storage::v1::DeleteResponse* resp) override;
+  grpc::Status Export(grpc::ServerContext* ctx, const storage::v1::ExportRequest* req,
+                      grpc::ServerWriter<storage::v1::ExportedSeries>* writer) override;
+  grpc::Status Import(grpc::ServerContext* ctx, grpc::ServerReader<storage::v1::ExportedSeries>* reader,
+                      storage::v1::ImportResponse* resp) override;
+  grpc::Status NodeInfo(grpc::ServerContext* ctx, const storage::v1::NodeInfoRequest* req,
+                        storage::v1::NodeInfoResponse* resp) override;
+
+ private:
+  // Runs `fn`, records the outcome under `method`, converts the status.
+  template <typename Fn>
+  grpc::Status Run(const char* method, Fn&& fn);
+
+  storage::StorageEngine* engine_;
+  CounterFamily& requests_;
+  HistogramFamily& latency_;
+  ThreadPool write_pool_{32};
+};
+
+}  // namespace strata
