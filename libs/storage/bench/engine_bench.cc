@@ -1,0 +1,158 @@
+// Storage engine benchmarks (docs/benchmarks.md has the figures and commands).
+//   build/bin/storage_bench --benchmark_filter=HeadAppend
+//   build/bin/storage_bench --benchmark_filter=Search10kOf1M   (builds a 1M-series index first, ~minutes)
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <random>
+
+#include "libs/rpc/proto_convert.h"
+#include "libs/storage/engine.h"
+#include "libs/storage/head.h"
+
+using namespace strata;
+using namespace strata::storage;
+
+namespace {
+
+constexpr int64_t kNow = 1'764'028'800'000;
+
+std::vector<Labels> NodeExporterLikeSeries(size_t n) {
+  static const char* kModes[] = {"idle", "user", "system", "iowait", "irq", "softirq", "steal", "nice"};
+  std::vector<Labels> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(*Labels::FromPairs({{"__name__", "node_cpu_seconds_total"},
+                                      {"instance", "host-" + std::to_string(i / 64) + ":9100"},
+                                      {"job", "node"},
+                                      {"cpu", std::to_string((i / 8) % 8)},
+                                      {"mode", kModes[i % 8]}}));
+  }
+  return out;
+}
+
+// Samples appended to the in-memory head per second, 100 series x 10 samples per call.
+void BM_HeadAppend(benchmark::State& state) {
+  Head head;
+  auto series = NodeExporterLikeSeries(10'000);
+  std::vector<Sample> batch(10);
+  int64_t t = kNow;
+  size_t i = 0;
+  for (auto _ : state) {
+    for (int s = 0; s < 100; ++s, ++i) {
+      const Labels& ls = series[i % series.size()];
+      for (auto& smp : batch) smp = {t += 15'000, double(t)};
+      head.Append(HeadKey{0, ls.Hash()}, ls, batch);
+    }
+    if (head.NumSamples() > 20'000'000) {
+      state.PauseTiming();
+      head.Drain();
+      state.ResumeTiming();
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 1000);
+}
+BENCHMARK(BM_HeadAppend);
+
+std::string TempDir() {
+  char tmpl[] = "/tmp/strata-bench-XXXXXX";
+  return mkdtemp(tmpl);
+}
+
+// End-to-end Write (validation, WAL without fsync, index, head): samples/s for
+// batches of 1000 series x 1 sample, as Prometheus remote_write sends.
+void BM_EngineWrite(benchmark::State& state) {
+  std::string dir = TempDir();
+  EngineOptions o;
+  o.data_dir = dir;
+  o.background = false;
+  o.wal_fsync = wal::FsyncPolicy::kNever;
+  int64_t now = kNow;
+  o.clock = [&now] { return now; };
+  auto engine = *StorageEngine::Open(o);
+  auto series = NodeExporterLikeSeries(100'000);
+  size_t i = 0;
+  int64_t t = kNow - 3'600'000;
+  for (auto _ : state) {
+    state.PauseTiming();
+    pb::WriteRequest req;
+    for (int s = 0; s < 1000; ++s, ++i) {
+      auto* ts = req.add_series();
+      LabelsToProto(series[i % series.size()], ts->mutable_labels());
+      auto* smp = ts->add_samples();
+      if (i % series.size() == 0) t += 15'000;
+      smp->set_timestamp_ms(t);
+      smp->set_value(double(i));
+    }
+    state.ResumeTiming();
+    pb::WriteResponse resp;
+    if (!engine->Write(req, &resp).ok()) state.SkipWithError("write failed");
+  }
+  state.SetItemsProcessed(state.iterations() * 1000);
+  engine.reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_EngineWrite)->Unit(benchmark::kMicrosecond);
+
+// Search for 10k series (one job label value) among 1M, 1 h at 15 s, blocks
+// persisted: series found and streamed with their blocks.
+void BM_Search10kOf1M(benchmark::State& state) {
+  std::string dir = TempDir();
+  EngineOptions o;
+  o.data_dir = dir;
+  o.background = false;
+  o.wal_fsync = wal::FsyncPolicy::kNever;
+  int64_t now = kNow;
+  o.clock = [&now] { return now; };
+  auto engine = *StorageEngine::Open(o);
+  const size_t kSeries = 1'000'000;
+  for (size_t base = 0; base < kSeries; base += 10'000) {
+    pb::WriteRequest req;
+    for (size_t i = base; i < base + 10'000; ++i) {
+      auto* ts = req.add_series();
+      LabelsToProto(*Labels::FromPairs({{"__name__", "http_requests_total"},
+                                        {"job", "job-" + std::to_string(i / 10'000)},
+                                        {"instance", "host-" + std::to_string(i) + ":8080"},
+                                        {"code", i % 3 ? "200" : "500"}}),
+                    ts->mutable_labels());
+      for (int k = 0; k < 240; ++k) {
+        auto* smp = ts->add_samples();
+        smp->set_timestamp_ms(kNow - 3'600'000 + k * 15'000);
+        smp->set_value(double(k * 3 + i % 7));
+      }
+    }
+    pb::WriteResponse resp;
+    if (!engine->Write(req, &resp).ok()) {
+      state.SkipWithError("load failed");
+      return;
+    }
+    if (base % 100'000 == 0) (void)engine->Persist();
+  }
+  (void)engine->Persist();
+  (void)engine->Compact();
+  pb::SearchRequest req;
+  auto* m = req.add_matchers();
+  m->set_type(pb::EQUAL);
+  m->set_name("job");
+  m->set_value("job-42");
+  req.set_min_time_ms(kNow - 3'600'000);
+  req.set_max_time_ms(kNow);
+  size_t found = 0;
+  for (auto _ : state) {
+    found = 0;
+    (void)engine->Search(req, [&](pb::SearchSeries&& s) {
+      benchmark::DoNotOptimize(s);
+      ++found;
+      return true;
+    });
+  }
+  state.counters["series"] = double(found);
+  state.SetItemsProcessed(state.iterations() * found);
+  engine.reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_Search10kOf1M)->Unit(benchmark::kMillisecond)->Iterations(5);
+
+}  // namespace
+
+BENCHMARK_MAIN();
