@@ -6,11 +6,15 @@
 // Errors: {"status":"error","msg":"..."} with the HTTP code of the status.
 #pragma once
 
+#include <atomic>
+
 #include "libs/http/http_server.h"
 #include "libs/storage/engine.h"
 
 namespace strata {
 
-void RegisterAdminHandlers(http::HttpServer* server, storage::StorageEngine* engine);
+// `engine` is read at each request: null (still opening) answers 503. Register
+// before the server starts.
+void RegisterAdminHandlers(http::HttpServer* server, const std::atomic<storage::StorageEngine*>* engine);
 
 }  // namespace strata

@@ -144,6 +144,8 @@ int main(int argc, char** argv) {
   strata::http::HttpServer http(hopts);
   std::atomic<bool> ready{false};
   http.SetReadinessCheck([&ready] { return ready.load(); });
+  std::atomic<strata::storage::StorageEngine*> engine_ptr{nullptr};
+  strata::RegisterAdminHandlers(&http, &engine_ptr);
   // Start HTTP first so /health answers while the WAL replays.
   if (auto s = http.Start(); !s.ok()) {
     spdlog::error("{}", std::string(s.message()));
@@ -159,7 +161,7 @@ int main(int argc, char** argv) {
   }
   strata::MetricsRegistry& registry = strata::DefaultRegistry();
   RegisterEngineMetrics(registry, engine->get());
-  strata::RegisterAdminHandlers(&http, engine->get());
+  engine_ptr = engine->get();
 
   strata::StorageService service(engine->get(), &registry);
   grpc::ServerBuilder builder;
@@ -183,6 +185,7 @@ int main(int argc, char** argv) {
   ready = false;
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   http.Shutdown(absl::Seconds(5));
+  engine_ptr = nullptr;
   absl::Status closed = (*engine)->Close();
   if (!closed.ok()) {
     spdlog::error("close: {}", std::string(closed.message()));

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "libs/common/metrics.h"
-#include "services/storage/thread_pool.h"
+#include "libs/common/thread_pool.h"
 #include "libs/storage/engine.h"
 #include "storage.grpc.pb.h"
 

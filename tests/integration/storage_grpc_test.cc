@@ -18,36 +18,20 @@
 #include "libs/model/dedup.h"
 #include "libs/rpc/proto_convert.h"
 #include "storage.grpc.pb.h"
-#include "tests/integration/service_process.h"
+#include "tests/integration/test_cluster.h"
 
 using namespace strata;
 using strata::testing::FreePort;
 using strata::testing::ServiceProcess;
+using strata::testing::Eq;
+using strata::testing::NowMs;
 using strata::testing::TempDir;
 
 namespace {
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-struct Node {
-  TempDir dir;
-  int grpc_port = FreePort();
-  int http_port = FreePort();
-  std::unique_ptr<ServiceProcess> proc;
-  std::unique_ptr<pb::Storage::Stub> stub;
-
-  explicit Node(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--data-dir=" + dir.path(),
-                                     "--grpc-listen=127.0.0.1:" + std::to_string(grpc_port),
-                                     "--http-listen=127.0.0.1:" + std::to_string(http_port)};
-    args.insert(args.end(), extra.begin(), extra.end());
-    proc = std::make_unique<ServiceProcess>("strata-storage", args, http_port);
-    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port), grpc::InsecureChannelCredentials());
-    stub = pb::Storage::NewStub(channel);
-  }
+// A storage node process with a gRPC stub.
+struct Node : strata::testing::StorageNodeProcess {
+  using StorageNodeProcess::StorageNodeProcess;
 };
 
 void AddRow(pb::WriteRequest* req, std::vector<Label> labels, std::vector<Sample> samples) {
@@ -66,28 +50,8 @@ void AddRow(pb::WriteRequest* req, std::vector<Label> labels, std::vector<Sample
 
 std::map<std::string, std::vector<Sample>> Search(pb::Storage::Stub* stub, std::vector<Matcher> ms, int64_t mint,
                                                   int64_t maxt, grpc::Status* status = nullptr) {
-  pb::SearchRequest req;
-  MatchersToProto(ms, req.mutable_matchers());
-  req.set_min_time_ms(mint);
-  req.set_max_time_ms(maxt);
-  grpc::ClientContext ctx;
-  auto reader = stub->Search(&ctx, req);
-  pb::SearchResponse resp;
-  std::map<std::string, std::vector<Sample>> out;
-  while (reader->Read(&resp)) {
-    for (const auto& s : resp.series()) {
-      auto& v = out[LabelsFromProto(s.labels())->ToString()];
-      for (const auto& b : s.blocks()) REQUIRE(DecodeBlock(b.data(), &v).ok());
-      SortAndCollapse(&v);
-    }
-  }
-  grpc::Status st = reader->Finish();
-  if (status) *status = st;
-  else REQUIRE(st.ok());
-  return out;
+  return strata::testing::SearchNode(stub, ms, mint, maxt, 0, status);
 }
-
-Matcher Eq(std::string n, std::string v) { return *Matcher::Make(MatchType::kEqual, n, v); }
 
 }  // namespace
 

@@ -1,5 +1,8 @@
-// A fixed pool of threads running queued tasks in FIFO order. Used to run blocking
-// work (WAL group commit waits) off gRPC's callback threads.
+// A fixed pool of threads running queued tasks in FIFO order, for blocking work:
+// WAL group-commit waits off gRPC's callback threads, parallel RPCs to storage nodes.
+//
+//   ThreadPool pool(8);
+//   pool.Submit([&] { ... });   // runs on one of the 8 threads
 #pragma once
 
 #include <condition_variable>

@@ -1,0 +1,97 @@
+// The storage nodes an insert, select or stratactl process talks to.
+//
+// `--storage-nodes` is a comma list of `host:port`, or `dns+name:port` entries that
+// are re-resolved every `refresh` (a StatefulSet's headless Service). Each node has
+// one gRPC channel and a health state: a failed call puts it in back-off (1 s
+// doubling to 30 s) during which writers skip it; a background prober (NodeInfo)
+// brings it back early.
+//
+//   STRATA_ASSIGN_OR_RETURN(auto nodes, StorageNodes::Create(flag, {}));
+//   auto view = nodes->Current();                  // immutable snapshot
+//   size_t owner = view->ring.Rank(key, 1)[0];
+//   view->nodes[owner]->stub()->Write(...);
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "libs/cluster/rendezvous.h"
+#include "storage.grpc.pb.h"
+
+namespace strata {
+
+struct StorageClientOptions {
+  std::chrono::milliseconds refresh{30'000};   // dns+ re-resolution period
+  std::chrono::milliseconds probe{1'000};      // health probe period for nodes in back-off
+  size_t max_message_bytes = 64 << 20;
+  bool compress = true;                        // gzip on the wire
+};
+
+class StorageNode {
+ public:
+  StorageNode(std::string address, const StorageClientOptions& opts);
+
+  const std::string& address() const { return address_; }
+  storage::v1::Storage::Stub* stub() const { return stub_.get(); }
+
+  // False while the node is in back-off after a failure.
+  bool Healthy() const;
+  // Transport-level failure (UNAVAILABLE, DEADLINE_EXCEEDED...): start/extend back-off.
+  void ReportFailure();
+  void ReportSuccess();
+  // Applies the configured compression to a call's context.
+  void Prepare(grpc::ClientContext* ctx) const;
+
+ private:
+  std::string address_;
+  bool compress_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<storage::v1::Storage::Stub> stub_;
+  mutable std::mutex mu_;
+  std::chrono::steady_clock::time_point retry_at_{};
+  std::chrono::milliseconds backoff_{0};
+};
+
+class StorageNodes {
+ public:
+  struct View {
+    std::vector<std::shared_ptr<StorageNode>> nodes;  // sorted by address
+    Rendezvous ring;                                  // over the same addresses
+  };
+
+  // InvalidArgument for an empty or malformed spec; Unavailable when a dns+ name
+  // does not resolve at start.
+  static absl::StatusOr<std::unique_ptr<StorageNodes>> Create(const std::string& spec,
+                                                              StorageClientOptions opts);
+  ~StorageNodes();
+
+  std::shared_ptr<const View> Current() const;
+
+ private:
+  StorageNodes(std::vector<std::string> static_nodes, std::vector<std::string> dns_entries,
+               StorageClientOptions opts);
+  absl::Status Refresh();
+  void Loop();
+
+  std::vector<std::string> static_nodes_;
+  std::vector<std::string> dns_entries_;  // "name:port"
+  StorageClientOptions opts_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const View> view_;
+  std::mutex loop_mu_;
+  std::condition_variable loop_cv_;
+  bool stopping_ = false;
+  std::thread loop_;
+};
+
+// Parses "a:1,b:2" / "dns+name:port" into entries; InvalidArgument naming a bad one.
+absl::StatusOr<std::vector<std::string>> ParseStorageNodes(const std::string& spec);
+
+}  // namespace strata

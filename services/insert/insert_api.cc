@@ -1,0 +1,214 @@
+#include "services/insert/insert_api.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "libs/common/status_util.h"
+#include "libs/ingest/csv.h"
+#include "libs/ingest/influx.h"
+#include "libs/ingest/json_lines.h"
+#include "libs/ingest/opentsdb.h"
+#include "libs/ingest/prom_text.h"
+#include "libs/ingest/remote_write.h"
+#include "libs/model/string_escape.h"
+
+namespace strata {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void Error(http::HttpResponse& resp, int code, const std::string& msg) { resp.SetText(msg + "\n", code); }
+
+bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+}  // namespace
+
+InsertApi::InsertApi(ReplicatingWriter* writer, InsertApiOptions opts, MetricsRegistry* registry)
+    : writer_(writer),
+      opts_(std::move(opts)),
+      rows_ingested_(registry->AddCounterFamily("strata_insert_rows_ingested_total",
+                                                "Rows (series x request) stored, by protocol.", {"protocol"})),
+      samples_ingested_(registry->AddCounterFamily("strata_insert_samples_ingested_total",
+                                                   "Samples stored on enough replicas, by protocol.",
+                                                   {"protocol"})),
+      rows_rejected_(registry->AddCounterFamily("strata_insert_rows_rejected_total",
+                                                "Rows or lines rejected, by reason.", {"reason"})),
+      requests_(registry->AddCounterFamily("strata_insert_requests_total", "Ingest requests by protocol and code.",
+                                           {"protocol", "code"})),
+      inflight_gauge_(registry->AddGauge("strata_insert_inflight_bytes",
+                                         "Request bytes being parsed and stored (bounded by --max-inflight-bytes).")) {}
+
+void InsertApi::Ingest(const char* protocol, Tenant tenant, size_t body_bytes, const ParseFn& parse, int ok_status,
+                       http::HttpResponse& resp) {
+  // Parsed rows take a few times the body's size.
+  const size_t cost = body_bytes * 4 + 4096;
+  size_t before = inflight_.fetch_add(cost);
+  struct Release {
+    InsertApi* api;
+    size_t cost;
+    ~Release() {
+      api->inflight_.fetch_sub(cost);
+      api->inflight_gauge_.Set(double(api->inflight_.load()));
+    }
+  } release{this, cost};
+  inflight_gauge_.Set(double(before + cost));
+  auto finish = [&](int code) { requests_.WithLabels({protocol, std::to_string(code)}).Inc(); };
+  if (before > 0 && before + cost > opts_.max_inflight_bytes) {
+    rows_rejected_.WithLabels({"overloaded"}).Inc();
+    resp.SetHeader("Retry-After", "1");
+    Error(resp, 429, absl::StrCat("insert is at its memory limit (--max-inflight-bytes=", opts_.max_inflight_bytes,
+                                  "); retry later"));
+    return finish(429);
+  }
+
+  RowCollector collector(tenant, opts_.limits, &rows_rejected_);
+  ingest::ParseResult result;
+  absl::Status st = parse(collector, &result);
+  if (!st.ok()) {
+    rows_rejected_.WithLabels({"malformed_body"}).Inc();
+    int code = st.code() == absl::StatusCode::kResourceExhausted ? 413 : 400;
+    Error(resp, code, absl::StrCat("cannot parse ", protocol, " request: ", st.message()));
+    return finish(code);
+  }
+  if (result.rejected_lines > 0) rows_rejected_.WithLabels({"parse_error"}).Add(double(result.rejected_lines));
+  if (result.unsupported_histograms > 0) {
+    rows_rejected_.WithLabels({"native_histogram"}).Add(double(result.unsupported_histograms));
+  }
+
+  if (!collector.rows().empty()) {
+    WriteOutcome outcome;
+    absl::Status ws = writer_->Write(collector.rows(), &outcome);
+    if (!ws.ok()) {
+      int code = HttpStatusFromCode(ws.code());
+      if (code == 500) code = 503;
+      Error(resp, code, std::string(ws.message()));
+      return finish(code);
+    }
+    rows_ingested_.WithLabels({protocol}).Add(double(collector.rows().size()));
+    samples_ingested_.WithLabels({protocol}).Add(double(collector.samples()));
+  }
+
+  uint64_t rejected = result.rejected_lines + collector.rejected() + result.unsupported_histograms;
+  if (rejected > 0) {
+    std::string msg = absl::StrCat(collector.rows().size(), " rows stored, ", rejected, " rejected");
+    for (const auto& e : result.errors) {
+      absl::StrAppend(&msg, "\n", e.line > 0 ? absl::StrCat("line ", e.line, ": ") : "", e.message);
+    }
+    for (const auto& m : collector.messages()) absl::StrAppend(&msg, "\n", m);
+    if (result.unsupported_histograms > 0) {
+      absl::StrAppend(&msg, "\n", result.unsupported_histograms, " native histogram series are not supported yet");
+    }
+    Error(resp, 400, msg);
+    return finish(400);
+  }
+  resp.status = ok_status;
+  resp.body.clear();
+  finish(ok_status);
+}
+
+void InsertApi::Dispatch(const http::HttpRequest& req, http::HttpResponse& resp, Tenant tenant,
+                         std::string_view path) {
+  if (req.method != "POST" && req.method != "PUT") {
+    resp.SetHeader("Allow", "POST");
+    return Error(resp, 405, absl::StrCat("use POST for ", req.path));
+  }
+  const std::string& body = req.body;
+  const int64_t now = NowMs();
+  if (path == "prometheus" || path == "prometheus/api/v1/write" || path == "prometheus/api/v1/push") {
+    ingest::RemoteWriteOptions o;
+    o.max_decoded_bytes = opts_.max_decoded_bytes;
+    return Ingest("remote_write", tenant, body.size(),
+                  [&](ingest::RowSink& s, ingest::ParseResult* r) { return ingest::ParseRemoteWrite(body, o, s, r); },
+                  204, resp);
+  }
+  if (path == "prometheus/api/v1/import") {
+    return Ingest("json_lines", tenant, body.size(),
+                  [&](ingest::RowSink& s, ingest::ParseResult* r) { return ingest::ParseJsonLines(body, {}, s, r); },
+                  204, resp);
+  }
+  if (path == "prometheus/api/v1/import/csv") {
+    absl::StatusOr<ingest::CsvFormat> format = ingest::CsvFormat::Parse(req.Param("format"));
+    if (!format.ok()) return Error(resp, 400, absl::StrCat("bad format parameter: ", format.status().message()));
+    ingest::CsvOptions o;
+    o.now_ms = now;
+    return Ingest("csv", tenant, body.size(),
+                  [&](ingest::RowSink& s, ingest::ParseResult* r) { return ingest::ParseCsv(body, *format, o, s, r); },
+                  204, resp);
+  }
+  if (path == "prometheus/api/v1/import/prometheus" || StartsWith(path, "prometheus/api/v1/import/prometheus/metrics/")) {
+    ingest::PromTextOptions o;
+    o.now_ms = now;
+    // Pushgateway style: .../metrics/job/<job>[/instance/<instance>][/<label>/<value>...]
+    std::string_view rest = path.substr(std::min(path.size(), std::string_view("prometheus/api/v1/import/prometheus").size()));
+    if (StartsWith(rest, "/metrics/")) {
+      std::vector<std::string> parts;
+      std::string_view r = rest.substr(9);
+      while (!r.empty()) {
+        size_t slash = r.find('/');
+        parts.emplace_back(r.substr(0, slash));
+        if (slash == std::string_view::npos) break;
+        r.remove_prefix(slash + 1);
+      }
+      if (parts.size() % 2 != 0) return Error(resp, 400, "push path must be /metrics/<label>/<value>[/<label>/<value>...]");
+      for (size_t i = 0; i < parts.size(); i += 2) o.extra_labels.push_back(Label{parts[i], parts[i + 1]});
+    }
+    return Ingest("prometheus_text", tenant, body.size(),
+                  [&](ingest::RowSink& s, ingest::ParseResult* r) { return ingest::ParsePromText(body, o, s, r); },
+                  204, resp);
+  }
+  if (path == "influx/write" || path == "influx/api/v2/write") {
+    ingest::InfluxOptions o;
+    o.now_ms = now;
+    absl::StatusOr<ingest::InfluxPrecision> p = ingest::ParseInfluxPrecision(req.Param("precision"));
+    if (!p.ok()) return Error(resp, 400, std::string(p.status().message()));
+    o.precision = *p;
+    o.db = std::string(path == "influx/write" ? req.Param("db") : req.Param("bucket"));
+    return Ingest("influx", tenant, body.size(),
+                  [&](ingest::RowSink& s, ingest::ParseResult* r) { return ingest::ParseInflux(body, o, s, r); },
+                  204, resp);
+  }
+  if (path == "opentsdb/api/put") {
+    ingest::OpenTsdbOptions o;
+    o.now_ms = now;
+    return Ingest("opentsdb", tenant, body.size(),
+                  [&](ingest::RowSink& s, ingest::ParseResult* r) { return ingest::ParseOpenTsdbHttp(body, o, s, r); },
+                  204, resp);
+  }
+  Error(resp, 404, absl::StrCat("unsupported path ", req.path));
+}
+
+void InsertApi::Register(http::HttpServer* server) {
+  server->HandlePrefix("/insert/", [this](const http::HttpRequest& req, http::HttpResponse& resp) {
+    std::string_view rest = req.path_remainder;
+    size_t slash = rest.find('/');
+    absl::StatusOr<Tenant> tenant = ParseTenant(rest.substr(0, slash));
+    if (!tenant.ok()) return Error(resp, 400, std::string(tenant.status().message()));
+    Dispatch(req, resp, *tenant, slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1));
+  });
+  const std::pair<const char*, const char*> aliases[] = {
+      {"/api/v1/write", "prometheus/api/v1/write"},
+      {"/api/v1/push", "prometheus/api/v1/push"},
+      {"/api/v1/import", "prometheus/api/v1/import"},
+      {"/api/v1/import/csv", "prometheus/api/v1/import/csv"},
+      {"/api/v1/import/prometheus", "prometheus/api/v1/import/prometheus"},
+      {"/write", "influx/write"},
+      {"/api/v2/write", "influx/api/v2/write"},
+      {"/opentsdb/api/put", "opentsdb/api/put"},
+  };
+  for (const auto& [from, to] : aliases) {
+    std::string target = to;
+    server->Handle(from, [this, target](const http::HttpRequest& req, http::HttpResponse& resp) {
+      Dispatch(req, resp, Tenant{}, target);
+    });
+  }
+  server->HandlePrefix("/api/v1/import/prometheus/metrics/", [this](const http::HttpRequest& req,
+                                                                   http::HttpResponse& resp) {
+    Dispatch(req, resp, Tenant{}, "prometheus" + req.path);
+  });
+}
+
+}  // namespace strata

@@ -1,0 +1,113 @@
+// strata-insert: accepts every ingest protocol, places series on storage nodes by
+// rendezvous hashing with --replication-factor copies, and answers 2xx only once
+// every copy is in a storage node's WAL.
+#include <cstdio>
+
+#include "absl/strings/str_split.h"
+#include "libs/cluster/replicating_writer.h"
+#include "libs/cluster/storage_nodes.h"
+#include "libs/common/duration.h"
+#include "libs/common/flags.h"
+#include "libs/common/logging.h"
+#include "libs/common/metrics.h"
+#include "libs/http/http_server.h"
+#include "libs/http/termination_signal.h"
+#include "services/insert/insert_api.h"
+
+int main(int argc, char** argv) {
+  strata::http::InstallTerminationHandler();
+  CLI::App app{"strata-insert: ingest protocols -> replicated storage nodes"};
+  strata::CommonFlags common;
+  std::string http_listen = ":8480", storage_nodes, write_timeout = "5s", ha_label;
+  std::vector<std::string> extra_labels;
+  size_t rf = 1, min_replicas = 0, max_request_bytes = 64 << 20, max_inflight_bytes = 512 << 20;
+  size_t max_labels = 40, max_name = 256, max_value = 4096;
+  int http_threads = 64;
+  strata::AddCommonFlags(app, &common);
+  app.add_option("--http-listen", http_listen, "HTTP address for ingestion, /metrics, /health, /ready")
+      ->capture_default_str();
+  app.add_option("--storage-nodes", storage_nodes, "host:port[,host:port...] or dns+name:port of storage gRPC")
+      ->required();
+  app.add_option("--replication-factor", rf, "Copies of every series, on distinct storage nodes")
+      ->capture_default_str();
+  app.add_option("--min-replicas", min_replicas,
+                 "Fewest copies for a 2xx when nodes are down (0 = --replication-factor)")
+      ->capture_default_str();
+  app.add_option("--storage-write-timeout", write_timeout, "Deadline of one Write call to a storage node")
+      ->capture_default_str();
+  app.add_option("--ha-replica-label", ha_label, "Label dropped from every series (e.g. replica of a Prometheus HA pair)");
+  app.add_option("--extra-label", extra_labels, "name=value added to every series (repeatable)");
+  app.add_option("--max-request-bytes", max_request_bytes, "Largest request body (413 above)")->capture_default_str();
+  app.add_option("--max-inflight-bytes", max_inflight_bytes, "Memory for requests being processed (429 above)")
+      ->capture_default_str();
+  app.add_option("--max-labels-per-series", max_labels, "Series with more labels are rejected")
+      ->capture_default_str();
+  app.add_option("--max-label-name-bytes", max_name, "Longer label names are rejected")->capture_default_str();
+  app.add_option("--max-label-value-bytes", max_value, "Longer label values are rejected")->capture_default_str();
+  app.add_option("--http-threads", http_threads, "Request handler threads")->capture_default_str();
+  strata::AddEnvFallbacks(app);
+  CLI11_PARSE(app, argc, argv);
+
+  if (auto s = strata::InitLogging("strata-insert", common); !s.ok()) {
+    fprintf(stderr, "%s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+  absl::StatusOr<int64_t> timeout = strata::ParseDuration(write_timeout);
+  if (!timeout.ok() || *timeout <= 0) {
+    spdlog::error("--storage-write-timeout: want a positive duration such as 5s");
+    return 2;
+  }
+  if (rf == 0) {
+    spdlog::error("--replication-factor must be at least 1");
+    return 2;
+  }
+  strata::InsertApiOptions api_opts;
+  api_opts.max_inflight_bytes = max_inflight_bytes;
+  api_opts.limits.ha_replica_label = ha_label;
+  api_opts.limits.max_labels_per_series = max_labels;
+  api_opts.limits.max_label_name_bytes = max_name;
+  api_opts.limits.max_label_value_bytes = max_value;
+  for (const std::string& kv : extra_labels) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0 || !strata::IsValidLabelName(kv.substr(0, eq))) {
+      spdlog::error("--extra-label \"{}\": want name=value with a valid label name", kv);
+      return 2;
+    }
+    api_opts.limits.extra_labels.push_back(strata::Label{kv.substr(0, eq), kv.substr(eq + 1)});
+  }
+
+  absl::StatusOr<std::unique_ptr<strata::StorageNodes>> nodes =
+      strata::StorageNodes::Create(storage_nodes, strata::StorageClientOptions{});
+  if (!nodes.ok()) {
+    spdlog::error("--storage-nodes: {}", std::string(nodes.status().message()));
+    return 2;
+  }
+  if ((*nodes)->Current()->nodes.size() < rf) {
+    spdlog::warn("--replication-factor={} but only {} storage nodes: every series gets {} copies", rf,
+                 (*nodes)->Current()->nodes.size(), (*nodes)->Current()->nodes.size());
+  }
+  strata::MetricsRegistry& registry = strata::DefaultRegistry();
+  strata::ReplicatingWriterOptions wopts;
+  wopts.replication_factor = rf;
+  wopts.min_replicas = min_replicas;
+  wopts.timeout = std::chrono::milliseconds(*timeout);
+  strata::ReplicatingWriter writer(nodes->get(), wopts, &registry);
+  strata::InsertApi api(&writer, api_opts, &registry);
+
+  strata::http::HttpServerOptions hopts;
+  hopts.listen = http_listen;
+  hopts.max_body_bytes = max_request_bytes;
+  hopts.threads = http_threads;
+  strata::http::HttpServer http(hopts);
+  api.Register(&http);
+  if (auto s = http.Start(); !s.ok()) {
+    spdlog::error("{}", std::string(s.message()));
+    return 1;
+  }
+  spdlog::info("ready: {} storage nodes, RF {}, HTTP :{}", (*nodes)->Current()->nodes.size(), rf, http.port());
+  strata::http::WaitForTerminationSignal();
+  spdlog::info("shutting down");
+  http.Shutdown(absl::Seconds(10));
+  spdlog::info("stopped cleanly");
+  return 0;
+}
