@@ -1,0 +1,340 @@
+#include "libs/cluster/fanout_querier.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "libs/encoding/block.h"
+#include "libs/common/status_util.h"
+#include "libs/model/dedup.h"
+#include "libs/rpc/grpc_status.h"
+#include "libs/rpc/proto_convert.h"
+
+namespace strata {
+
+struct FanoutState {
+  std::mutex mu;
+  FanoutReport report;
+};
+
+namespace {
+
+class VectorIterator : public SeriesIterator {
+ public:
+  explicit VectorIterator(const std::vector<Sample>* s) : s_(s) {}
+  bool Next() override { return ++i_ < s_->size(); }
+  bool Seek(int64_t t) override {
+    if (i_ == SIZE_MAX) i_ = 0;
+    while (i_ < s_->size() && (*s_)[i_].t < t) ++i_;
+    return i_ < s_->size();
+  }
+  Sample At() const override { return (*s_)[i_]; }
+
+ private:
+  const std::vector<Sample>* s_;
+  size_t i_ = SIZE_MAX;
+};
+
+class MergedSeries : public Series {
+ public:
+  MergedSeries(Labels labels, std::vector<Sample> samples) : labels_(std::move(labels)), samples_(std::move(samples)) {}
+  const Labels& labels() const override { return labels_; }
+  std::unique_ptr<SeriesIterator> Iterator() const override { return std::make_unique<VectorIterator>(&samples_); }
+
+ private:
+  Labels labels_;
+  std::vector<Sample> samples_;
+};
+
+class VectorSeriesSet : public SeriesSet {
+ public:
+  VectorSeriesSet(std::vector<std::unique_ptr<MergedSeries>> series, absl::Status status,
+                  std::vector<std::string> warnings)
+      : series_(std::move(series)), status_(std::move(status)), warnings_(std::move(warnings)) {}
+  bool Next() override { return status_.ok() && ++i_ < series_.size(); }
+  const Series& At() const override { return *series_[i_]; }
+  absl::Status status() const override { return status_; }
+  std::vector<std::string> warnings() const override { return warnings_; }
+
+ private:
+  std::vector<std::unique_ptr<MergedSeries>> series_;
+  size_t i_ = SIZE_MAX;
+  absl::Status status_;
+  std::vector<std::string> warnings_;
+};
+
+// Runs fn(node_index) for every node in parallel; returns per-node status.
+template <typename Fn>
+std::vector<absl::Status> ForEachNode(const StorageNodes::View& view, Fn fn) {
+  std::vector<absl::Status> out(view.nodes.size());
+  std::vector<std::thread> threads;
+  threads.reserve(view.nodes.size());
+  for (size_t i = 0; i < view.nodes.size(); ++i) threads.emplace_back([&, i] { out[i] = fn(i); });
+  for (auto& t : threads) t.join();
+  return out;
+}
+
+}  // namespace
+
+class ClusterQuerier : public Querier {
+ public:
+  ClusterQuerier(const ClusterQueryable* q, int64_t mint, int64_t maxt) : q_(q), mint_(mint), maxt_(maxt) {}
+
+  std::unique_ptr<SeriesSet> Select(bool sorted, const SelectHints* hints, const Matchers& matchers) override;
+  absl::StatusOr<std::vector<std::string>> LabelValues(const std::string& name, const Matchers& matchers) override;
+  absl::StatusOr<std::vector<std::string>> LabelNames(const Matchers& matchers) override;
+
+  absl::Status JudgeNodes(const StorageNodes::View& view, const std::vector<absl::Status>& st,
+                          std::vector<std::string>* warnings) {
+    return Judge(view, st, warnings);
+  }
+
+ private:
+  // Applies the partial-answer rule to per-node results. Returns the error to fail
+  // with (deny_partial), else OK and the warnings to attach.
+  absl::Status Judge(const StorageNodes::View& view, const std::vector<absl::Status>& st,
+                     std::vector<std::string>* warnings);
+  std::chrono::system_clock::time_point Deadline() const {
+    return std::chrono::system_clock::now() + q_->opts_.node_timeout;
+  }
+
+  const ClusterQueryable* q_;
+  int64_t mint_, maxt_;
+};
+
+absl::Status ClusterQuerier::Judge(const StorageNodes::View& view, const std::vector<absl::Status>& st,
+                                   std::vector<std::string>* warnings) {
+  std::vector<std::string> failed;
+  absl::Status first_bad;
+  for (size_t i = 0; i < st.size(); ++i) {
+    if (st[i].ok()) continue;
+    // Errors of the request itself (bad regex, too many series) are not node failures.
+    if (st[i].code() == absl::StatusCode::kInvalidArgument || st[i].code() == absl::StatusCode::kResourceExhausted) {
+      return st[i];
+    }
+    failed.push_back(absl::StrCat("storage node ", view.nodes[i]->address(), ": ", st[i].message()));
+    if (st[i].code() == absl::StatusCode::kUnavailable || st[i].code() == absl::StatusCode::kDeadlineExceeded) {
+      view.nodes[i]->ReportFailure();
+    }
+  }
+  if (failed.size() < std::max<size_t>(1, q_->opts_.replication_factor) || failed.empty()) return absl::OkStatus();
+  if (failed.size() == st.size() || q_->opts_.deny_partial) {
+    return absl::UnavailableError(absl::StrCat(failed.size(), " of ", st.size(),
+                                               " storage nodes failed, the answer would be partial: ", failed[0]));
+  }
+  std::lock_guard<std::mutex> l(q_->state_->mu);
+  q_->state_->report.partial = true;
+  for (auto& f : failed) {
+    warnings->push_back(f);
+    q_->state_->report.warnings.push_back(f);
+  }
+  return absl::OkStatus();
+}
+
+std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints* hints, const Matchers& matchers) {
+  auto view = q_->nodes_->Current();
+  int64_t mint = mint_, maxt = maxt_;
+  if (hints != nullptr) {
+    mint = std::max(mint, hints->start);
+    maxt = std::min(maxt, hints->end);
+  }
+  storage::v1::SearchRequest req;
+  req.set_account_id(q_->tenant_.account_id);
+  req.set_project_id(q_->tenant_.project_id);
+  MatchersToProto(matchers, req.mutable_matchers());
+  req.set_min_time_ms(mint);
+  req.set_max_time_ms(maxt);
+  req.set_max_series(q_->opts_.max_series);
+
+  // Per node: labels -> decoded samples.
+  std::vector<std::vector<std::pair<Labels, std::vector<Sample>>>> per_node(view->nodes.size());
+  std::vector<absl::Status> st = ForEachNode(*view, [&](size_t i) -> absl::Status {
+    grpc::ClientContext ctx;
+    view->nodes[i]->Prepare(&ctx);
+    ctx.set_deadline(Deadline());
+    auto reader = view->nodes[i]->stub()->Search(&ctx, req);
+    storage::v1::SearchResponse resp;
+    while (reader->Read(&resp)) {
+      for (const auto& s : resp.series()) {
+        absl::StatusOr<Labels> ls = LabelsFromProto(s.labels());
+        if (!ls.ok()) return absl::DataLossError("storage node sent invalid labels");
+        std::vector<Sample> samples;
+        for (const auto& b : s.blocks()) {
+          absl::Status d = DecodeBlockRange(b.data(), mint, maxt, &samples);
+          if (!d.ok()) return d;
+        }
+        per_node[i].emplace_back(*std::move(ls), std::move(samples));
+      }
+    }
+    absl::Status s = FromGrpcStatus(reader->Finish());
+    if (s.code() == absl::StatusCode::kResourceExhausted) {
+      return absl::ResourceExhaustedError(absl::StrCat(s.message(), " (raise --search-max-series)"));
+    }
+    return s;
+  });
+  std::vector<std::string> warnings;
+  absl::Status judged = Judge(*view, st, &warnings);
+  if (!judged.ok()) return std::make_unique<VectorSeriesSet>(std::vector<std::unique_ptr<MergedSeries>>{}, judged, warnings);
+
+  std::map<Labels, std::vector<Sample>> merged;
+  for (auto& node : per_node) {
+    for (auto& [labels, samples] : node) {
+      auto& v = merged[labels];
+      if (v.empty()) {
+        v = std::move(samples);
+      } else {
+        v.insert(v.end(), samples.begin(), samples.end());
+      }
+    }
+  }
+  if (q_->opts_.max_series > 0 && merged.size() > q_->opts_.max_series) {
+    return std::make_unique<VectorSeriesSet>(
+        std::vector<std::unique_ptr<MergedSeries>>{},
+        absl::ResourceExhaustedError(absl::StrCat("the query selects ", merged.size(), " series, above the limit of ",
+                                                  q_->opts_.max_series, " (raise --search-max-series)")),
+        warnings);
+  }
+  std::vector<std::unique_ptr<MergedSeries>> out;
+  out.reserve(merged.size());
+  for (auto& [labels, samples] : merged) {
+    SortAndCollapse(&samples);
+    Deduplicate(&samples, q_->opts_.dedup_interval_ms);
+    if (samples.empty()) continue;
+    out.push_back(std::make_unique<MergedSeries>(labels, std::move(samples)));
+  }
+  (void)sorted;  // std::map order is Labels order already
+  return std::make_unique<VectorSeriesSet>(std::move(out), absl::OkStatus(), std::move(warnings));
+}
+
+absl::StatusOr<std::vector<std::string>> ClusterQuerier::LabelValues(const std::string& name,
+                                                                     const Matchers& matchers) {
+  auto view = q_->nodes_->Current();
+  storage::v1::LabelValuesRequest req;
+  req.set_account_id(q_->tenant_.account_id);
+  req.set_project_id(q_->tenant_.project_id);
+  req.set_name(name);
+  MatchersToProto(matchers, req.mutable_matchers());
+  req.set_min_time_ms(mint_);
+  req.set_max_time_ms(maxt_);
+  std::vector<std::vector<std::string>> per_node(view->nodes.size());
+  auto st = ForEachNode(*view, [&](size_t i) -> absl::Status {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    storage::v1::LabelValuesResponse resp;
+    absl::Status s = FromGrpcStatus(view->nodes[i]->stub()->LabelValues(&ctx, req, &resp));
+    per_node[i].assign(resp.values().begin(), resp.values().end());
+    return s;
+  });
+  std::vector<std::string> warnings;
+  STRATA_RETURN_IF_ERROR(Judge(*view, st, &warnings));
+  std::vector<std::string> out;
+  for (auto& v : per_node) out.insert(out.end(), v.begin(), v.end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> ClusterQuerier::LabelNames(const Matchers& matchers) {
+  auto view = q_->nodes_->Current();
+  storage::v1::LabelNamesRequest req;
+  req.set_account_id(q_->tenant_.account_id);
+  req.set_project_id(q_->tenant_.project_id);
+  MatchersToProto(matchers, req.mutable_matchers());
+  req.set_min_time_ms(mint_);
+  req.set_max_time_ms(maxt_);
+  std::vector<std::vector<std::string>> per_node(view->nodes.size());
+  auto st = ForEachNode(*view, [&](size_t i) -> absl::Status {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    storage::v1::LabelNamesResponse resp;
+    absl::Status s = FromGrpcStatus(view->nodes[i]->stub()->LabelNames(&ctx, req, &resp));
+    per_node[i].assign(resp.names().begin(), resp.names().end());
+    return s;
+  });
+  std::vector<std::string> warnings;
+  STRATA_RETURN_IF_ERROR(Judge(*view, st, &warnings));
+  std::vector<std::string> out;
+  for (auto& v : per_node) out.insert(out.end(), v.begin(), v.end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+ClusterQueryable::ClusterQueryable(StorageNodes* nodes, Tenant tenant, FanoutOptions opts)
+    : nodes_(nodes), tenant_(tenant), opts_(opts), state_(std::make_shared<FanoutState>()) {}
+
+absl::StatusOr<std::unique_ptr<Querier>> ClusterQueryable::NewQuerier(int64_t mint, int64_t maxt) const {
+  return std::unique_ptr<Querier>(new ClusterQuerier(this, mint, maxt));
+}
+
+absl::StatusOr<std::vector<Labels>> ClusterQueryable::SeriesLabels(const Matchers& ms, int64_t mint,
+                                                                   int64_t maxt) const {
+  auto view = nodes_->Current();
+  storage::v1::SearchRequest req;
+  req.set_account_id(tenant_.account_id);
+  req.set_project_id(tenant_.project_id);
+  MatchersToProto(ms, req.mutable_matchers());
+  req.set_min_time_ms(mint);
+  req.set_max_time_ms(maxt);
+  req.set_labels_only(true);
+  req.set_max_series(opts_.max_series);
+  std::vector<std::vector<Labels>> per_node(view->nodes.size());
+  auto st = ForEachNode(*view, [&](size_t i) -> absl::Status {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + opts_.node_timeout);
+    auto reader = view->nodes[i]->stub()->Search(&ctx, req);
+    storage::v1::SearchResponse resp;
+    while (reader->Read(&resp)) {
+      for (const auto& s : resp.series()) {
+        absl::StatusOr<Labels> ls = LabelsFromProto(s.labels());
+        if (ls.ok()) per_node[i].push_back(*std::move(ls));
+      }
+    }
+    return FromGrpcStatus(reader->Finish());
+  });
+  ClusterQuerier judge(this, mint, maxt);
+  std::vector<std::string> warnings;
+  STRATA_RETURN_IF_ERROR(judge.JudgeNodes(*view, st, &warnings));
+  std::vector<Labels> out;
+  for (auto& v : per_node) out.insert(out.end(), v.begin(), v.end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+absl::StatusOr<uint64_t> ClusterQueryable::DeleteSeries(const Matchers& ms) const {
+  auto view = nodes_->Current();
+  storage::v1::DeleteRequest req;
+  req.set_account_id(tenant_.account_id);
+  req.set_project_id(tenant_.project_id);
+  MatchersToProto(ms, req.mutable_matchers());
+  std::vector<uint64_t> deleted(view->nodes.size());
+  auto st = ForEachNode(*view, [&](size_t i) -> absl::Status {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + opts_.node_timeout);
+    storage::v1::DeleteResponse resp;
+    absl::Status s = FromGrpcStatus(view->nodes[i]->stub()->Delete(&ctx, req, &resp));
+    deleted[i] = resp.deleted_series();
+    return s;
+  });
+  uint64_t total = 0;
+  for (size_t i = 0; i < st.size(); ++i) {
+    if (!st[i].ok()) {
+      return absl::Status(st[i].code(), absl::StrCat("delete on storage node ", view->nodes[i]->address(),
+                                                     " failed: ", st[i].message()));
+    }
+    total += deleted[i];
+  }
+  return total;
+}
+
+FanoutReport ClusterQueryable::report() const {
+  std::lock_guard<std::mutex> l(state_->mu);
+  return state_->report;
+}
+
+}  // namespace strata

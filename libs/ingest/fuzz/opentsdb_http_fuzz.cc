@@ -1,0 +1,19 @@
+// libFuzzer target for the opentsdb_http parser (clang only; see docs/format/ingest.md, "Fuzzing").
+//
+//   ninja -C build-ingest-fuzz opentsdb_http_fuzz
+//   build-ingest-fuzz/bin/opentsdb_http_fuzz -max_total_time=600 libs/ingest/fuzz/corpus/opentsdb_http
+//
+// Aborts when the parser's counters disagree with the rows it delivered, or when a
+// body it rejected delivered rows; ASan/UBSan catch memory and UB errors.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "libs/ingest/fuzz/parse_all.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  if (!strata::ingest::FuzzOne(strata::ingest::FuzzTarget::kOpenTsdbHttp, input)) std::abort();
+  return 0;
+}

@@ -1,0 +1,190 @@
+#include "libs/ingest/opentsdb.h"
+
+#include <cmath>
+#include <vector>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include "absl/strings/str_cat.h"
+#include "libs/common/absl_compat.h"
+#include "libs/ingest/line_reader.h"
+#include "libs/ingest/prom_names.h"
+#include "libs/ingest/scratch_strings.h"
+#include "libs/ingest/text_number.h"
+
+namespace strata::ingest {
+namespace {
+
+std::string Quote(std::string_view s) {
+  if (s.size() > 64) return absl::StrCat("\"", Sv(s.substr(0, 64)), "...\"");
+  return absl::StrCat("\"", Sv(s), "\"");
+}
+
+// OpenTSDB's rule: 13-digit (>= 1e10) timestamps are milliseconds, else seconds.
+bool TsdbMillis(double ts, int64_t* out) {
+  if (!std::isfinite(ts)) return false;
+  if (std::abs(ts) >= 1e10) return FloatToMillis(ts, 1, out);
+  return FloatToMillis(ts, 1000, out);
+}
+
+std::string_view NextToken(std::string_view* rest) {
+  *rest = TrimSpace(*rest);
+  size_t i = 0;
+  while (i < rest->size() && (*rest)[i] != ' ' && (*rest)[i] != '\t') ++i;
+  std::string_view tok = rest->substr(0, i);
+  rest->remove_prefix(i);
+  return tok;
+}
+
+std::string_view JsonString(const rapidjson::Value& v) {
+  return std::string_view(v.GetString(), v.GetStringLength());
+}
+
+// Parses one HTTP data point object into labels/sample; "" or why it is bad.
+std::string ParsePoint(const rapidjson::Value& p, const OpenTsdbOptions& opts,
+                       ScratchStrings& scratch, std::vector<LabelView>* labels, Sample* s) {
+  if (!p.IsObject()) return "not an object";
+  auto metric = p.FindMember("metric");
+  if (metric == p.MemberEnd() || !metric->value.IsString() ||
+      metric->value.GetStringLength() == 0) {
+    return "\"metric\" must be a non-empty string";
+  }
+  std::string_view name = JsonString(metric->value);
+  labels->push_back({"__name__", opts.prom_compatible_names ? PromMetricName(name, scratch) : name});
+  auto value = p.FindMember("value");
+  if (value == p.MemberEnd()) return absl::StrCat("metric ", Quote(name), ": missing \"value\"");
+  if (value->value.IsNumber()) {
+    s->v = value->value.GetDouble();
+  } else if (!value->value.IsString() || !ParseFloatText(JsonString(value->value), &s->v)) {
+    return absl::StrCat("metric ", Quote(name), ": \"value\" must be a number");
+  }
+  s->t = opts.now_ms;
+  auto ts = p.FindMember("timestamp");
+  if (ts != p.MemberEnd()) {
+    double t = 0;
+    if (ts->value.IsInt64()) {
+      t = static_cast<double>(ts->value.GetInt64());
+    } else if (ts->value.IsNumber()) {
+      t = ts->value.GetDouble();
+    } else if (!ts->value.IsString() || !ParseFloatText(JsonString(ts->value), &t)) {
+      return absl::StrCat("metric ", Quote(name), ": \"timestamp\" must be a number");
+    }
+    if (t != 0 && !TsdbMillis(t, &s->t)) {
+      return absl::StrCat("metric ", Quote(name), ": \"timestamp\" out of range");
+    }
+  }
+  auto tags = p.FindMember("tags");
+  if (tags != p.MemberEnd() && !tags->value.IsNull()) {
+    if (!tags->value.IsObject()) {
+      return absl::StrCat("metric ", Quote(name), ": \"tags\" must be an object");
+    }
+    for (auto it = tags->value.MemberBegin(); it != tags->value.MemberEnd(); ++it) {
+      std::string_view tname = JsonString(it->name);
+      if (!it->value.IsString()) {
+        return absl::StrCat("metric ", Quote(name), ": tag ", Quote(tname),
+                            " must be a string");
+      }
+      labels->push_back({opts.prom_compatible_names ? PromLabelName(tname, scratch) : tname,
+                         JsonString(it->value)});
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+absl::Status ParseOpenTsdbHttp(std::string_view body, const OpenTsdbOptions& opts,
+                               RowSink& sink, ParseResult* result) {
+  rapidjson::Document doc;
+  // Iterative parsing: deeply nested input cannot exhaust the stack.
+  doc.Parse<rapidjson::kParseNanAndInfFlag | rapidjson::kParseIterativeFlag>(body.data(),
+                                                                             body.size());
+  if (doc.HasParseError()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed OpenTSDB JSON at offset ", doc.GetErrorOffset(), ": ",
+                     rapidjson::GetParseError_En(doc.GetParseError())));
+  }
+  if (!doc.IsObject() && !doc.IsArray()) {
+    return absl::InvalidArgumentError(
+        "malformed OpenTSDB JSON: want a data point object or an array of them");
+  }
+  ScratchStrings scratch;
+  std::vector<LabelView> labels;
+  auto one = [&](const rapidjson::Value& p, size_t index) {
+    scratch.Reset();
+    labels.clear();
+    Sample s;
+    std::string err = ParsePoint(p, opts, scratch, &labels, &s);
+    if (!err.empty()) {
+      result->AddError(0, doc.IsArray() ? absl::StrCat("data point ", index, ": ", err) : err);
+      return;
+    }
+    sink.OnRow(RowView{labels, std::span<const Sample>(&s, 1)});
+    ++result->rows;
+    ++result->samples;
+  };
+  if (doc.IsObject()) {
+    one(doc, 0);
+  } else {
+    for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) one(doc[i], i);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseOpenTsdbTelnet(std::string_view body, const OpenTsdbOptions& opts,
+                                 RowSink& sink, ParseResult* result) {
+  LineReader lines(body);
+  ScratchStrings scratch;
+  std::vector<LabelView> labels;
+  std::string_view line;
+  while (lines.Next(&line)) {
+    if (IsBlank(line)) continue;
+    scratch.Reset();
+    labels.clear();
+    auto fail = [&](std::string why) { result->AddError(lines.line_number(), std::move(why)); };
+    std::string_view rest = line;
+    std::string_view cmd = NextToken(&rest);
+    if (cmd != "put") {
+      fail(absl::StrCat("unknown command ", Quote(cmd), " (want put)"));
+      continue;
+    }
+    std::string_view name = NextToken(&rest);
+    std::string_view ts = NextToken(&rest);
+    std::string_view value = NextToken(&rest);
+    if (value.empty()) {
+      fail("want: put <metric> <timestamp> <value> [<tag>=<value> ...]");
+      continue;
+    }
+    labels.push_back({"__name__", opts.prom_compatible_names ? PromMetricName(name, scratch) : name});
+    Sample s;
+    double t = 0;
+    if (!ParseFloatText(ts, &t) || !TsdbMillis(t, &s.t)) {
+      fail(absl::StrCat("metric ", Quote(name), ": cannot parse timestamp ", Quote(ts)));
+      continue;
+    }
+    if (!ParseFloatText(value, &s.v)) {
+      fail(absl::StrCat("metric ", Quote(name), ": cannot parse value ", Quote(value)));
+      continue;
+    }
+    bool ok = true;
+    for (std::string_view tag = NextToken(&rest); !tag.empty(); tag = NextToken(&rest)) {
+      size_t eq = tag.find('=');
+      if (eq == std::string_view::npos || eq == 0 || eq + 1 == tag.size()) {
+        fail(absl::StrCat("metric ", Quote(name), ": tag ", Quote(tag), " is not name=value"));
+        ok = false;
+        break;
+      }
+      std::string_view tname = tag.substr(0, eq);
+      labels.push_back({opts.prom_compatible_names ? PromLabelName(tname, scratch) : tname,
+                        tag.substr(eq + 1)});
+    }
+    if (!ok) continue;
+    sink.OnRow(RowView{labels, std::span<const Sample>(&s, 1)});
+    ++result->rows;
+    ++result->samples;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace strata::ingest

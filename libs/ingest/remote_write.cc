@@ -1,0 +1,338 @@
+#include "libs/ingest/remote_write.h"
+
+#include <bit>
+#include <cstring>
+#include <vector>
+
+#include <snappy.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace strata::ingest {
+namespace {
+
+// Protobuf wire types.
+constexpr int kVarint = 0;
+constexpr int kFixed64 = 1;
+constexpr int kLen = 2;
+constexpr int kStartGroup = 3;
+constexpr int kEndGroup = 4;
+constexpr int kFixed32 = 5;
+constexpr int kMaxGroupDepth = 32;
+
+const char* WireTypeName(int wt) {
+  switch (wt) {
+    case kVarint: return "varint";
+    case kFixed64: return "fixed64";
+    case kLen: return "length-delimited";
+    case kStartGroup: return "start-group";
+    case kEndGroup: return "end-group";
+    case kFixed32: return "fixed32";
+    default: return "invalid";
+  }
+}
+
+// Decodes a WriteRequest. With a null sink it only validates (the first pass), so
+// that a message that is malformed anywhere delivers nothing.
+class WriteRequestDecoder {
+ public:
+  WriteRequestDecoder(std::string_view msg, RowSink* sink, ParseResult* result)
+      : base_(msg.data()), end_(msg.data() + msg.size()), sink_(sink), result_(result) {}
+
+  absl::Status Run() {
+    const char* p = base_;
+    while (p < end_) {
+      uint32_t field = 0;
+      int wt = 0;
+      if (!ReadTag(p, end_, &field, &wt)) return Error();
+      if (field == 1 || field == 3) {
+        in_ts_ = field == 1;
+        sub_kind_ = nullptr;
+        std::string_view sub;
+        if (!ExpectWire(p, field, wt, kLen, field == 1 ? "timeseries" : "metadata") ||
+            !ReadLen(p, end_, &sub)) {
+          return Error();
+        }
+        if (field == 1) {
+          if (!DecodeTimeSeries(sub)) return Error();
+          ++ts_index_;
+          in_ts_ = false;
+        } else if (sink_ != nullptr) {
+          ++result_->skipped_metadata;
+        }
+      } else if (!Skip(p, end_, field, wt, 0)) {
+        return Error();
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  bool DecodeTimeSeries(std::string_view ts) {
+    const char* p = ts.data();
+    const char* end = ts.data() + ts.size();
+    labels_.clear();
+    samples_.clear();
+    sub_index_ = 0;
+    sub_kind_ = nullptr;
+    size_t n_labels = 0, n_samples = 0;
+    uint64_t exemplars = 0, histograms = 0;
+    while (p < end) {
+      uint32_t field = 0;
+      int wt = 0;
+      sub_kind_ = nullptr;
+      if (!ReadTag(p, end, &field, &wt)) return false;
+      std::string_view sub;
+      switch (field) {
+        case 1: {
+          sub_kind_ = "labels";
+          sub_index_ = n_labels++;
+          if (!ExpectWire(p, field, wt, kLen, "labels") || !ReadLen(p, end, &sub)) return false;
+          LabelView l;
+          if (!DecodeLabel(sub, &l)) return false;
+          if (sink_ != nullptr) labels_.push_back(l);
+          break;
+        }
+        case 2: {
+          sub_kind_ = "samples";
+          sub_index_ = n_samples++;
+          if (!ExpectWire(p, field, wt, kLen, "samples") || !ReadLen(p, end, &sub)) return false;
+          Sample s;
+          if (!DecodeSample(sub, &s)) return false;
+          if (sink_ != nullptr) samples_.push_back(s);
+          break;
+        }
+        case 3:
+        case 4:
+          // Exemplars and native histograms are not stored, only counted; their
+          // content is not decoded beyond the framing.
+          if (!ExpectWire(p, field, wt, kLen, field == 3 ? "exemplars" : "histograms") ||
+              !ReadLen(p, end, &sub)) {
+            return false;
+          }
+          (field == 3 ? exemplars : histograms)++;
+          break;
+        default:
+          if (!Skip(p, end, field, wt, 0)) return false;
+      }
+    }
+    sub_kind_ = nullptr;
+    if (sink_ == nullptr) return true;
+    result_->skipped_exemplars += exemplars;
+    result_->unsupported_histograms += histograms;
+    if (!samples_.empty()) {
+      sink_->OnRow(RowView{labels_, samples_});
+      ++result_->rows;
+      result_->samples += samples_.size();
+    }
+    return true;
+  }
+
+  bool DecodeLabel(std::string_view msg, LabelView* out) {
+    const char* p = msg.data();
+    const char* end = msg.data() + msg.size();
+    *out = {};
+    while (p < end) {
+      uint32_t field = 0;
+      int wt = 0;
+      if (!ReadTag(p, end, &field, &wt)) return false;
+      if (field == 1 || field == 2) {
+        if (!ExpectWire(p, field, wt, kLen, field == 1 ? "name" : "value")) return false;
+        if (!ReadLen(p, end, field == 1 ? &out->name : &out->value)) return false;
+      } else if (!Skip(p, end, field, wt, 0)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool DecodeSample(std::string_view msg, Sample* out) {
+    const char* p = msg.data();
+    const char* end = msg.data() + msg.size();
+    *out = {};
+    while (p < end) {
+      uint32_t field = 0;
+      int wt = 0;
+      if (!ReadTag(p, end, &field, &wt)) return false;
+      if (field == 1) {
+        uint64_t bits = 0;
+        if (!ExpectWire(p, field, wt, kFixed64, "value") || !ReadFixed64(p, end, &bits)) {
+          return false;
+        }
+        out->v = std::bit_cast<double>(bits);
+      } else if (field == 2) {
+        uint64_t v = 0;
+        if (!ExpectWire(p, field, wt, kVarint, "timestamp") || !ReadVarint(p, end, &v)) {
+          return false;
+        }
+        out->t = static_cast<int64_t>(v);
+      } else if (!Skip(p, end, field, wt, 0)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool ReadVarint(const char*& p, const char* end, uint64_t* out) {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p >= end) return Fail(p, "truncated varint");
+      auto b = static_cast<uint8_t>(*p++);
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) {
+        *out = v;
+        return true;
+      }
+    }
+    return Fail(p, "varint longer than 10 bytes");
+  }
+
+  bool ReadTag(const char*& p, const char* end, uint32_t* field, int* wt) {
+    const char* start = p;
+    uint64_t key = 0;
+    if (!ReadVarint(p, end, &key)) return false;
+    *wt = static_cast<int>(key & 7);
+    uint64_t f = key >> 3;
+    if (f == 0 || f > 0x1fffffff) return Fail(start, absl::StrCat("invalid field number ", f));
+    *field = static_cast<uint32_t>(f);
+    return true;
+  }
+
+  bool ReadLen(const char*& p, const char* end, std::string_view* out) {
+    const char* start = p;
+    uint64_t n = 0;
+    if (!ReadVarint(p, end, &n)) return false;
+    if (n > static_cast<uint64_t>(end - p)) {
+      return Fail(start, absl::StrCat("length ", n, " runs past the end of the message (",
+                                      end - p, " bytes left)"));
+    }
+    *out = std::string_view(p, n);
+    p += n;
+    return true;
+  }
+
+  bool ReadFixed64(const char*& p, const char* end, uint64_t* out) {
+    if (end - p < 8) return Fail(p, "truncated fixed64");
+    uint64_t v = 0;
+    std::memcpy(&v, p, 8);
+    if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
+    *out = v;
+    p += 8;
+    return true;
+  }
+
+  // Skips the value of an unknown field whose tag was just read.
+  bool Skip(const char*& p, const char* end, uint32_t field, int wt, int depth) {
+    switch (wt) {
+      case kVarint: {
+        uint64_t v = 0;
+        return ReadVarint(p, end, &v);
+      }
+      case kFixed64:
+        if (end - p < 8) return Fail(p, "truncated fixed64");
+        p += 8;
+        return true;
+      case kLen: {
+        std::string_view v;
+        return ReadLen(p, end, &v);
+      }
+      case kFixed32:
+        if (end - p < 4) return Fail(p, "truncated fixed32");
+        p += 4;
+        return true;
+      case kStartGroup: {
+        if (depth >= kMaxGroupDepth) return Fail(p, "groups nested too deeply");
+        while (true) {
+          if (p >= end) return Fail(p, absl::StrCat("unterminated group ", field));
+          uint32_t f = 0;
+          int w = 0;
+          const char* tag = p;
+          if (!ReadTag(p, end, &f, &w)) return false;
+          if (w == kEndGroup) {
+            if (f != field) {
+              return Fail(tag, absl::StrCat("end of group ", f, " inside group ", field));
+            }
+            return true;
+          }
+          if (!Skip(p, end, f, w, depth + 1)) return false;
+        }
+      }
+      case kEndGroup:
+        return Fail(p, absl::StrCat("unexpected end of group ", field));
+      default:
+        return Fail(p, absl::StrCat("field ", field, " has invalid wire type ", wt));
+    }
+  }
+
+  bool ExpectWire(const char* p, uint32_t field, int wt, int want, const char* name) {
+    if (wt == want) return true;
+    return Fail(p, absl::StrCat("field ", field, " (", name, ") has wire type ",
+                                WireTypeName(wt), ", want ", WireTypeName(want)));
+  }
+
+  bool Fail(const char* p, std::string what) {
+    std::string where;
+    if (in_ts_) {
+      where = absl::StrCat("timeseries[", ts_index_, "]");
+      if (sub_kind_ != nullptr) absl::StrAppend(&where, ".", sub_kind_, "[", sub_index_, "]");
+      where += ": ";
+    }
+    error_ = absl::StrCat(where, what, " at offset ", p - base_);
+    return false;
+  }
+
+  absl::Status Error() const {
+    return absl::InvalidArgumentError(absl::StrCat("malformed remote_write request: ", error_));
+  }
+
+  const char* base_;
+  const char* end_;
+  RowSink* sink_;
+  ParseResult* result_;
+  std::vector<LabelView> labels_;
+  std::vector<Sample> samples_;
+  int64_t ts_index_ = 0;
+  const char* sub_kind_ = nullptr;
+  size_t sub_index_ = 0;
+  bool in_ts_ = false;  // error messages name the timeseries being decoded
+  std::string error_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::string> SnappyDecompress(std::string_view compressed,
+                                             size_t max_decoded_bytes) {
+  size_t n = 0;
+  if (!snappy::GetUncompressedLength(compressed.data(), compressed.size(), &n)) {
+    return absl::InvalidArgumentError("malformed snappy block: bad length header");
+  }
+  if (n > max_decoded_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat("snappy block decodes to ", n,
+                                                     " bytes, more than the limit of ",
+                                                     max_decoded_bytes));
+  }
+  std::string out(n, '\0');
+  if (!snappy::RawUncompress(compressed.data(), compressed.size(), out.data())) {
+    return absl::InvalidArgumentError("malformed snappy block: corrupt data");
+  }
+  return out;
+}
+
+absl::Status ParseRemoteWriteProto(std::string_view proto, RowSink& sink, ParseResult* result) {
+  {
+    WriteRequestDecoder check(proto, nullptr, result);
+    absl::Status st = check.Run();
+    if (!st.ok()) return st;
+  }
+  WriteRequestDecoder deliver(proto, &sink, result);
+  return deliver.Run();
+}
+
+absl::Status ParseRemoteWrite(std::string_view body, const RemoteWriteOptions& opts,
+                              RowSink& sink, ParseResult* result) {
+  absl::StatusOr<std::string> proto = SnappyDecompress(body, opts.max_decoded_bytes);
+  if (!proto.ok()) return proto.status();
+  return ParseRemoteWriteProto(*proto, sink, result);
+}
+
+}  // namespace strata::ingest

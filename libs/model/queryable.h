@@ -1,0 +1,109 @@
+// The storage seam of the query path, modelled on Prometheus' storage/interface.go.
+//
+// The PromQL engine reads series only through these interfaces; the local storage
+// engine, the in-memory test store (libs/promql/memory_storage.h) and the cluster
+// fan-out each implement them. A Queryable is bound to one tenant by whoever
+// constructs it; the tenant is not part of this interface.
+//
+//   absl::StatusOr<std::unique_ptr<Querier>> q = queryable.NewQuerier(mint, maxt);
+//   if (!q.ok()) return q.status();
+//   SelectHints hints{.start = mint, .end = maxt};
+//   std::unique_ptr<SeriesSet> set = (*q)->Select(/*sorted=*/true, &hints, matchers);
+//   while (set->Next()) {
+//     const Series& s = set->At();
+//     std::unique_ptr<SeriesIterator> it = s.Iterator();
+//     while (it->Next()) use(s.labels(), it->At());
+//   }
+//   if (!set->status().ok()) return set->status();
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "libs/model/labels.h"
+#include "libs/model/matcher.h"
+#include "libs/model/sample.h"
+
+namespace strata {
+
+// Walks one series' samples in increasing timestamp order. Stale markers are
+// returned bit for bit (see sample.h).
+class SeriesIterator {
+ public:
+  virtual ~SeriesIterator() = default;
+  // Advances to the next sample; false at the end (or on error, see status()).
+  virtual bool Next() = 0;
+  // Advances to the first sample with timestamp >= t, never moving backwards: if the
+  // current sample is already at or after t it stays. False when there is none.
+  virtual bool Seek(int64_t t) = 0;
+  // REQUIRES: the last Next()/Seek() returned true.
+  virtual Sample At() const = 0;
+  // The error that ended iteration early, if any.
+  virtual absl::Status status() const { return absl::OkStatus(); }
+};
+
+// One series: its label set and a way to read its samples.
+class Series {
+ public:
+  virtual ~Series() = default;
+  virtual const Labels& labels() const = 0;
+  // A fresh iterator positioned before the first sample. May be called repeatedly.
+  virtual std::unique_ptr<SeriesIterator> Iterator() const = 0;
+};
+
+// The result of a Select: a forward-only cursor over series.
+class SeriesSet {
+ public:
+  virtual ~SeriesSet() = default;
+  // Advances to the next series; false at the end or on error (see status()).
+  virtual bool Next() = 0;
+  // REQUIRES: the last Next() returned true. Valid until the next call to Next().
+  virtual const Series& At() const = 0;
+  // Non-OK when the set ended because of an error.
+  virtual absl::Status status() const = 0;
+  // Non-fatal problems (e.g. a storage node that did not answer), shown to the user.
+  virtual std::vector<std::string> warnings() const { return {}; }
+};
+
+// What the engine knows about a Select; storage may use it to read less.
+struct SelectHints {
+  int64_t start = 0;  // ms, inclusive; samples before it are not needed
+  int64_t end = 0;    // ms, inclusive
+  int64_t step = 0;   // ms, 0 for an instant query
+  int64_t range = 0;  // ms, the range of a matrix selector or 0
+  std::string func;   // the function around the selector, e.g. "rate", or ""
+  std::vector<std::string> grouping;  // the by/without labels of an outer aggregation
+  bool by = false;                    // true for `by`, false for `without`
+};
+
+// Reads series from one time range [mint, maxt] of one tenant.
+class Querier {
+ public:
+  virtual ~Querier() = default;
+  // The series matching every matcher. With `sorted`, in Labels order. `hints` may
+  // be null. Errors are reported through the returned set's status().
+  virtual std::unique_ptr<SeriesSet> Select(bool sorted, const SelectHints* hints,
+                                            const Matchers& matchers) = 0;
+  // Sorted distinct values of label `name` over series matching `matchers` (all
+  // series when empty).
+  virtual absl::StatusOr<std::vector<std::string>> LabelValues(const std::string& name,
+                                                               const Matchers& matchers) = 0;
+  // Sorted distinct label names over series matching `matchers`.
+  virtual absl::StatusOr<std::vector<std::string>> LabelNames(const Matchers& matchers) = 0;
+};
+
+// A source of Queriers.
+class Queryable {
+ public:
+  virtual ~Queryable() = default;
+  // A Querier over samples with timestamps in [mint, maxt] (ms).
+  // (Named NewQuerier, not Querier, so it does not hide the Querier type.)
+  virtual absl::StatusOr<std::unique_ptr<Querier>> NewQuerier(int64_t mint,
+                                                              int64_t maxt) const = 0;
+};
+
+}  // namespace strata

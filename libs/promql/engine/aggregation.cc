@@ -1,0 +1,300 @@
+// Aggregation operators over one step's instant vector, with Prometheus 2.42's
+// grouping, output labels and numeric rules.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "libs/promql/engine/evaluator.h"
+#include "libs/promql/functions/aggregate.h"
+#include "libs/promql/functions/format.h"
+#include "libs/promql/functions/histogram.h"
+
+namespace strata::promql {
+namespace {
+
+struct Group {
+  Labels metric;
+  double value = 0;
+  int64_t count = 0;
+  fn::SumAggregator sum;
+  fn::AvgAggregator avg;
+  fn::VarianceAggregator var;
+  std::vector<VectorSample> heap;
+  std::vector<double> values;
+};
+
+// Prometheus' vectorByValueHeap ordering for topk (min-heap, NaN lowest) and
+// vectorByReverseValueHeap for bottomk (max-heap, NaN highest).
+bool TopkLess(const VectorSample& a, const VectorSample& b) {
+  if (std::isnan(a.v)) return true;
+  return a.v < b.v;
+}
+bool BottomkLess(const VectorSample& a, const VectorSample& b) {
+  if (std::isnan(a.v)) return true;
+  return a.v > b.v;
+}
+
+// Heap helpers mirroring Go's container/heap with a "less" meaning "closer to the top".
+template <typename Less>
+void HeapUp(std::vector<VectorSample>& h, size_t j, Less less) {
+  while (j > 0) {
+    size_t i = (j - 1) / 2;
+    if (i == j || !less(h[j], h[i])) break;
+    std::swap(h[i], h[j]);
+    j = i;
+  }
+}
+template <typename Less>
+void HeapDown(std::vector<VectorSample>& h, size_t i0, Less less) {
+  size_t i = i0, n = h.size();
+  while (true) {
+    size_t j1 = 2 * i + 1;
+    if (j1 >= n) break;
+    size_t j = j1;
+    if (size_t j2 = j1 + 1; j2 < n && less(h[j2], h[j1])) j = j2;
+    if (!less(h[j], h[i])) break;
+    std::swap(h[i], h[j]);
+    i = j;
+  }
+}
+
+}  // namespace
+
+Vector AggregateStep(const AggregateExpr& a, const Vector& in, double param,
+                     const std::string& string_param) {
+  std::vector<std::string> grouping = a.grouping;
+  if (a.op == AggOp::kCountValues) {
+    if (!IsValidLabelName(string_param)) {
+      ThrowExec(absl::StrCat("invalid label name \"", string_param, "\""));
+    }
+    if (!a.without) grouping.push_back(string_param);
+  }
+  std::sort(grouping.begin(), grouping.end());
+  int64_t k = 0;
+  if (a.op == AggOp::kTopk || a.op == AggOp::kBottomk) {
+    // Go's int64(f) on amd64 gives MinInt64 for NaN and out-of-range values.
+    if (!(param > -9.2233720368547758e18 && param < 9.2233720368547758e18)) return {};
+    k = static_cast<int64_t>(param);
+    if (k < 1) return {};
+  }
+
+  absl::flat_hash_map<uint64_t, size_t> index;
+  std::vector<Group> groups;
+  for (const VectorSample& s0 : in) {
+    const VectorSample* s = &s0;
+    VectorSample cv;
+    if (a.op == AggOp::kCountValues) {
+      LabelsBuilder b(s0.metric);
+      b.Set(string_param, fn::FormatFloatF(s0.v));
+      cv = {b.Build(), s0.t, s0.v};
+      s = &cv;
+    }
+    uint64_t key = a.without ? s->metric.HashWithout(grouping) : s->metric.HashFor(grouping);
+    auto [it, inserted] = index.try_emplace(key, groups.size());
+    if (inserted) {
+      Group g;
+      if (a.without) {
+        LabelsBuilder b(s->metric);
+        b.Del(kMetricName);
+        for (const std::string& n : grouping) b.Del(n);
+        g.metric = b.Build();
+      } else {
+        LabelsBuilder b;
+        for (const Label& l : s->metric) {
+          if (std::binary_search(grouping.begin(), grouping.end(), l.name)) b.Set(l.name, l.value);
+        }
+        g.metric = b.Build();
+      }
+      g.value = s->v;
+      g.count = 1;
+      switch (a.op) {
+        case AggOp::kSum: g.sum.Add(s->v); break;
+        case AggOp::kAvg: g.avg.Add(s->v); break;
+        case AggOp::kStddev:
+        case AggOp::kStdvar: g.var.Add(s->v); break;
+        case AggOp::kGroup: g.value = 1; break;
+        case AggOp::kTopk:
+        case AggOp::kBottomk: g.heap.push_back(*s); break;
+        case AggOp::kQuantile: g.values.push_back(s->v); break;
+        default: break;
+      }
+      groups.push_back(std::move(g));
+      continue;
+    }
+    Group& g = groups[it->second];
+    ++g.count;
+    switch (a.op) {
+      case AggOp::kSum: g.sum.Add(s->v); break;
+      case AggOp::kAvg: g.avg.Add(s->v); break;
+      case AggOp::kStddev:
+      case AggOp::kStdvar: g.var.Add(s->v); break;
+      case AggOp::kMax:
+        if (g.value < s->v || std::isnan(g.value)) g.value = s->v;
+        break;
+      case AggOp::kMin:
+        if (g.value > s->v || std::isnan(g.value)) g.value = s->v;
+        break;
+      case AggOp::kTopk:
+        if (static_cast<int64_t>(g.heap.size()) < k) {
+          g.heap.push_back(*s);
+          HeapUp(g.heap, g.heap.size() - 1, TopkLess);
+        } else if (g.heap[0].v < s->v || (std::isnan(g.heap[0].v) && !std::isnan(s->v))) {
+          g.heap[0] = *s;
+          if (k > 1) HeapDown(g.heap, 0, TopkLess);
+        }
+        break;
+      case AggOp::kBottomk:
+        if (static_cast<int64_t>(g.heap.size()) < k) {
+          g.heap.push_back(*s);
+          HeapUp(g.heap, g.heap.size() - 1, BottomkLess);
+        } else if (g.heap[0].v > s->v || (std::isnan(g.heap[0].v) && !std::isnan(s->v))) {
+          g.heap[0] = *s;
+          if (k > 1) HeapDown(g.heap, 0, BottomkLess);
+        }
+        break;
+      case AggOp::kQuantile: g.values.push_back(s->v); break;
+      default: break;
+    }
+  }
+
+  Vector out;
+  int64_t t = in.empty() ? 0 : in[0].t;
+  for (Group& g : groups) {
+    double v = g.value;
+    switch (a.op) {
+      case AggOp::kSum: v = g.sum.Result(); break;
+      case AggOp::kAvg: v = g.avg.Result(); break;
+      case AggOp::kCount:
+      case AggOp::kCountValues: v = static_cast<double>(g.count); break;
+      case AggOp::kStdvar: v = g.var.Stdvar(); break;
+      case AggOp::kStddev: v = g.var.Stddev(); break;
+      case AggOp::kQuantile: v = fn::Quantile(param, g.values); break;
+      case AggOp::kTopk:
+      case AggOp::kBottomk: {
+        auto less = a.op == AggOp::kTopk ? TopkLess : BottomkLess;
+        // Go: sort.Sort(sort.Reverse(heap)) - reverse order of "less".
+        std::stable_sort(g.heap.begin(), g.heap.end(),
+                         [&](const VectorSample& x, const VectorSample& y) { return less(y, x); });
+        for (VectorSample& s : g.heap) out.push_back({std::move(s.metric), s.t, s.v});
+        continue;
+      }
+      default: break;
+    }
+    out.push_back({std::move(g.metric), t, v});
+  }
+  return out;
+}
+
+Matrix AggregateMatrix(Evaluator& ev, const AggregateExpr& a, Matrix in) {
+  // Group of each input series, computed once rather than per step.
+  std::vector<std::string> grouping = a.grouping;
+  std::sort(grouping.begin(), grouping.end());
+  absl::flat_hash_map<uint64_t, size_t> index;
+  Matrix out;
+  std::vector<size_t> group_of(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    const Labels& m = in[i].metric;
+    uint64_t key = a.without ? m.HashWithout(grouping) : m.HashFor(grouping);
+    auto [it, inserted] = index.try_emplace(key, out.size());
+    if (inserted) {
+      LabelsBuilder b;
+      if (a.without) {
+        b = LabelsBuilder(m);
+        b.Del(kMetricName);
+        for (const std::string& n : grouping) b.Del(n);
+      } else {
+        for (const Label& l : m) {
+          if (std::binary_search(grouping.begin(), grouping.end(), l.name)) b.Set(l.name, l.value);
+        }
+      }
+      out.push_back({b.Build(), {}});
+    }
+    group_of[i] = it->second;
+  }
+  struct State {
+    bool seen = false;
+    double value = 0;
+    int64_t count = 0;
+    fn::SumAggregator sum;
+    fn::AvgAggregator avg;
+    fn::VarianceAggregator var;
+  };
+  auto add = [&a](State& g, double v) {
+    if (!g.seen) {
+      g.seen = true;
+      g.value = a.op == AggOp::kGroup ? 1 : v;
+      g.count = 1;
+    } else {
+      ++g.count;
+      if (a.op == AggOp::kMax && (g.value < v || std::isnan(g.value))) g.value = v;
+      if (a.op == AggOp::kMin && (g.value > v || std::isnan(g.value))) g.value = v;
+    }
+    switch (a.op) {
+      case AggOp::kSum: g.sum.Add(v); break;
+      case AggOp::kAvg: g.avg.Add(v); break;
+      case AggOp::kStddev:
+      case AggOp::kStdvar: g.var.Add(v); break;
+      default: break;
+    }
+  };
+  auto result = [&a](const State& g) {
+    switch (a.op) {
+      case AggOp::kSum: return g.sum.Result();
+      case AggOp::kAvg: return g.avg.Result();
+      case AggOp::kCount: return static_cast<double>(g.count);
+      case AggOp::kStdvar: return g.var.Stdvar();
+      case AggOp::kStddev: return g.var.Stddev();
+      default: return g.value;
+    }
+  };
+  const int64_t steps = ev.NumSteps();
+  const size_t groups = out.size();
+  if (static_cast<double>(groups) * static_cast<double>(steps) <= 4e6) {
+    // Series-major: each series' points are read sequentially. Every (group, step)
+    // still sees its inputs in series order, so the sums are the same as step-major.
+    std::vector<State> st(groups * steps);
+    for (size_t i = 0; i < in.size(); ++i) {
+      if ((i & 255) == 0) ev.CheckInterrupt();
+      State* row = &st[0];
+      size_t g = group_of[i];
+      for (const Sample& p : in[i].points) {
+        int64_t k = (p.t - ev.start()) / ev.interval();
+        add(row[k * groups + g], p.v);
+      }
+    }
+    for (int64_t k = 0; k < steps; ++k) {
+      int64_t ts = ev.start() + k * ev.interval();
+      for (size_t g = 0; g < groups; ++g) {
+        const State& s = st[k * groups + g];
+        if (s.seen) out[g].points.push_back({ts, result(s)});
+      }
+    }
+  } else {
+    std::vector<State> st(groups);
+    std::vector<size_t> cursor(in.size(), 0);
+    for (int64_t ts = ev.start(); ts <= ev.end(); ts += ev.interval()) {
+      ev.CheckInterrupt();
+      std::fill(st.begin(), st.end(), State());
+      for (size_t i = 0; i < in.size(); ++i) {
+        const std::vector<Sample>& pts = in[i].points;
+        size_t& c = cursor[i];
+        if (c >= pts.size() || pts[c].t != ts) continue;
+        add(st[group_of[i]], pts[c++].v);
+      }
+      for (size_t g = 0; g < groups; ++g) {
+        if (st[g].seen) out[g].points.push_back({ts, result(st[g])});
+      }
+    }
+  }
+  int64_t in_points = 0, out_points = 0;
+  for (const SeriesPoints& s : in) in_points += static_cast<int64_t>(s.points.size());
+  for (const SeriesPoints& s : out) out_points += static_cast<int64_t>(s.points.size());
+  ev.Charge(out_points);
+  ev.Release(in_points);
+  std::erase_if(out, [](const SeriesPoints& s) { return s.points.empty(); });
+  return out;
+}
+
+}  // namespace strata::promql

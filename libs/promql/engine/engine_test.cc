@@ -1,0 +1,147 @@
+#include "libs/promql/engine/engine.h"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "libs/promql/memory_storage.h"
+
+namespace strata::promql {
+namespace {
+
+Labels L(std::vector<Label> pairs) { return *Labels::FromPairs(std::move(pairs)); }
+
+// x{job="a",i="0"} and x{job="a",i="1"}: counters rising 1/s and 2/s, 15s apart, 1h.
+MemoryStorage Counters() {
+  MemoryStorage st;
+  for (int i = 0; i < 2; ++i) {
+    std::vector<Sample> s;
+    for (int64_t t = 0; t <= 3600'000; t += 15'000) s.push_back({t, (i + 1) * t / 1000.0});
+    st.Append(L({{"__name__", "x"}, {"job", "a"}, {"i", std::to_string(i)}}), s);
+  }
+  return st;
+}
+
+TEST_CASE("engine: instant vector and scalar results") {
+  MemoryStorage st = Counters();
+  Engine e(EngineOptions{});
+  auto r = e.InstantQuery(st, "sum by (job) (rate(x[5m]))", 3600'000);
+  REQUIRE(r.ok());
+  REQUIRE(r->type == ValueType::kVector);
+  REQUIRE(r->vector.size() == 1);
+  CHECK(r->vector[0].metric.ToString() == "{job=\"a\"}");
+  CHECK(r->vector[0].v == Approx(3.0));
+  CHECK(r->vector[0].t == 3600'000);
+
+  auto s = e.InstantQuery(st, "scalar(x{i=\"0\"}) * 2", 60'000);
+  REQUIRE(s.ok());
+  REQUIRE(s->type == ValueType::kScalar);
+  CHECK(s->scalar.v == 120);
+
+  auto str = e.InstantQuery(st, "\"hello\"", 0);
+  REQUIRE(str.ok());
+  CHECK(str->type == ValueType::kString);
+  CHECK(str->string.v == "hello");
+}
+
+TEST_CASE("engine: range query is sorted and one point per step") {
+  MemoryStorage st = Counters();
+  Engine e(EngineOptions{});
+  auto r = e.RangeQuery(st, "x", 0, 60'000, 15'000);
+  REQUIRE(r.ok());
+  REQUIRE(r->type == ValueType::kMatrix);
+  REQUIRE(r->matrix.size() == 2);
+  CHECK(r->matrix[0].metric.Get("i") == "0");
+  REQUIRE(r->matrix[1].points.size() == 5);
+  CHECK(r->matrix[1].points[4].t == 60'000);
+  CHECK(r->matrix[1].points[4].v == 120);
+  auto sc = e.RangeQuery(st, "time()", 0, 30'000, 10'000);
+  REQUIRE(sc.ok());
+  REQUIRE(sc->matrix.size() == 1);
+  CHECK(sc->matrix[0].metric.empty());
+  CHECK(sc->matrix[0].points.size() == 4);
+}
+
+TEST_CASE("engine: range vector at top level of an instant query") {
+  MemoryStorage st = Counters();
+  Engine e(EngineOptions{});
+  auto r = e.InstantQuery(st, "x{i=\"0\"}[1m]", 60'000);
+  REQUIRE(r.ok());
+  REQUIRE(r->type == ValueType::kMatrix);
+  REQUIRE(r->matrix.size() == 1);
+  CHECK(r->matrix[0].points.size() == 5);  // closed window [0, 60s]
+}
+
+TEST_CASE("engine: error codes") {
+  MemoryStorage st = Counters();
+  Engine e(EngineOptions{});
+  CHECK(e.InstantQuery(st, "sum(", 0).status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(e.RangeQuery(st, "x[5m]", 0, 10, 1).status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(e.RangeQuery(st, "x", 0, 10, 0).status().code() == absl::StatusCode::kInvalidArgument);
+  auto mm = e.InstantQuery(st, "x + on(job) x", 60'000);
+  REQUIRE(!mm.ok());
+  CHECK(std::string(mm.status().message()).find("many-to-many matching not allowed") !=
+        std::string::npos);
+  auto dup = e.InstantQuery(st, "label_replace(x, \"i\", \"\", \"\", \"\")", 60'000);
+  REQUIRE(!dup.ok());
+  CHECK(std::string(dup.status().message()) == "vector cannot contain metrics with the same labelset");
+}
+
+TEST_CASE("engine: sample limit") {
+  MemoryStorage st = Counters();
+  EngineOptions o;
+  o.max_samples = 100;
+  Engine e(o);
+  auto r = e.RangeQuery(st, "x", 0, 3600'000, 15'000);
+  REQUIRE(!r.ok());
+  CHECK(r.status().code() == absl::StatusCode::kResourceExhausted);
+  CHECK(e.InstantQuery(st, "x", 0).ok());
+}
+
+TEST_CASE("engine: cancellation and timeout") {
+  MemoryStorage st = Counters();
+  Engine e(EngineOptions{});
+  std::atomic<bool> cancel{true};
+  QueryOptions qo;
+  qo.cancel = &cancel;
+  auto r = e.RangeQuery(st, "sum(rate(x[5m]))", 0, 3600'000, 15'000, qo);
+  CHECK(r.status().code() == absl::StatusCode::kCancelled);
+  EngineOptions o;
+  o.timeout = absl::Nanoseconds(1);
+  Engine slow(o);
+  auto t = slow.RangeQuery(st, "sum(rate(x[5m]))", 0, 3600'000, 15'000);
+  CHECK(t.status().code() == absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST_CASE("engine: staleness markers end a series") {
+  MemoryStorage st;
+  st.Append(L({{"__name__", "s"}}), {{0, 1}, {10'000, StaleNaN()}});
+  Engine e(EngineOptions{});
+  CHECK(e.InstantQuery(st, "s", 5'000)->vector.size() == 1);
+  CHECK(e.InstantQuery(st, "s", 20'000)->vector.empty());
+  CHECK(e.InstantQuery(st, "count_over_time(s[1m])", 20'000)->vector[0].v == 1);
+}
+
+TEST_CASE("engine: lookback delta is configurable") {
+  MemoryStorage st;
+  st.Append(L({{"__name__", "s"}}), {{0, 1}});
+  EngineOptions o;
+  o.lookback_delta_ms = 60'000;
+  Engine e(o);
+  CHECK(e.InstantQuery(st, "s", 60'000)->vector.size() == 1);
+  CHECK(e.InstantQuery(st, "s", 60'001)->vector.empty());
+}
+
+TEST_CASE("engine: @ and offset") {
+  MemoryStorage st = Counters();
+  Engine e(EngineOptions{});
+  auto r = e.RangeQuery(st, "x{i=\"0\"} @ 100", 0, 60'000, 30'000);
+  REQUIRE(r.ok());
+  for (const Sample& p : r->matrix[0].points) CHECK(p.v == 90);  // last sample <= 100s
+  auto o = e.InstantQuery(st, "x{i=\"0\"} offset -1m", 60'000);
+  CHECK(o->vector[0].v == 120);
+  auto s = e.RangeQuery(st, "x{i=\"0\"} @ end()", 0, 60'000, 30'000);
+  for (const Sample& p : s->matrix[0].points) CHECK(p.v == 60);
+}
+
+}  // namespace
+}  // namespace strata::promql

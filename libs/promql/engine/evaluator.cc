@@ -1,0 +1,369 @@
+#include "libs/promql/engine/evaluator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "libs/common/absl_compat.h"
+
+namespace strata::promql {
+namespace {
+
+class InMemoryIterator : public SeriesIterator {
+ public:
+  explicit InMemoryIterator(std::vector<Sample> s) : s_(std::move(s)) {}
+  bool Next() override {
+    if (!started_) {
+      started_ = true;
+    } else if (i_ < s_.size()) {
+      ++i_;
+    }
+    return i_ < s_.size();
+  }
+  bool Seek(int64_t t) override {
+    started_ = true;
+    while (i_ < s_.size() && s_[i_].t < t) ++i_;
+    return i_ < s_.size();
+  }
+  Sample At() const override { return s_[i_]; }
+
+ private:
+  std::vector<Sample> s_;
+  size_t i_ = 0;
+  bool started_ = false;
+};
+
+int64_t CountPoints(const Matrix& m) {
+  int64_t n = 0;
+  for (const SeriesPoints& s : m) n += static_cast<int64_t>(s.points.size());
+  return n;
+}
+
+}  // namespace
+
+void ThrowExec(std::string msg) { throw EvalError{absl::UnknownError(std::move(msg))}; }
+
+std::unique_ptr<SeriesIterator> MakeVectorIterator(std::vector<Sample> samples) {
+  return std::make_unique<InMemoryIterator>(std::move(samples));
+}
+
+int64_t SelectorRefTime(const EvalContext& ctx, AtKind at, int64_t at_ms, int64_t offset_ms,
+                        int64_t ts) {
+  switch (at) {
+    case AtKind::kNone: return ts - offset_ms;
+    case AtKind::kTimestamp: return at_ms - offset_ms;
+    case AtKind::kStart: return ctx.query_start - offset_ms;
+    case AtKind::kEnd: return ctx.query_end - offset_ms;
+  }
+  return ts;
+}
+
+void Evaluator::CheckInterrupt(bool force) {
+  if (ctx_->cancel != nullptr && ctx_->cancel->load(std::memory_order_relaxed)) {
+    throw EvalError{absl::CancelledError("query was canceled")};
+  }
+  // Reading the clock costs more than the flag: do it every few calls.
+  if (!force && (++ctx_->checks & 15) != 0) return;
+  if (absl::Now() > ctx_->deadline) {
+    throw EvalError{absl::DeadlineExceededError("query timed out in query execution")};
+  }
+}
+
+void Evaluator::Charge(int64_t n) {
+  ctx_->current_samples += n;
+  ctx_->peak_samples = std::max(ctx_->peak_samples, ctx_->current_samples);
+  if (ctx_->current_samples > ctx_->opts->max_samples) {
+    throw EvalError{absl::ResourceExhaustedError(
+        "query processing would load too many samples into memory in query execution")};
+  }
+}
+
+std::span<const Sample> WindowCursor::Advance(int64_t lo, int64_t hi) {
+  if (has_pending_ && pending_.t < lo && buf_.size() == head_) {
+    // Jump over samples that can never be in a window again.
+    if (it_->Seek(lo)) {
+      pending_ = it_->At();
+    } else {
+      has_pending_ = false;
+      exhausted_ = true;
+    }
+  } else if (!has_pending_ && !exhausted_ && buf_.empty() && head_ == 0) {
+    if (it_->Seek(lo)) {
+      pending_ = it_->At();
+      has_pending_ = true;
+    } else {
+      exhausted_ = true;
+    }
+  }
+  while (true) {
+    if (!has_pending_) {
+      if (exhausted_ || !it_->Next()) {
+        exhausted_ = true;
+        break;
+      }
+      pending_ = it_->At();
+      has_pending_ = true;
+    }
+    if (pending_.t > hi) break;
+    has_pending_ = false;
+    if (pending_.t >= lo && !IsStaleNaN(pending_.v)) buf_.push_back(pending_);
+  }
+  while (head_ < buf_.size() && buf_[head_].t < lo) ++head_;
+  if (head_ > 256 && head_ * 2 > buf_.size()) {
+    buf_.erase(buf_.begin(), buf_.begin() + static_cast<long>(head_));
+    head_ = 0;
+  }
+  return std::span<const Sample>(buf_.data() + head_, buf_.size() - head_);
+}
+
+SeriesSource SelectSeries(Evaluator& ev, const VectorSelector& vs, int64_t mint, int64_t maxt,
+                          int64_t range_ms, std::string_view func) {
+  SelectHints hints;
+  hints.start = mint;
+  hints.end = maxt;
+  hints.step = ev.start() == ev.end() ? 0 : ev.interval();
+  hints.range = range_ms;
+  hints.func = std::string(func);
+  std::unique_ptr<SeriesSet> set = ev.ctx()->querier->Select(true, &hints, vs.matchers);
+  SeriesSource src;
+  while (set->Next()) {
+    const Series& s = set->At();
+    src.labels.push_back(s.labels());
+    src.iters.push_back(s.Iterator());
+  }
+  if (!set->status().ok()) throw EvalError{set->status()};
+  for (std::string& w : set->warnings()) ev.ctx()->warnings.push_back(std::move(w));
+  return src;
+}
+
+Matrix Evaluator::ScalarMatrix(double v) {
+  SeriesPoints s;
+  int64_t n = NumSteps();
+  s.points.reserve(n);
+  for (int64_t ts = start_; ts <= end_; ts += interval_) s.points.push_back({ts, v});
+  Charge(n);
+  Matrix m;
+  m.push_back(std::move(s));
+  return m;
+}
+
+Matrix Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) {
+  const int64_t lookback = ctx_->opts->lookback_delta_ms;
+  int64_t first_ref = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, start_);
+  int64_t last_ref = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, end_);
+  SeriesSource src = SelectSeries(*this, vs, first_ref - lookback, last_ref, 0, "");
+  Matrix out;
+  for (size_t i = 0; i < src.iters.size(); ++i) {
+    CheckInterrupt();
+    SeriesIterator* it = src.iters[i].get();
+    SeriesPoints sp;
+    bool has_pending = false, has_last = false, exhausted = false;
+    Sample pending, last;
+    for (int64_t ts = start_; ts <= end_; ts += interval_) {
+      int64_t ref = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, ts);
+      if (has_pending && pending.t < ref - lookback) {
+        if (it->Seek(ref - lookback)) {
+          pending = it->At();
+        } else {
+          has_pending = false;
+          exhausted = true;
+        }
+        has_last = false;
+      }
+      while (true) {
+        if (!has_pending) {
+          if (exhausted || !it->Next()) {
+            exhausted = true;
+            break;
+          }
+          pending = it->At();
+          has_pending = true;
+        }
+        if (pending.t > ref) break;
+        last = pending;
+        has_last = true;
+        has_pending = false;
+      }
+      if (has_last && last.t >= ref - lookback && !IsStaleNaN(last.v)) {
+        sp.points.push_back({ts, timestamps ? static_cast<double>(last.t) / 1000.0 : last.v});
+      }
+    }
+    if (!it->status().ok()) throw EvalError{it->status()};
+    if (sp.points.empty()) continue;
+    Charge(static_cast<int64_t>(sp.points.size()));
+    sp.metric = std::move(src.labels[i]);
+    out.push_back(std::move(sp));
+  }
+  return out;
+}
+
+Matrix Evaluator::EvalSubqueryMatrix(const SubqueryExpr& sq, int64_t* range_start_out) {
+  int64_t step = sq.step_ms > 0 ? sq.step_ms : ctx_->opts->default_subquery_step_ms;
+  int64_t base_start = start_, base_end = end_;
+  if (sq.at != AtKind::kNone) {
+    base_start = base_end = SelectorRefTime(*ctx_, sq.at, sq.at_ms, 0, start_);
+  }
+  int64_t lo = base_start - sq.offset_ms - sq.range_ms;
+  int64_t new_start = step * (lo / step);
+  if (new_start < lo) new_start += step;
+  int64_t new_end = base_end - sq.offset_ms;
+  if (range_start_out != nullptr) *range_start_out = lo;
+  if (new_start > new_end) return {};
+  Evaluator sub(ctx_, new_start, new_end, step);
+  return sub.Eval(*sq.expr);
+}
+
+Matrix Evaluator::EvalRangeAt(const Expr& expr) {
+  const Expr* e = Unparen(&expr);
+  if (e->kind == NodeKind::kSubquery) {
+    Matrix m = EvalSubqueryMatrix(static_cast<const SubqueryExpr&>(*e), nullptr);
+    std::erase_if(m, [](const SeriesPoints& s) { return s.points.empty(); });
+    return m;
+  }
+  if (e->kind != NodeKind::kMatrixSelector) ThrowExec("expected a range vector expression");
+  auto& ms = static_cast<const MatrixSelector&>(*e);
+  auto& vs = static_cast<const VectorSelector&>(*ms.vector_selector);
+  int64_t ref = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, start_);
+  SeriesSource src = SelectSeries(*this, vs, ref - ms.range_ms, ref, ms.range_ms, "");
+  Matrix out;
+  for (size_t i = 0; i < src.iters.size(); ++i) {
+    WindowCursor wc(src.iters[i].get());
+    std::span<const Sample> w = wc.Advance(ref - ms.range_ms, ref);
+    if (w.empty()) continue;
+    Charge(static_cast<int64_t>(w.size()));
+    out.push_back({std::move(src.labels[i]), std::vector<Sample>(w.begin(), w.end())});
+  }
+  return out;
+}
+
+Matrix Evaluator::RangeEval(const std::vector<const Expr*>& args, const StepFn& f) {
+  std::vector<Matrix> mats;
+  mats.reserve(args.size());
+  for (const Expr* a : args) mats.push_back(Eval(*a));
+  return RangeEvalMatrices(mats, f);
+}
+
+Matrix Evaluator::RangeEvalMatrices(std::vector<Matrix>& mats, const StepFn& f) {
+  std::vector<std::vector<size_t>> cursors(mats.size());
+  for (size_t i = 0; i < mats.size(); ++i) cursors[i].assign(mats[i].size(), 0);
+  Matrix out;
+  absl::flat_hash_map<uint64_t, size_t> index;
+  std::vector<int64_t> seen_step;
+  std::vector<Vector> step_args(mats.size());
+  int64_t step_no = 0;
+  for (int64_t ts = start_; ts <= end_; ts += interval_, ++step_no) {
+    CheckInterrupt();
+    for (size_t i = 0; i < mats.size(); ++i) {
+      Vector& v = step_args[i];
+      v.clear();
+      for (size_t s = 0; s < mats[i].size(); ++s) {
+        const std::vector<Sample>& pts = mats[i][s].points;
+        size_t& c = cursors[i][s];
+        if (c < pts.size() && pts[c].t == ts) {
+          v.push_back({mats[i][s].metric, ts, pts[c].v});
+          ++c;
+        }
+      }
+    }
+    Vector res = f(step_args, ts);
+    for (VectorSample& s : res) {
+      uint64_t h = s.metric.Hash();
+      auto [it, inserted] = index.try_emplace(h, out.size());
+      if (inserted) {
+        out.push_back({std::move(s.metric), {}});
+        seen_step.push_back(-1);
+      } else if (seen_step[it->second] == step_no) {
+        ThrowExec("vector cannot contain metrics with the same labelset");
+      }
+      seen_step[it->second] = step_no;
+      out[it->second].points.push_back({ts, s.v});
+    }
+    Charge(static_cast<int64_t>(res.size()));
+  }
+  for (const Matrix& m : mats) Release(CountPoints(m));
+  return out;
+}
+
+Matrix Evaluator::Eval(const Expr& e) {
+  CheckInterrupt();
+  switch (e.kind) {
+    case NodeKind::kNumber:
+      return ScalarMatrix(static_cast<const NumberLiteral&>(e).value);
+    case NodeKind::kString:
+      ThrowExec("unexpected string in evaluation");
+    case NodeKind::kParen:
+      return Eval(*static_cast<const ParenExpr&>(e).expr);
+    case NodeKind::kVectorSelector:
+      return EvalVectorSelector(static_cast<const VectorSelector&>(e), false);
+    case NodeKind::kMatrixSelector:
+    case NodeKind::kSubquery:
+      ThrowExec("range vector cannot be evaluated as an instant value");
+    case NodeKind::kUnary: {
+      auto& u = static_cast<const UnaryExpr&>(e);
+      Matrix m = Eval(*u.expr);
+      if (u.op == TokenType::kSub) {
+        bool vec = u.expr->Type() == ValueType::kVector;
+        for (SeriesPoints& s : m) {
+          for (Sample& p : s.points) p.v = -p.v;
+          if (vec) s.metric = DropName(s.metric);
+        }
+        if (vec) {
+          // Dropping the name can merge series.
+          absl::flat_hash_map<uint64_t, int> seen;
+          for (const SeriesPoints& s : m) {
+            if (++seen[s.metric.Hash()] > 1) {
+              ThrowExec("vector cannot contain metrics with the same labelset");
+            }
+          }
+        }
+      }
+      return m;
+    }
+    case NodeKind::kBinary:
+      return EvalBinary(static_cast<const BinaryExpr&>(e));
+    case NodeKind::kAggregate:
+      return EvalAggregate(static_cast<const AggregateExpr&>(e));
+    case NodeKind::kCall:
+      return EvalFunctionCall(*this, static_cast<const Call&>(e));
+  }
+  ThrowExec("unknown expression");
+}
+
+Matrix Evaluator::EvalBinary(const BinaryExpr& b) {
+  ValueType lt = b.lhs->Type(), rt = b.rhs->Type();
+  if (lt == ValueType::kScalar && rt == ValueType::kScalar) {
+    return RangeEval({b.lhs.get(), b.rhs.get()}, [&](std::vector<Vector>& a, int64_t ts) {
+      return Vector{{Labels(), ts, ScalarBinop(b.op, a[0][0].v, a[1][0].v)}};
+    });
+  }
+  if (lt == ValueType::kVector && rt == ValueType::kVector) {
+    return RangeEval({b.lhs.get(), b.rhs.get()}, [&](std::vector<Vector>& a, int64_t) {
+      return BinaryVectorStep(b, a[0], a[1]);
+    });
+  }
+  bool scalar_left = lt == ValueType::kScalar;
+  Matrix l = Eval(*b.lhs);
+  Matrix r = Eval(*b.rhs);
+  return scalar_left ? BinaryVectorScalarMatrix(*this, b, std::move(r), l, true)
+                     : BinaryVectorScalarMatrix(*this, b, std::move(l), r, false);
+}
+
+Matrix Evaluator::EvalAggregate(const AggregateExpr& a) {
+  if (a.op == AggOp::kCountValues) {
+    const Expr* p = Unparen(a.param.get());
+    std::string label = static_cast<const StringLiteral&>(*p).value;
+    return RangeEval({a.expr.get()}, [&](std::vector<Vector>& v, int64_t) {
+      return AggregateStep(a, v[0], 0, label);
+    });
+  }
+  if (a.param) {
+    return RangeEval({a.param.get(), a.expr.get()}, [&](std::vector<Vector>& v, int64_t) {
+      return AggregateStep(a, v[1], v[0][0].v, "");
+    });
+  }
+  return AggregateMatrix(*this, a, Eval(*a.expr));
+}
+
+}  // namespace strata::promql

@@ -1,0 +1,149 @@
+// Internal: evaluates an AST over a series of steps, the way Prometheus' evaluator
+// does. Every instant-vector or scalar node evaluates to a Matrix holding one point
+// per step at which it has a value; an instant query is the one-step case.
+//
+// Errors: deep in the recursion the evaluator throws EvalError; Engine::Exec catches
+// it once and returns its Status (Prometheus panics and recovers the same way). No
+// exception leaves the library.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "libs/model/queryable.h"
+#include "libs/promql/engine/engine.h"
+#include "libs/promql/engine/value.h"
+#include "libs/promql/parser/ast.h"
+
+namespace strata::promql {
+
+struct EvalError {
+  absl::Status status;
+};
+
+// Throws an EvalError with an Unknown-coded status carrying `msg` (an execution error).
+[[noreturn]] void ThrowExec(std::string msg);
+
+// Shared between an evaluator and the evaluators of its subqueries.
+struct EvalContext {
+  const EngineOptions* opts = nullptr;
+  strata::Querier* querier = nullptr;
+  absl::Time deadline = absl::InfiniteFuture();
+  const std::atomic<bool>* cancel = nullptr;
+  int64_t query_start = 0;  // for @ start()
+  int64_t query_end = 0;    // for @ end()
+  int64_t current_samples = 0;
+  int64_t peak_samples = 0;
+  std::vector<std::string> warnings;
+  int checks = 0;
+};
+
+class Evaluator {
+ public:
+  Evaluator(EvalContext* ctx, int64_t start, int64_t end, int64_t interval)
+      : ctx_(ctx), start_(start), end_(end), interval_(interval) {}
+
+  // Evaluates a scalar- or vector-typed expression: one series per output label set,
+  // with a point at each step where it has a value (scalars: every step, no labels).
+  Matrix Eval(const Expr& e);
+
+  // Evaluates a range-vector expression at a single step (instant queries only):
+  // the raw samples in each series' window.
+  Matrix EvalRangeAt(const Expr& e);
+
+  int64_t start() const { return start_; }
+  int64_t end() const { return end_; }
+  int64_t interval() const { return interval_; }
+  int64_t NumSteps() const { return (end_ - start_) / interval_ + 1; }
+
+  // Checks the cancel flag, and the deadline every few calls (every call with `force`).
+  void CheckInterrupt(bool force = false);
+  // Accounts `n` more samples held in memory; throws when over the limit.
+  void Charge(int64_t n);
+  void Release(int64_t n) { ctx_->current_samples -= n; }
+
+  // The step-wise evaluation helper (Prometheus' rangeEval): evaluates `args`, then for
+  // every step calls `f` with each argument's vector at that step (scalar arguments
+  // give one element) and collects what it returns into series. Errors when one step's
+  // output holds two elements with the same labels.
+  using StepFn = std::function<Vector(std::vector<Vector>& args, int64_t ts)>;
+  Matrix RangeEval(const std::vector<const Expr*>& args, const StepFn& f);
+  // The same over already evaluated arguments (their points are released).
+  Matrix RangeEvalMatrices(std::vector<Matrix>& args, const StepFn& f);
+
+  EvalContext* ctx() { return ctx_; }
+
+  // With `timestamps`, each point's value is the selected sample's time in seconds.
+  Matrix EvalVectorSelector(const VectorSelector& vs, bool timestamps);
+  // The subquery's inner evaluation (points at its own steps).
+  Matrix EvalSubqueryMatrix(const SubqueryExpr& sq, int64_t* range_start_out);
+
+ private:
+  Matrix EvalBinary(const BinaryExpr& b);
+  Matrix EvalAggregate(const AggregateExpr& a);
+  Matrix ScalarMatrix(double v);
+
+  EvalContext* ctx_;
+  int64_t start_;
+  int64_t end_;
+  int64_t interval_;
+};
+
+// Time a selector with `at`/`offset` reads at for evaluation step `ts`.
+int64_t SelectorRefTime(const EvalContext& ctx, AtKind at, int64_t at_ms, int64_t offset_ms,
+                        int64_t ts);
+
+// Source of series for range functions: a storage selection or a subquery's result.
+struct SeriesSource {
+  std::vector<Labels> labels;
+  std::vector<std::unique_ptr<SeriesIterator>> iters;
+};
+
+// Series selected by a vector selector (sorted), with hints for [mint, maxt].
+SeriesSource SelectSeries(Evaluator& ev, const VectorSelector& vs, int64_t mint, int64_t maxt,
+                          int64_t range_ms, std::string_view func);
+
+// Sliding window over one series' samples: windows must be requested with
+// non-decreasing bounds. Stale markers are dropped.
+class WindowCursor {
+ public:
+  explicit WindowCursor(SeriesIterator* it) : it_(it) {}
+  // Samples with lo <= t <= hi.
+  std::span<const Sample> Advance(int64_t lo, int64_t hi);
+  size_t buffered() const { return buf_.size() - head_; }
+
+ private:
+  SeriesIterator* it_;
+  std::vector<Sample> buf_;
+  size_t head_ = 0;
+  bool has_pending_ = false;
+  bool exhausted_ = false;
+  Sample pending_;
+};
+
+// Iterator over an in-memory sample vector.
+std::unique_ptr<SeriesIterator> MakeVectorIterator(std::vector<Sample> samples);
+
+// Aggregation / binary operator / function evaluators (aggregation.cc, binary_op.cc,
+// functions.cc).
+Vector AggregateStep(const AggregateExpr& a, const Vector& in, double param,
+                     const std::string& string_param);
+// Whole-matrix aggregation for the operators without parameters (sum, avg, count,
+// min, max, group, stddev, stdvar): groups are resolved once per series.
+Matrix AggregateMatrix(Evaluator& ev, const AggregateExpr& a, Matrix in);
+Vector BinaryVectorStep(const BinaryExpr& b, const Vector& lhs, const Vector& rhs);
+Matrix BinaryVectorScalarMatrix(Evaluator& ev, const BinaryExpr& b, Matrix vec,
+                                const Matrix& scalar, bool scalar_on_left);
+double ScalarBinop(TokenType op, double lhs, double rhs);
+Matrix EvalFunctionCall(Evaluator& ev, const Call& c);
+
+// Labels without the metric name (shared helper).
+inline Labels DropName(const Labels& l) { return l.WithoutMetricName(); }
+
+}  // namespace strata::promql

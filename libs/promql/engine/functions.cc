@@ -1,0 +1,388 @@
+// Function calls: range-vector functions walk each series once with a sliding window
+// (WindowCursor); instant-vector functions run step by step through RangeEval. The
+// numbers come from libs/promql/functions; this file decides windows, labels and the
+// special cases (absent, timestamp, label_replace, histogram_quantile, ...).
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "libs/promql/engine/evaluator.h"
+#include "libs/promql/functions/histogram.h"
+#include "libs/promql/functions/holt_winters.h"
+#include "libs/promql/functions/label.h"
+#include "libs/promql/functions/math.h"
+#include "libs/promql/functions/over_time.h"
+#include "libs/promql/functions/rate.h"
+#include "libs/promql/functions/regression.h"
+#include "libs/promql/functions/time.h"
+
+namespace strata::promql {
+namespace {
+
+using Window = std::span<const Sample>;
+
+// Labels for absent()/absent_over_time(): the equality matchers of a plain selector.
+Labels AbsentLabels(const Expr* arg) {
+  const VectorSelector* vs = nullptr;
+  if (arg->kind == NodeKind::kVectorSelector) {
+    vs = static_cast<const VectorSelector*>(arg);
+  } else if (arg->kind == NodeKind::kMatrixSelector) {
+    vs = static_cast<const VectorSelector*>(
+        static_cast<const MatrixSelector*>(arg)->vector_selector.get());
+  }
+  if (vs == nullptr) return Labels();
+  LabelsBuilder b;
+  std::vector<std::string> empty;
+  for (const Matcher& m : vs->matchers) {
+    if (m.name() == kMetricName) continue;
+    if (m.type() == MatchType::kEqual && b.Get(m.name()).empty()) {
+      b.Set(m.name(), m.value());
+    } else {
+      empty.push_back(m.name());
+    }
+  }
+  for (const std::string& n : empty) b.Del(n);
+  return b.Build();
+}
+
+// Per-step values of a scalar argument.
+std::vector<double> ScalarSteps(Evaluator& ev, const Expr& e) {
+  Matrix m = ev.Eval(e);
+  std::vector<double> out(ev.NumSteps(), std::nan(""));
+  if (!m.empty()) {
+    for (const Sample& p : m[0].points) out[(p.t - ev.start()) / ev.interval()] = p.v;
+    ev.Release(static_cast<int64_t>(m[0].points.size()));
+  }
+  return out;
+}
+
+Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg) {
+  std::string_view name = c.func->name;
+  const Expr* arg = Unparen(c.args[matrix_arg].get());
+  std::vector<std::vector<double>> scalars(c.args.size());
+  for (size_t i = 0; i < c.args.size(); ++i) {
+    if (i != matrix_arg) scalars[i] = ScalarSteps(ev, *c.args[i]);
+  }
+
+  // Where the windows come from.
+  int64_t range = 0, offset = 0, at_ms = 0;
+  AtKind at = AtKind::kNone;
+  SeriesSource src;
+  int64_t held = 0;  // subquery points held until the function is done
+  if (arg->kind == NodeKind::kMatrixSelector) {
+    auto& ms = static_cast<const MatrixSelector&>(*arg);
+    auto& vs = static_cast<const VectorSelector&>(*ms.vector_selector);
+    range = ms.range_ms;
+    offset = vs.offset_ms;
+    at = vs.at;
+    at_ms = vs.at_ms;
+    int64_t first = SelectorRefTime(*ev.ctx(), at, at_ms, offset, ev.start());
+    int64_t last = SelectorRefTime(*ev.ctx(), at, at_ms, offset, ev.end());
+    src = SelectSeries(ev, vs, first - range, last, range, name);
+  } else {
+    auto& sq = static_cast<const SubqueryExpr&>(*arg);
+    range = sq.range_ms;
+    offset = sq.offset_ms;
+    at = sq.at;
+    at_ms = sq.at_ms;
+    Matrix m = ev.EvalSubqueryMatrix(sq, nullptr);
+    for (SeriesPoints& s : m) {
+      held += static_cast<int64_t>(s.points.size());
+      src.labels.push_back(std::move(s.metric));
+      src.iters.push_back(MakeVectorIterator(std::move(s.points)));
+    }
+  }
+
+  const int64_t steps = ev.NumSteps();
+  if (name == "absent_over_time") {
+    std::vector<bool> present(steps, false);
+    for (auto& it : src.iters) {
+      WindowCursor wc(it.get());
+      int64_t i = 0;
+      for (int64_t ts = ev.start(); ts <= ev.end(); ts += ev.interval(), ++i) {
+        int64_t ref = SelectorRefTime(*ev.ctx(), at, at_ms, offset, ts);
+        if (!wc.Advance(ref - range, ref).empty()) present[i] = true;
+      }
+    }
+    SeriesPoints out{AbsentLabels(c.args[matrix_arg].get()), {}};
+    int64_t i = 0;
+    for (int64_t ts = ev.start(); ts <= ev.end(); ts += ev.interval(), ++i) {
+      if (!present[i]) out.points.push_back({ts, 1});
+    }
+    ev.Release(held);
+    if (out.points.empty()) return {};
+    ev.Charge(static_cast<int64_t>(out.points.size()));
+    return {std::move(out)};
+  }
+
+  if (name == "holt_winters" && !src.iters.empty()) {
+    // Prometheus validates the factors when the function first runs for a series.
+    for (int64_t i = 0; i < steps; ++i) {
+      absl::Status s = fn::ValidateHoltWinters(scalars[1][i], scalars[2][i]);
+      if (!s.ok()) ThrowExec(std::string(s.message()));
+    }
+  }
+
+  std::vector<double> scratch;
+  auto kernel = [&](Window w, int64_t lo, int64_t hi, int64_t ts,
+                    int64_t step) -> std::optional<double> {
+    if (name == "rate") return fn::Rate(w, lo, hi);
+    if (name == "increase") return fn::Increase(w, lo, hi);
+    if (name == "delta") return fn::Delta(w, lo, hi);
+    if (name == "irate") return fn::Irate(w);
+    if (name == "idelta") return fn::Idelta(w);
+    if (name == "resets") return fn::Resets(w);
+    if (name == "changes") return fn::Changes(w);
+    if (name == "avg_over_time") return fn::AvgOverTime(w);
+    if (name == "sum_over_time") return fn::SumOverTime(w);
+    if (name == "count_over_time") return fn::CountOverTime(w);
+    if (name == "min_over_time") return fn::MinOverTime(w);
+    if (name == "max_over_time") return fn::MaxOverTime(w);
+    if (name == "stddev_over_time") return fn::StddevOverTime(w);
+    if (name == "stdvar_over_time") return fn::StdvarOverTime(w);
+    if (name == "last_over_time") return fn::LastOverTime(w);
+    if (name == "present_over_time") return fn::PresentOverTime(w);
+    if (name == "quantile_over_time") return fn::QuantileOverTime(scalars[0][step], w, scratch);
+    if (name == "deriv") return fn::Deriv(w);
+    if (name == "predict_linear") return fn::PredictLinear(w, ts, scalars[1][step]);
+    if (name == "holt_winters") return fn::HoltWinters(w, scalars[1][step], scalars[2][step]);
+    ThrowExec(absl::StrCat("function \"", std::string(name), "\" is not implemented"));
+  };
+
+  bool keep_name = name == "last_over_time";
+  Matrix out;
+  absl::flat_hash_set<uint64_t> seen;
+  for (size_t s = 0; s < src.iters.size(); ++s) {
+    ev.CheckInterrupt();
+    WindowCursor wc(src.iters[s].get());
+    SeriesPoints sp;
+    int64_t i = 0;
+    for (int64_t ts = ev.start(); ts <= ev.end(); ts += ev.interval(), ++i) {
+      int64_t ref = SelectorRefTime(*ev.ctx(), at, at_ms, offset, ts);
+      int64_t lo = ref - range;
+      Window w = wc.Advance(lo, ref);
+      if (w.empty()) continue;
+      std::optional<double> v = kernel(w, lo, ref, ts, i);
+      if (v) sp.points.push_back({ts, *v});
+    }
+    if (!src.iters[s]->status().ok()) throw EvalError{src.iters[s]->status()};
+    if (sp.points.empty()) continue;
+    sp.metric = keep_name ? std::move(src.labels[s]) : DropName(src.labels[s]);
+    if (!seen.insert(sp.metric.Hash()).second) {
+      ThrowExec("vector cannot contain metrics with the same labelset");
+    }
+    ev.Charge(static_cast<int64_t>(sp.points.size()));
+    out.push_back(std::move(sp));
+  }
+  ev.Release(held);
+  return out;
+}
+
+std::string StringArg(const Call& c, size_t i) {
+  return static_cast<const StringLiteral&>(*Unparen(c.args[i].get())).value;
+}
+
+// NaN sorts last in both directions (Prometheus' sort/sort_desc).
+void SortVector(Vector& v, bool desc) {
+  std::stable_sort(v.begin(), v.end(), [desc](const VectorSample& a, const VectorSample& b) {
+    if (std::isnan(a.v)) return false;
+    if (std::isnan(b.v)) return true;
+    return desc ? a.v > b.v : a.v < b.v;
+  });
+}
+
+Vector HistogramQuantile(double q, const Vector& in) {
+  struct Group {
+    Labels metric;
+    std::vector<fn::Bucket> buckets;
+  };
+  absl::flat_hash_map<uint64_t, size_t> index;
+  std::vector<Group> groups;
+  static const std::vector<std::string> kLe = {"le"};
+  for (const VectorSample& s : in) {
+    std::optional<double> ub = fn::ParseBucketBound(s.metric.Get("le"));
+    if (!ub) continue;
+    // Grouped by all labels but `le` (the name included), output without name and le.
+    LabelsBuilder kb(s.metric);
+    kb.Del("le");
+    uint64_t key = kb.Build().Hash();
+    auto [it, inserted] = index.try_emplace(key, groups.size());
+    if (inserted) {
+      kb.Del(kMetricName);
+      groups.push_back({kb.Build(), {}});
+    }
+    groups[it->second].buckets.push_back({*ub, s.v});
+  }
+  Vector out;
+  for (Group& g : groups) {
+    double v = fn::BucketQuantile(q, g.buckets);
+    out.push_back({std::move(g.metric), in.empty() ? 0 : in[0].t, v});
+  }
+  return out;
+}
+
+}  // namespace
+
+Matrix EvalFunctionCall(Evaluator& ev, const Call& c) {
+  std::string_view name = c.func->name;
+  for (size_t i = 0; i < c.args.size(); ++i) {
+    if (c.func->arg_types[std::min(i, c.func->arg_types.size() - 1)] == ValueType::kMatrix) {
+      return EvalRangeFunction(ev, c, i);
+    }
+  }
+
+  if (name == "timestamp") {
+    const Expr* a = Unparen(c.args[0].get());
+    Matrix m = a->kind == NodeKind::kVectorSelector
+                   ? ev.EvalVectorSelector(static_cast<const VectorSelector&>(*a), true)
+                   : ev.Eval(*a);
+    bool raw = a->kind == NodeKind::kVectorSelector;
+    std::vector<Matrix> args;
+    args.push_back(std::move(m));
+    return ev.RangeEvalMatrices(args, [&](std::vector<Vector>& v, int64_t ts) {
+      Vector out;
+      for (VectorSample& s : v[0]) {
+        out.push_back({DropName(s.metric), ts, raw ? s.v : static_cast<double>(ts) / 1000.0});
+      }
+      return out;
+    });
+  }
+
+  // Arguments evaluated step by step (string arguments are read from the AST).
+  std::vector<const Expr*> args;
+  for (const ExprPtr& a : c.args) {
+    if (a->Type() != ValueType::kString) args.push_back(a.get());
+  }
+
+  if (name == "label_replace") {
+    auto r = fn::LabelReplacer::Create(StringArg(c, 1), StringArg(c, 2), StringArg(c, 3),
+                                       StringArg(c, 4));
+    if (!r.ok()) ThrowExec(std::string(r.status().message()));
+    return ev.RangeEval(args, [&](std::vector<Vector>& v, int64_t) {
+      Vector out = std::move(v[0]);
+      for (VectorSample& s : out) s.metric = r->Apply(s.metric);
+      return out;
+    });
+  }
+  if (name == "label_join") {
+    std::vector<std::string> srcs;
+    for (size_t i = 3; i < c.args.size(); ++i) srcs.push_back(StringArg(c, i));
+    auto j = fn::LabelJoiner::Create(StringArg(c, 1), StringArg(c, 2), std::move(srcs));
+    if (!j.ok()) ThrowExec(std::string(j.status().message()));
+    return ev.RangeEval(args, [&](std::vector<Vector>& v, int64_t) {
+      Vector out = std::move(v[0]);
+      for (VectorSample& s : out) s.metric = j->Apply(s.metric);
+      return out;
+    });
+  }
+
+  if (fn::UnaryFn f = fn::LookupUnaryMath(name)) {
+    return ev.RangeEval(args, [f](std::vector<Vector>& v, int64_t) {
+      Vector out = std::move(v[0]);
+      for (VectorSample& s : out) {
+        s.v = f(s.v);
+        s.metric = DropName(s.metric);
+      }
+      return out;
+    });
+  }
+
+  using TimeFn = double (*)(double);
+  TimeFn tf = nullptr;
+  if (name == "day_of_month") tf = fn::DayOfMonth;
+  if (name == "day_of_week") tf = fn::DayOfWeek;
+  if (name == "day_of_year") tf = fn::DayOfYear;
+  if (name == "days_in_month") tf = fn::DaysInMonth;
+  if (name == "hour") tf = fn::Hour;
+  if (name == "minute") tf = fn::Minute;
+  if (name == "month") tf = fn::Month;
+  if (name == "year") tf = fn::Year;
+  if (tf != nullptr) {
+    return ev.RangeEval(args, [tf, &args](std::vector<Vector>& v, int64_t ts) {
+      if (args.empty()) return Vector{{Labels(), ts, tf(static_cast<double>(ts) / 1000.0)}};
+      Vector out = std::move(v[0]);
+      for (VectorSample& s : out) {
+        s.v = tf(s.v);
+        s.metric = DropName(s.metric);
+      }
+      return out;
+    });
+  }
+
+  if (name == "round") {
+    return ev.RangeEval(args, [](std::vector<Vector>& v, int64_t) {
+      double to = v.size() > 1 ? v[1][0].v : 1;
+      Vector out = std::move(v[0]);
+      for (VectorSample& s : out) {
+        s.v = fn::Round(s.v, to);
+        s.metric = DropName(s.metric);
+      }
+      return out;
+    });
+  }
+  if (name == "clamp" || name == "clamp_min" || name == "clamp_max") {
+    return ev.RangeEval(args, [name](std::vector<Vector>& v, int64_t) {
+      Vector out;
+      if (name == "clamp" && v[2][0].v < v[1][0].v) return out;
+      out = std::move(v[0]);
+      for (VectorSample& s : out) {
+        if (name == "clamp") s.v = fn::Clamp(s.v, v[1][0].v, v[2][0].v);
+        if (name == "clamp_min") s.v = fn::ClampMin(s.v, v[1][0].v);
+        if (name == "clamp_max") s.v = fn::ClampMax(s.v, v[1][0].v);
+        s.metric = DropName(s.metric);
+      }
+      return out;
+    });
+  }
+  if (name == "time") {
+    return ev.RangeEval(args, [](std::vector<Vector>&, int64_t ts) {
+      return Vector{{Labels(), ts, static_cast<double>(ts) / 1000.0}};
+    });
+  }
+  if (name == "pi") {
+    return ev.RangeEval(args, [](std::vector<Vector>&, int64_t ts) {
+      return Vector{{Labels(), ts, fn::Pi()}};
+    });
+  }
+  if (name == "vector") {
+    return ev.RangeEval(args, [](std::vector<Vector>& v, int64_t ts) {
+      return Vector{{Labels(), ts, v[0][0].v}};
+    });
+  }
+  if (name == "scalar") {
+    return ev.RangeEval(args, [](std::vector<Vector>& v, int64_t ts) {
+      return Vector{{Labels(), ts, v[0].size() == 1 ? v[0][0].v : std::nan("")}};
+    });
+  }
+  if (name == "sort" || name == "sort_desc") {
+    bool desc = name == "sort_desc";
+    return ev.RangeEval(args, [desc](std::vector<Vector>& v, int64_t) {
+      Vector out = std::move(v[0]);
+      SortVector(out, desc);
+      return out;
+    });
+  }
+  if (name == "absent") {
+    // Like Prometheus, a parenthesised argument gives no labels.
+    Labels ls = AbsentLabels(c.args[0].get());
+    return ev.RangeEval(args, [&ls](std::vector<Vector>& v, int64_t ts) {
+      if (!v[0].empty()) return Vector{};
+      return Vector{{ls, ts, 1}};
+    });
+  }
+  if (name == "histogram_quantile") {
+    return ev.RangeEval(args, [](std::vector<Vector>& v, int64_t) {
+      return HistogramQuantile(v[0][0].v, v[1]);
+    });
+  }
+  if (name == "histogram_count" || name == "histogram_sum" || name == "histogram_fraction") {
+    // Only native histograms have these; float samples give nothing.
+    return ev.RangeEval(args, [](std::vector<Vector>&, int64_t) { return Vector{}; });
+  }
+  ThrowExec(absl::StrCat("function \"", std::string(name), "\" is not implemented"));
+}
+
+}  // namespace strata::promql

@@ -1,0 +1,63 @@
+// Counter and gauge rate kernels: rate, increase, delta, irate, idelta, resets,
+// changes, with Prometheus 2.42's exact numerics.
+//
+// Each kernel sees the samples of ONE series inside the range window, oldest first,
+// with stale markers already removed (the engine's job, as in Prometheus).
+//
+//   // rate(x[5m]) evaluated at t = 600s:
+//   std::optional<double> r = fn::Rate(window, /*range_start_ms=*/300'000,
+//                                      /*range_end_ms=*/600'000);
+//   if (!r) { /* fewer than two samples: the series drops out of the result */ }
+//
+// The window bounds are the selector's, including any offset/@ shift:
+// range_start_ms = eval_ts - range - offset, range_end_ms = eval_ts - offset. The
+// per-second divisor of rate() is the selector range, (end - start) / 1000.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "libs/model/sample.h"
+
+namespace strata::promql::fn {
+
+// Prometheus 2.42 extrapolatedRate(): last - first (plus, when `is_counter`, the
+// value before every drop, i.e. counter-reset correction), extrapolated towards the
+// window edges: to an edge when the gap to it is below 1.1x the average sample
+// interval, else by half an average interval; for counters with a positive result and
+// a non-negative first value, the start extrapolation is capped at the estimated zero
+// point (applied before the 1.1x test, as 2.42 does). When `is_rate`, the result is
+// divided by the window length in seconds.
+// Returns nullopt when `samples` has fewer than 2 elements.
+// REQUIRES: samples sorted by time, all within [range_start_ms, range_end_ms],
+// range_end_ms > range_start_ms.
+std::optional<double> ExtrapolatedRate(std::span<const Sample> samples, int64_t range_start_ms,
+                                       int64_t range_end_ms, bool is_counter, bool is_rate);
+
+// rate(): ExtrapolatedRate(counter, per second).
+std::optional<double> Rate(std::span<const Sample> samples, int64_t range_start_ms,
+                           int64_t range_end_ms);
+// increase(): ExtrapolatedRate(counter, not per second).
+std::optional<double> Increase(std::span<const Sample> samples, int64_t range_start_ms,
+                               int64_t range_end_ms);
+// delta(): ExtrapolatedRate(gauge, not per second).
+std::optional<double> Delta(std::span<const Sample> samples, int64_t range_start_ms,
+                            int64_t range_end_ms);
+
+// irate(): from the last two samples; if the last is below the previous (a reset) the
+// increase is the last value itself; divided by their distance in seconds.
+// Returns nullopt with fewer than 2 samples or when the last two share a timestamp.
+std::optional<double> Irate(std::span<const Sample> samples);
+// idelta(): last - previous (no reset handling). nullopt as for Irate().
+std::optional<double> Idelta(std::span<const Sample> samples);
+
+// resets(): how many times a value is lower than its predecessor (0 for a single
+// sample). Returns nullopt for an empty window.
+std::optional<double> Resets(std::span<const Sample> samples);
+
+// changes(): how many times a value differs from its predecessor; NaN -> NaN is not a
+// change, NaN -> x and x -> NaN are. Returns nullopt for an empty window.
+std::optional<double> Changes(std::span<const Sample> samples);
+
+}  // namespace strata::promql::fn

@@ -1,0 +1,61 @@
+#include "libs/promql/memory_storage.h"
+
+#include <catch2/catch.hpp>
+
+#include "libs/promql/engine/evaluator.h"
+
+namespace strata::promql {
+namespace {
+
+Labels L(std::vector<Label> pairs) { return *Labels::FromPairs(std::move(pairs)); }
+
+TEST_CASE("memory storage: select by matchers and time, sorted, replace on same t") {
+  MemoryStorage st;
+  st.Append(L({{"__name__", "m"}, {"a", "2"}}), {{0, 1}, {10, 2}, {20, 3}});
+  st.Append(L({{"__name__", "m"}, {"a", "1"}}), {{5, 1}});
+  st.Append(L({{"__name__", "m"}, {"a", "1"}}), {{5, 7}});  // replaces
+  auto q = *st.NewQuerier(0, 100);
+  Matchers ms = {*Matcher::Make(MatchType::kEqual, "__name__", "m")};
+  SelectHints h;
+  h.start = 6;
+  h.end = 20;
+  auto set = q->Select(true, nullptr, ms);
+  REQUIRE(set->Next());
+  CHECK(set->At().labels().Get("a") == "1");
+  auto it = set->At().Iterator();
+  REQUIRE(it->Next());
+  CHECK(it->At().v == 7);
+  CHECK(!it->Next());
+  REQUIRE(set->Next());
+  CHECK(!set->Next());
+  // Time bounds drop a series with no samples in range.
+  auto set2 = q->Select(true, &h, ms);
+  REQUIRE(set2->Next());
+  CHECK(set2->At().labels().Get("a") == "2");
+  auto it2 = set2->At().Iterator();
+  REQUIRE(it2->Seek(15));
+  CHECK(it2->At().t == 20);
+  CHECK(!set2->Next());
+  CHECK(*q->LabelValues("a", {}) == std::vector<std::string>{"1", "2"});
+  CHECK(*q->LabelNames({}) == std::vector<std::string>{"__name__", "a"});
+}
+
+TEST_CASE("window cursor: slides without re-reading and drops stale markers") {
+  auto it = MakeVectorIterator({{0, 1}, {10, StaleNaN()}, {20, 3}, {30, 4}, {40, 5}});
+  WindowCursor wc(it.get());
+  auto w = wc.Advance(0, 20);
+  REQUIRE(w.size() == 2);
+  CHECK(w[0].v == 1);
+  CHECK(w[1].v == 3);
+  w = wc.Advance(15, 30);
+  REQUIRE(w.size() == 2);
+  CHECK(w[0].t == 20);
+  w = wc.Advance(35, 35);
+  CHECK(w.empty());
+  w = wc.Advance(40, 100);
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].v == 5);
+}
+
+}  // namespace
+}  // namespace strata::promql
