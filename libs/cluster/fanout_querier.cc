@@ -23,9 +23,11 @@ struct FanoutState {
 
 namespace {
 
+// Owns a reference to the samples: the engine keeps iterators after the series set
+// that made them is gone.
 class VectorIterator : public SeriesIterator {
  public:
-  explicit VectorIterator(const std::vector<Sample>* s) : s_(s) {}
+  explicit VectorIterator(std::shared_ptr<const std::vector<Sample>> s) : s_(std::move(s)) {}
   bool Next() override { return ++i_ < s_->size(); }
   bool Seek(int64_t t) override {
     if (i_ == SIZE_MAX) i_ = 0;
@@ -35,19 +37,20 @@ class VectorIterator : public SeriesIterator {
   Sample At() const override { return (*s_)[i_]; }
 
  private:
-  const std::vector<Sample>* s_;
+  std::shared_ptr<const std::vector<Sample>> s_;
   size_t i_ = SIZE_MAX;
 };
 
 class MergedSeries : public Series {
  public:
-  MergedSeries(Labels labels, std::vector<Sample> samples) : labels_(std::move(labels)), samples_(std::move(samples)) {}
+  MergedSeries(Labels labels, std::vector<Sample> samples)
+      : labels_(std::move(labels)), samples_(std::make_shared<const std::vector<Sample>>(std::move(samples))) {}
   const Labels& labels() const override { return labels_; }
-  std::unique_ptr<SeriesIterator> Iterator() const override { return std::make_unique<VectorIterator>(&samples_); }
+  std::unique_ptr<SeriesIterator> Iterator() const override { return std::make_unique<VectorIterator>(samples_); }
 
  private:
   Labels labels_;
-  std::vector<Sample> samples_;
+  std::shared_ptr<const std::vector<Sample>> samples_;
 };
 
 class VectorSeriesSet : public SeriesSet {

@@ -52,6 +52,8 @@ class Series {
   virtual ~Series() = default;
   virtual const Labels& labels() const = 0;
   // A fresh iterator positioned before the first sample. May be called repeatedly.
+  // The iterator owns (or shares) what it reads: it stays valid after the Series and
+  // the SeriesSet that produced it are gone (the engine keeps iterators that long).
   virtual std::unique_ptr<SeriesIterator> Iterator() const = 0;
 };
 

@@ -133,7 +133,7 @@ TEST_CASE("fewer reachable nodes than --min-replicas: 503, never a 2xx") {
   CHECK(resp->body.find("could not be stored on 2 storage node(s)") != std::string::npos);
 }
 
-TEST_CASE("every HTTP protocol lands in storage; bad input gets 4xx naming the problem") {
+TEST_CASE("every HTTP protocol lands in storage, bad input gets 4xx naming the problem") {
   StorageNodeProcess a;
   REQUIRE(a.proc->Start().ok());
   InsertProcess insert({&a}, {"--extra-label=dc=eu", "--ha-replica-label=replica", "--max-request-bytes=100000"});

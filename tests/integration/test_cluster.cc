@@ -34,6 +34,16 @@ InsertProcess::InsertProcess(const std::vector<StorageNodeProcess*>& nodes, std:
   proc = std::make_unique<ServiceProcess>("strata-insert", args, http_port);
 }
 
+SelectProcess::SelectProcess(const std::vector<StorageNodeProcess*>& nodes, std::vector<std::string> extra)
+    : http_port(FreePort()) {
+  std::vector<std::string> addrs;
+  for (auto* n : nodes) addrs.push_back(n->grpc_address());
+  std::vector<std::string> args = {"--storage-nodes=" + absl::StrJoin(addrs, ","),
+                                   "--http-listen=127.0.0.1:" + std::to_string(http_port), "--storage-timeout=3s"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  proc = std::make_unique<ServiceProcess>("strata-select", args, http_port);
+}
+
 SeriesSamples SearchNode(storage::v1::Storage::Stub* stub, const Matchers& ms, int64_t mint, int64_t maxt,
                          uint32_t account, grpc::Status* status) {
   storage::v1::SearchRequest req;

@@ -35,6 +35,13 @@ struct InsertProcess {
   std::unique_ptr<ServiceProcess> proc;
 };
 
+// One strata-select process in front of `nodes`.
+struct SelectProcess {
+  SelectProcess(const std::vector<StorageNodeProcess*>& nodes, std::vector<std::string> extra_args = {});
+  int http_port;
+  std::unique_ptr<ServiceProcess> proc;
+};
+
 // Series (as Labels::ToString()) -> samples, merged over blocks, of every series of
 // `account` matching `ms` in [mint, maxt] on one storage node. *status gets the
 // RPC's status when given (else it must be OK).

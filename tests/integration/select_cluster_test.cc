@@ -1,0 +1,150 @@
+// strata-select over real storage nodes (written through strata-insert): the
+// Prometheus API, partial answers when nodes die, HA-pair dedup, tenants, export
+// round trip, error shapes.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+
+#include "libs/http/http_client.h"
+#include "libs/http/url.h"
+#include "libs/ingest/remote_write_encoder.h"
+#include "tests/integration/test_cluster.h"
+
+using namespace strata;
+using namespace strata::testing;
+
+namespace {
+
+http::HeaderList RemoteWriteHeaders() {
+  return {{"Content-Encoding", "snappy"}, {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
+}
+
+std::string Get(int port, const std::string& target, int* status = nullptr) {
+  http::HttpClient c("127.0.0.1", port);
+  auto r = c.Get(target);
+  REQUIRE(r.ok());
+  if (status != nullptr) *status = r->status;
+  return r->body;
+}
+
+std::string Q(const std::string& s) { return http::UrlEncode(s); }
+
+struct Cluster {
+  StorageNodeProcess a, b, c;
+  std::vector<StorageNodeProcess*> nodes{&a, &b, &c};
+  std::unique_ptr<InsertProcess> insert;
+  std::unique_ptr<SelectProcess> select;
+  explicit Cluster(std::vector<std::string> insert_args = {}, std::vector<std::string> select_args = {}) {
+    for (auto* n : nodes) REQUIRE(n->proc->Start().ok());
+    insert_args.push_back("--replication-factor=2");
+    select_args.push_back("--replication-factor=2");
+    insert = std::make_unique<InsertProcess>(nodes, insert_args);
+    select = std::make_unique<SelectProcess>(nodes, select_args);
+    REQUIRE(insert->proc->Start().ok());
+    REQUIRE(select->proc->Start().ok());
+  }
+  void Write(const std::vector<ingest::WriteRequestSeries>& series, const std::string& tenant = "0") {
+    http::HttpClient c("127.0.0.1", insert->http_port);
+    auto r = c.Post("/insert/" + tenant + "/prometheus/api/v1/write", ingest::EncodeWriteRequest(series),
+                    "application/x-protobuf", RemoteWriteHeaders());
+    REQUIRE(r.ok());
+    REQUIRE(r->status == 204);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("select answers the Prometheus API over the cluster and survives node loss") {
+  Cluster cl;
+  const int64_t t0 = (NowMs() / 1000 - 600) * 1000;  // whole seconds, 10 min ago
+  std::vector<ingest::WriteRequestSeries> series;
+  for (int i = 0; i < 20; ++i) {
+    ingest::WriteRequestSeries s{{{"__name__", "http_requests_total"}, {"job", i < 10 ? "api" : "web"},
+                                  {"instance", "host" + std::to_string(i)}},
+                                 {}};
+    for (int k = 0; k <= 40; ++k) s.samples.push_back({t0 + k * 15'000, double(k * (i + 1))});
+    series.push_back(s);
+  }
+  cl.Write(series);
+  const std::string at = std::to_string((t0 + 600'000) / 1000);
+  const int port = cl.select->http_port;
+
+  std::string body = Get(port, "/api/v1/query?query=" + Q("sum by (job) (http_requests_total)") + "&time=" + at);
+  // job=api: sum_{i=1..10} 40*i = 2200; job=web: sum_{i=11..20} 40*i = 6200.
+  CHECK(body == "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+                "{\"metric\":{\"job\":\"api\"},\"value\":[" + at + ",\"2200\"]},"
+                "{\"metric\":{\"job\":\"web\"},\"value\":[" + at + ",\"6200\"]}]}}");
+  body = Get(port, "/api/v1/query?query=" + Q("rate(http_requests_total{instance=\"host0\"}[5m])") + "&time=" + at);
+  CHECK(body.find("\"value\":[" + at + ",\"0.06666666666666667\"]") != std::string::npos);
+  body = Get(port, "/api/v1/query_range?query=" + Q("count(http_requests_total)") + "&start=" +
+                       std::to_string(t0 / 1000) + "&end=" + at + "&step=60");
+  CHECK(body.find("\"resultType\":\"matrix\"") != std::string::npos);
+  CHECK(body.find("[" + at + ",\"20\"]") != std::string::npos);
+  body = Get(port, "/api/v1/series?match[]=" + Q("http_requests_total{job=\"web\",instance=~\"host1[0-2]\"}"));
+  CHECK(body.find("host10") != std::string::npos);
+  CHECK(body.find("host13") == std::string::npos);
+  CHECK(Get(port, "/api/v1/labels") == R"({"status":"success","data":["__name__","instance","job"]})");
+  CHECK(Get(port, "/api/v1/label/job/values") == R"({"status":"success","data":["api","web"]})");
+  CHECK(Get(port, "/api/v1/status/buildinfo").find("\"version\":\"2.42.0\"") != std::string::npos);
+
+  // Errors, shaped as Prometheus shapes them.
+  int status = 0;
+  body = Get(port, "/api/v1/query?query=" + Q("sum(") , &status);
+  CHECK(status == 400);
+  CHECK(body.find(R"("errorType":"bad_data","error":"invalid parameter \"query\": )") != std::string::npos);
+  body = Get(port, "/api/v1/query?query=up&time=notatime", &status);
+  CHECK(status == 400);
+  CHECK(body == R"({"status":"error","errorType":"bad_data","error":"invalid parameter \"time\": cannot parse \"notatime\" to a valid timestamp"})");
+  body = Get(port, "/api/v1/query?query=" + Q("nosuchfunc(up)"), &status);
+  CHECK(status == 400);
+  CHECK(body.find("unknown function with name \\\"nosuchfunc\\\"") != std::string::npos);
+
+  // Export from tenant 0, import into tenant 5 through insert: identical answers.
+  std::string exported = Get(port, "/api/v1/export?match[]=" + Q("http_requests_total"));
+  CHECK(std::count(exported.begin(), exported.end(), '\n') == 20);
+  {
+    http::HttpClient c("127.0.0.1", cl.insert->http_port);
+    REQUIRE(c.Post("/insert/5/prometheus/api/v1/import", exported, "application/json")->status == 204);
+  }
+  std::string q = "/prometheus/api/v1/query?query=" + Q("sum by (job) (http_requests_total)") + "&time=" + at;
+  CHECK(Get(port, "/select/5" + q) == Get(port, "/select/0" + q));
+  CHECK(Get(port, "/select/7" + q).find("\"result\":[]") != std::string::npos);  // tenants isolated
+
+  // One node down with RF=2: still complete, not partial.
+  cl.b.proc->Kill(SIGKILL);
+  body = Get(port, "/api/v1/query?query=" + Q("count(http_requests_total)") + "&time=" + at, &status);
+  CHECK(status == 200);
+  CHECK(body.find("isPartial") == std::string::npos);
+  CHECK(body.find(",\"20\"]") != std::string::npos);
+  // Two down: partial with a warning naming a node, or 503 when denied.
+  cl.c.proc->Kill(SIGKILL);
+  body = Get(port, "/api/v1/query?query=" + Q("count(http_requests_total)") + "&time=" + at, &status);
+  CHECK(status == 200);
+  CHECK(body.find("\"isPartial\":true") != std::string::npos);
+  CHECK(body.find("storage node 127.0.0.1:") != std::string::npos);
+  body = Get(port, "/api/v1/query?query=" + Q("count(http_requests_total)") + "&time=" + at +
+                       "&deny_partial_response=1", &status);
+  CHECK(status == 503);
+  CHECK(body.find("\"errorType\":\"unavailable\"") != std::string::npos);
+}
+
+TEST_CASE("an HA Prometheus pair is deduplicated by --ha-replica-label and --dedup-interval") {
+  Cluster cl({"--ha-replica-label=replica"}, {"--dedup-interval=15s"});
+  const int64_t t0 = (NowMs() / 60'000 - 20) * 60'000;  // a minute boundary, 20 min ago
+  std::vector<ingest::WriteRequestSeries> r1, r2;
+  ingest::WriteRequestSeries a{{{"__name__", "node_load1"}, {"instance", "n1"}, {"replica", "a"}}, {}};
+  ingest::WriteRequestSeries b{{{"__name__", "node_load1"}, {"instance", "n1"}, {"replica", "b"}}, {}};
+  for (int k = 0; k < 40; ++k) {
+    a.samples.push_back({t0 + k * 15'000 + 1'000, 1.0 + k});
+    b.samples.push_back({t0 + k * 15'000 + 4'000, 1.5 + k});
+  }
+  cl.Write({a});
+  cl.Write({b});
+  const int port = cl.select->http_port;
+  std::string body = Get(port, "/api/v1/series?match[]=node_load1");
+  CHECK(body == R"({"status":"success","data":[{"__name__":"node_load1","instance":"n1"}]})");
+  body = Get(port, "/api/v1/query?query=" + Q("count_over_time(node_load1[10m])") + "&time=" +
+                       std::to_string((t0 + 600'000) / 1000));
+  // 10 min window of 15 s buckets: 40 buckets, one sample each (not 80).
+  CHECK(body.find(",\"40\"]") != std::string::npos);
+}
