@@ -12,6 +12,7 @@ BUILD_PKGS=(
   libspdlog-dev libfmt-dev catch2 libsnappy-dev libre2-dev libxxhash-dev
   libcli11-dev rapidjson-dev libssl-dev zlib1g-dev libbenchmark-dev
   curl procps
+  clang libclang-rt-14-dev
 )
 E2E_PKGS=(prometheus victoria-metrics)
 

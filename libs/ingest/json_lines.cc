@@ -9,6 +9,7 @@
 #include <rapidjson/error/en.h>
 
 #include "absl/strings/str_cat.h"
+#include "libs/ingest/json_member.h"
 #include "libs/ingest/line_reader.h"
 #include "libs/ingest/text_number.h"
 
@@ -19,10 +20,6 @@ using Pool = rapidjson::MemoryPoolAllocator<rapidjson::CrtAllocator>;
 using Doc = rapidjson::GenericDocument<rapidjson::UTF8<>, Pool, Pool>;
 
 constexpr size_t kPoolBytes = 64 << 10;
-
-std::string_view JsonString(const rapidjson::Value& v) {
-  return std::string_view(v.GetString(), v.GetStringLength());
-}
 
 class JsonLineParser {
  public:
@@ -46,27 +43,22 @@ class JsonLineParser {
                           rapidjson::GetParseError_En(doc.GetParseError()));
     }
     if (!doc.IsObject()) return "want a JSON object";
-    auto metric = doc.FindMember("metric");
-    if (metric == doc.MemberEnd() || !metric->value.IsObject()) {
-      return "missing \"metric\" object";
-    }
-    for (auto it = metric->value.MemberBegin(); it != metric->value.MemberEnd(); ++it) {
-      if (!it->value.IsString()) {
-        return absl::StrCat("label \"", std::string(JsonString(it->name)),
+    const rapidjson::Value* metric = FindJsonMember(doc, "metric");
+    if (metric == nullptr || !metric->IsObject()) return "missing \"metric\" object";
+    for (rapidjson::SizeType i = 0; i < metric->MemberCount(); ++i) {
+      const auto& m = JsonMemberAt(*metric, i);
+      if (!m.value.IsString()) {
+        return absl::StrCat("label \"", std::string(JsonString(m.name)),
                             "\" must have a string value");
       }
-      labels_.push_back({JsonString(it->name), JsonString(it->value)});
+      labels_.push_back({JsonString(m.name), JsonString(m.value)});
     }
-    auto values = doc.FindMember("values");
-    auto timestamps = doc.FindMember("timestamps");
-    if (values == doc.MemberEnd() || !values->value.IsArray()) {
-      return "missing \"values\" array";
-    }
-    if (timestamps == doc.MemberEnd() || !timestamps->value.IsArray()) {
-      return "missing \"timestamps\" array";
-    }
-    const auto& vs = values->value;
-    const auto& ts = timestamps->value;
+    const rapidjson::Value* values = FindJsonMember(doc, "values");
+    const rapidjson::Value* timestamps = FindJsonMember(doc, "timestamps");
+    if (values == nullptr || !values->IsArray()) return "missing \"values\" array";
+    if (timestamps == nullptr || !timestamps->IsArray()) return "missing \"timestamps\" array";
+    const auto& vs = *values;
+    const auto& ts = *timestamps;
     if (vs.Size() != ts.Size()) {
       return absl::StrCat("\"values\" has ", vs.Size(), " elements but \"timestamps\" has ",
                           ts.Size());

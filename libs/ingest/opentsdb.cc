@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/absl_compat.h"
+#include "libs/ingest/json_member.h"
 #include "libs/ingest/line_reader.h"
 #include "libs/ingest/prom_names.h"
 #include "libs/ingest/scratch_strings.h"
@@ -37,56 +38,50 @@ std::string_view NextToken(std::string_view* rest) {
   return tok;
 }
 
-std::string_view JsonString(const rapidjson::Value& v) {
-  return std::string_view(v.GetString(), v.GetStringLength());
-}
-
 // Parses one HTTP data point object into labels/sample; "" or why it is bad.
 std::string ParsePoint(const rapidjson::Value& p, const OpenTsdbOptions& opts,
                        ScratchStrings& scratch, std::vector<LabelView>* labels, Sample* s) {
   if (!p.IsObject()) return "not an object";
-  auto metric = p.FindMember("metric");
-  if (metric == p.MemberEnd() || !metric->value.IsString() ||
-      metric->value.GetStringLength() == 0) {
+  const rapidjson::Value* metric = FindJsonMember(p, "metric");
+  if (metric == nullptr || !metric->IsString() || metric->GetStringLength() == 0) {
     return "\"metric\" must be a non-empty string";
   }
-  std::string_view name = JsonString(metric->value);
+  std::string_view name = JsonString(*metric);
   labels->push_back({"__name__", opts.prom_compatible_names ? PromMetricName(name, scratch) : name});
-  auto value = p.FindMember("value");
-  if (value == p.MemberEnd()) return absl::StrCat("metric ", Quote(name), ": missing \"value\"");
-  if (value->value.IsNumber()) {
-    s->v = value->value.GetDouble();
-  } else if (!value->value.IsString() || !ParseFloatText(JsonString(value->value), &s->v)) {
+  const rapidjson::Value* value = FindJsonMember(p, "value");
+  if (value == nullptr) return absl::StrCat("metric ", Quote(name), ": missing \"value\"");
+  if (value->IsNumber()) {
+    s->v = value->GetDouble();
+  } else if (!value->IsString() || !ParseFloatText(JsonString(*value), &s->v)) {
     return absl::StrCat("metric ", Quote(name), ": \"value\" must be a number");
   }
   s->t = opts.now_ms;
-  auto ts = p.FindMember("timestamp");
-  if (ts != p.MemberEnd()) {
+  if (const rapidjson::Value* ts = FindJsonMember(p, "timestamp"); ts != nullptr) {
     double t = 0;
-    if (ts->value.IsInt64()) {
-      t = static_cast<double>(ts->value.GetInt64());
-    } else if (ts->value.IsNumber()) {
-      t = ts->value.GetDouble();
-    } else if (!ts->value.IsString() || !ParseFloatText(JsonString(ts->value), &t)) {
+    if (ts->IsInt64()) {
+      t = static_cast<double>(ts->GetInt64());
+    } else if (ts->IsNumber()) {
+      t = ts->GetDouble();
+    } else if (!ts->IsString() || !ParseFloatText(JsonString(*ts), &t)) {
       return absl::StrCat("metric ", Quote(name), ": \"timestamp\" must be a number");
     }
     if (t != 0 && !TsdbMillis(t, &s->t)) {
       return absl::StrCat("metric ", Quote(name), ": \"timestamp\" out of range");
     }
   }
-  auto tags = p.FindMember("tags");
-  if (tags != p.MemberEnd() && !tags->value.IsNull()) {
-    if (!tags->value.IsObject()) {
+  const rapidjson::Value* tags = FindJsonMember(p, "tags");
+  if (tags != nullptr && !tags->IsNull()) {
+    if (!tags->IsObject()) {
       return absl::StrCat("metric ", Quote(name), ": \"tags\" must be an object");
     }
-    for (auto it = tags->value.MemberBegin(); it != tags->value.MemberEnd(); ++it) {
-      std::string_view tname = JsonString(it->name);
-      if (!it->value.IsString()) {
-        return absl::StrCat("metric ", Quote(name), ": tag ", Quote(tname),
-                            " must be a string");
+    for (rapidjson::SizeType i = 0; i < tags->MemberCount(); ++i) {
+      const auto& m = JsonMemberAt(*tags, i);
+      std::string_view tname = JsonString(m.name);
+      if (!m.value.IsString()) {
+        return absl::StrCat("metric ", Quote(name), ": tag ", Quote(tname), " must be a string");
       }
       labels->push_back({opts.prom_compatible_names ? PromLabelName(tname, scratch) : tname,
-                         JsonString(it->value)});
+                         JsonString(m.value)});
     }
   }
   return "";

@@ -97,5 +97,22 @@ TEST_CASE("prom_text: bad lines are reported by line number, good ones kept") {
   CHECK(result.Summary().rfind("11 lines rejected: line 2: metric \"no_value\"", 0) == 0);
 }
 
+TEST_CASE("prom_text: errors kept are capped, all are counted") {
+  std::string body;
+  for (int i = 0; i < 150; ++i) body += "bad x\n";
+  body += "good 1\n";
+  TestSink sink;
+  ParseResult result;
+  REQUIRE(ParsePromText(body, {}, sink, &result).ok());
+  CHECK(sink.rows.size() == 1);
+  CHECK(result.rejected_lines == 150);
+  CHECK(result.errors.size() == ParseResult::kMaxKeptErrors);
+  CHECK(result.errors.back().line == 100);
+  std::string summary = result.Summary();
+  CHECK(summary.rfind("150 lines rejected: line 1: metric \"bad\": cannot parse value \"x\"; ", 0) == 0);
+  CHECK(summary.substr(summary.size() - 13) == "; and 50 more");
+  CHECK(ParseResult{}.Summary().empty());
+}
+
 }  // namespace
 }  // namespace strata::ingest

@@ -18,6 +18,10 @@
 //   if (!st.ok()) return 400 with st.message();      // body unusable, nothing delivered
 //   if (result.rejected_lines > 0) report result.errors (line formats keep valid lines)
 //
+// Parsers keep no state between calls: they may run concurrently on different bodies.
+// For a TCP stream (Graphite, OpenTSDB telnet, Influx), call the line parser on each
+// chunk of complete lines (up to the last '\n'); line numbers count from the chunk.
+//
 // Labels in a row are in input order (not sorted), may contain "__name__" (the metric
 // name) and may contain duplicate names or empty values exactly as the input had them:
 // validation (Labels::FromPairs) and limits are the caller's job, so that every

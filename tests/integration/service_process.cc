@@ -45,9 +45,10 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-ServiceProcess::ServiceProcess(std::string binary, std::vector<std::string> args, int http_port)
-    : binary_(std::move(binary)), args_(std::move(args)), http_port_(http_port) {
-  log_path_ = absl::StrCat("/tmp/", binary_, "-", http_port_, ".log");
+ServiceProcess::ServiceProcess(std::string binary, std::vector<std::string> args, int http_port,
+                               std::string ready_path)
+    : binary_(std::move(binary)), args_(std::move(args)), http_port_(http_port), ready_path_(std::move(ready_path)) {
+  log_path_ = absl::StrCat("/tmp/", std::filesystem::path(binary_).filename().string(), "-", http_port_, ".log");
 }
 
 ServiceProcess::~ServiceProcess() {
@@ -55,7 +56,7 @@ ServiceProcess::~ServiceProcess() {
 }
 
 absl::Status ServiceProcess::Start(double timeout_s) {
-  std::string path = absl::StrCat(STRATA_BIN_DIR, "/", binary_);
+  std::string path = binary_[0] == '/' ? binary_ : absl::StrCat(STRATA_BIN_DIR, "/", binary_);
   pid_t pid = fork();
   if (pid < 0) return absl::InternalError("fork failed");
   if (pid == 0) {
@@ -81,7 +82,7 @@ absl::Status ServiceProcess::Start(double timeout_s) {
       return absl::InternalError(absl::StrCat(binary_, " exited during start-up (status ", status, "), see ",
                                               log_path_));
     }
-    auto resp = client.Get("/ready");
+    auto resp = client.Get(ready_path_);
     if (resp.ok() && resp->status == 200) return absl::OkStatus();
     client.Close();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -33,9 +33,11 @@ class TempDir {
 
 class ServiceProcess {
  public:
-  // `binary` is a file name in the build's bin directory; logs go to
-  // <log_dir or /tmp>/<binary>-<http_port>.log.
-  ServiceProcess(std::string binary, std::vector<std::string> args, int http_port);
+  // `binary` is a file name in the build's bin directory, or an absolute path (a
+  // real Prometheus, say); logs go to /tmp/<basename>-<http_port>.log. Start()
+  // waits for GET `ready_path` on `http_port` to answer 200.
+  ServiceProcess(std::string binary, std::vector<std::string> args, int http_port,
+                 std::string ready_path = "/ready");
   ~ServiceProcess();  // SIGKILL if still running
 
   // Spawns the process and waits (up to `timeout_s`) for GET /ready == 200.
@@ -52,6 +54,7 @@ class ServiceProcess {
   std::string binary_;
   std::vector<std::string> args_;
   int http_port_;
+  std::string ready_path_;
   std::string log_path_;
   pid_t pid_ = -1;
 };
