@@ -139,6 +139,7 @@ class StorageEngine {
   size_t HeadSeries() const { return head_.NumSeries(); }
   size_t HeadSamples() const { return head_.NumSamples(); }
   uint64_t WalBytes() const;
+  wal::Stats WalStats() const { return wal_->stats(); }
   // Bytes of the data directory (cached, refreshed by NodeInfo and the metrics scrape).
   uint64_t DiskBytes() const;
 

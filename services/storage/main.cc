@@ -87,6 +87,15 @@ void RegisterEngineMetrics(strata::MetricsRegistry& r, strata::storage::StorageE
                        [&s] { return double(s.wal_replay_errors.load()); });
   r.AddCallbackCounter("strata_storage_search_series_total", "Series returned by Search.",
                        [&s] { return double(s.search_series.load()); });
+  r.AddCallbackCounter("strata_storage_wal_fsyncs_total", "WAL fsyncs (group commits under --wal-fsync=always).",
+                       [e] { return double(e->WalStats().fsyncs); });
+  r.AddCallbackCounter("strata_storage_wal_records_total", "WAL records acknowledged.",
+                       [e] { return double(e->WalStats().records_appended); });
+  r.AddCallbackCounter("strata_storage_wal_bytes_written_total", "Bytes written to WAL segments.",
+                       [e] { return double(e->WalStats().bytes_written); });
+  r.AddCallbackCounter("strata_storage_wal_torn_tails_truncated_total",
+                       "Torn or corrupt WAL tails cut at start-up (logged with file and offset).",
+                       [e] { return double(e->WalStats().torn_tails_truncated); });
   r.AddCallbackGauge("strata_storage_head_series", "Series with samples in memory.",
                      [e] { return double(e->HeadSeries()); });
   r.AddCallbackGauge("strata_storage_head_samples", "Samples in memory not yet in blocks.",
