@@ -23,6 +23,12 @@ build: configure
 test: deps-e2e build
 	@bash tools/run_tests.sh $(BUILD_DIR)
 
+# libFuzzer targets (clang, own build dir): `make test` runs each briefly through
+# tools/run_tests.sh; this runs each for FUZZ_SECONDS (default 10 minutes).
+FUZZ_BUILD_DIR ?= build-fuzz
+fuzz-long: deps
+	@bash tools/run_fuzz.sh long $(FUZZ_BUILD_DIR)
+
 run: deps
 	@cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build build-release -j $(JOBS)

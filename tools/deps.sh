@@ -14,7 +14,10 @@ BUILD_PKGS=(
   curl procps
   clang libclang-rt-14-dev
 )
-E2E_PKGS=(prometheus victoria-metrics)
+E2E_PKGS=(prometheus victoria-metrics chromium)
+# node-exporter for the HA-pair and vmagent end-to-end tests (vmagent and vmalert
+# come with victoria-metrics).
+E2E_PKGS+=(prometheus-node-exporter)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--e2e" ]]; then want+=("${E2E_PKGS[@]}"); fi

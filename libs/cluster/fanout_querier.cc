@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -333,6 +334,100 @@ absl::StatusOr<uint64_t> ClusterQueryable::DeleteSeries(const Matchers& ms) cons
     total += deleted[i];
   }
   return total;
+}
+
+namespace {
+
+// Merges per-node name counts: sum / divisor (rounded up, so a series that is
+// anywhere counts at least once), then the `top` largest.
+ClusterTsdbStatus::NameCounts MergeCounts(
+    const std::vector<const google::protobuf::RepeatedPtrField<storage::v1::NameCount>*>& lists, size_t divisor,
+    size_t top) {
+  std::map<std::string, uint64_t> acc;
+  for (const auto* l : lists) {
+    for (const auto& nc : *l) {
+      uint64_t& v = acc[nc.name()];
+      v += nc.count();
+    }
+  }
+  ClusterTsdbStatus::NameCounts out;
+  out.reserve(acc.size());
+  for (auto& [name, n] : acc) out.emplace_back(name, (n + divisor - 1) / divisor);
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (out.size() > top) out.resize(top);
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<ClusterTsdbStatus> ClusterQueryable::TsdbStatus(const Matchers& ms, int64_t mint, int64_t maxt,
+                                                               size_t top_n) const {
+  if (top_n == 0) top_n = 10;
+  auto view = nodes_->Current();
+  storage::v1::TSDBStatusRequest req;
+  req.set_account_id(tenant_.account_id);
+  req.set_project_id(tenant_.project_id);
+  req.set_min_time_ms(mint);
+  req.set_max_time_ms(maxt);
+  req.set_top_n(static_cast<uint32_t>(std::min<size_t>(top_n * 2, UINT32_MAX)));
+  MatchersToProto(ms, req.mutable_matchers());
+  std::vector<storage::v1::TSDBStatusResponse> per_node(view->nodes.size());
+  std::vector<storage::v1::NodeInfoResponse> info(view->nodes.size());
+  auto st = ForEachNode(*view, [&](size_t i) -> absl::Status {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + opts_.node_timeout);
+    STRATA_RETURN_IF_ERROR(FromGrpcStatus(view->nodes[i]->stub()->TSDBStatus(&ctx, req, &per_node[i])));
+    grpc::ClientContext info_ctx;
+    info_ctx.set_deadline(std::chrono::system_clock::now() + opts_.node_timeout);
+    // The time span is decoration: a node that cannot say keeps its counts.
+    (void)view->nodes[i]->stub()->NodeInfo(&info_ctx, storage::v1::NodeInfoRequest(), &info[i]);
+    return absl::OkStatus();
+  });
+  ClusterQuerier judge(this, mint, maxt);
+  std::vector<std::string> warnings;
+  STRATA_RETURN_IF_ERROR(judge.JudgeNodes(*view, st, &warnings));
+
+  const size_t copies = std::max<size_t>(1, std::min(opts_.replication_factor, view->nodes.size()));
+  ClusterTsdbStatus out;
+  std::vector<const google::protobuf::RepeatedPtrField<storage::v1::NameCount>*> by_metric, by_values, by_pair,
+      by_name;
+  uint64_t series = 0, pairs = 0;
+  for (size_t i = 0; i < per_node.size(); ++i) {
+    if (!st[i].ok()) continue;
+    const auto& r = per_node[i];
+    series += r.total_series();
+    pairs = std::max<uint64_t>(pairs, r.total_label_value_pairs());
+    by_metric.push_back(&r.series_count_by_metric_name());
+    by_values.push_back(&r.label_value_count_by_label_name());
+    by_pair.push_back(&r.series_count_by_label_value_pair());
+    by_name.push_back(&r.series_count_by_label_name());
+    for (const auto& p : info[i].partitions()) {
+      if (out.min_time_ms == 0 || p.min_time_ms() < out.min_time_ms) out.min_time_ms = p.min_time_ms();
+      out.max_time_ms = std::max(out.max_time_ms, p.max_time_ms());
+    }
+  }
+  out.num_series = (series + copies - 1) / copies;
+  out.num_label_pairs = pairs;
+  out.series_count_by_metric_name = MergeCounts(by_metric, copies, top_n);
+  // Distinct values do not add up across nodes: count them exactly, with one
+  // LabelValues fan-out per candidate name (the union of the nodes' top lists).
+  std::set<std::string> candidates;
+  for (const auto* l : by_values) {
+    for (const auto& nc : *l) candidates.insert(nc.name());
+  }
+  std::map<std::string, uint64_t> distinct;
+  for (const std::string& name : candidates) {
+    absl::StatusOr<std::vector<std::string>> values = judge.LabelValues(name, ms);
+    if (!values.ok()) return values.status();
+    distinct[name] = values->size();
+  }
+  out.label_value_count_by_label_name.assign(distinct.begin(), distinct.end());
+  std::stable_sort(out.label_value_count_by_label_name.begin(), out.label_value_count_by_label_name.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (out.label_value_count_by_label_name.size() > top_n) out.label_value_count_by_label_name.resize(top_n);
+  out.series_count_by_label_value_pair = MergeCounts(by_pair, copies, top_n);
+  out.series_count_by_label_name = MergeCounts(by_name, copies, top_n);
+  return out;
 }
 
 FanoutReport ClusterQueryable::report() const {

@@ -32,6 +32,27 @@ struct FanoutOptions {
   uint64_t max_series = 0;  // 0 = unlimited; more: ResourceExhausted naming --search-max-series
 };
 
+// Cardinality of one tenant over the whole cluster (api/v1/status/tsdb).
+//
+// Counts merge per-node answers of the TSDBStatus RPC. A series lives on
+// min(replication_factor, nodes) nodes, so series counts are the per-node sum
+// divided by that number (exact when placement is complete, an estimate while
+// nodes are down). Distinct label values do not add up across nodes: for every
+// label name in a node's top list they are counted exactly with a LabelValues
+// fan-out. num_label_pairs is the largest per-node figure (a lower bound). Each
+// node is asked for 2*top_n entries so the merged top lists rarely miss one.
+struct ClusterTsdbStatus {
+  using NameCounts = std::vector<std::pair<std::string, uint64_t>>;  // sorted by count desc, then name
+  uint64_t num_series = 0;
+  uint64_t num_label_pairs = 0;
+  int64_t min_time_ms = 0;  // span of the stored partitions (all tenants); 0 when unknown
+  int64_t max_time_ms = 0;
+  NameCounts series_count_by_metric_name;
+  NameCounts label_value_count_by_label_name;
+  NameCounts series_count_by_label_value_pair;  // name is "label=value"
+  NameCounts series_count_by_label_name;
+};
+
 // Partial-answer state shared by every Select of one query.
 struct FanoutReport {
   std::vector<std::string> warnings;
@@ -50,6 +71,11 @@ class ClusterQueryable : public Queryable {
 
   // Deletes the matching series on every node; Unavailable unless all nodes answer.
   absl::StatusOr<uint64_t> DeleteSeries(const Matchers& ms) const;
+
+  // Cluster-wide cardinality of the series matching `ms` (may be empty) with
+  // samples in [mint, maxt], top `top_n` (0 = 10) entries per list. Same
+  // partial-answer rule as Select.
+  absl::StatusOr<ClusterTsdbStatus> TsdbStatus(const Matchers& ms, int64_t mint, int64_t maxt, size_t top_n) const;
 
   // Warnings / partial flag accumulated by all Queriers made so far.
   FanoutReport report() const;

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/arena.h"
 #include "libs/rpc/grpc_status.h"
 #include "libs/rpc/proto_convert.h"
 #include "spdlog/spdlog.h"
@@ -81,7 +82,14 @@ absl::Status ReplicatingWriter::Write(const std::vector<WriteRow>& rows, WriteOu
         ++pending;
         pool_.Submit([&, node, off] {
           size_t end = std::min(by_node[node].size(), off + opts_.max_batch_rows);
-          storage::v1::WriteRequest req;
+          // An arena turns the request's thousands of small allocations into a few
+          // blocks (malloc/free were the top of the insert profile).
+          google::protobuf::ArenaOptions arena_opts;
+          arena_opts.start_block_size = 64 << 10;
+          arena_opts.max_block_size = 1 << 20;
+          google::protobuf::Arena arena(arena_opts);
+          auto& req = *google::protobuf::Arena::CreateMessage<storage::v1::WriteRequest>(&arena);
+          req.mutable_series()->Reserve(static_cast<int>(end - off));
           for (size_t k = off; k < end; ++k) {
             const WriteRow& row = rows[by_node[node][k]];
             auto* ts = req.add_series();
@@ -100,7 +108,7 @@ absl::Status ReplicatingWriter::Write(const std::vector<WriteRow>& rows, WriteOu
           grpc::ClientContext ctx;
           target->Prepare(&ctx);
           ctx.set_deadline(std::chrono::system_clock::now() + opts_.timeout);
-          storage::v1::WriteResponse resp;
+          auto& resp = *google::protobuf::Arena::CreateMessage<storage::v1::WriteResponse>(&arena);
           auto start = std::chrono::steady_clock::now();
           grpc::Status gs = target->stub()->Write(&ctx, req, &resp);
           node_latency_.WithLabels({target->address()})

@@ -36,7 +36,7 @@ class JsonLineParser {
     Pool pool(buffer_.data(), buffer_.size());
     Pool stack_pool(stack_buffer_.data(), stack_buffer_.size());
     Doc doc(&pool, 1024, &stack_pool);
-    doc.ParseInsitu<rapidjson::kParseNanAndInfFlag | rapidjson::kParseIterativeFlag>(
+    doc.ParseInsitu<rapidjson::kParseNanAndInfFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(
         copy_.data());
     if (doc.HasParseError()) {
       return absl::StrCat("malformed JSON at column ", doc.GetErrorOffset() + 1, ": ",

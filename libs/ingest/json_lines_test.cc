@@ -34,6 +34,21 @@ TEST_CASE("json_lines: what /api/v1/export writes") {
   CHECK(std::bit_cast<uint64_t>(sink.rows[1].samples[4].v) == kNormalNaNBits);
 }
 
+TEST_CASE("json_lines: values keep full float64 precision (export round trip)") {
+  std::string body =
+      R"({"metric":{"__name__":"t"},"values":[15.690000000000001,0.1,1e-7,123456789.12345679],"timestamps":[1,2,3,4]})";
+  TestSink sink;
+  ParseResult result;
+  REQUIRE(ParseJsonLines(body, {}, sink, &result).ok());
+  REQUIRE(sink.rows.size() == 1);
+  REQUIRE(sink.rows[0].samples.size() == 4);
+  CHECK(sink.rows[0].samples[0].v == 15.690000000000001);
+  CHECK(sink.rows[0].samples[0].v != 15.69);
+  CHECK(sink.rows[0].samples[1].v == 0.1);
+  CHECK(sink.rows[0].samples[2].v == 1e-7);
+  CHECK(sink.rows[0].samples[3].v == 123456789.12345679);
+}
+
 TEST_CASE("json_lines: bad lines") {
   std::string body =
       R"({"metric":{"__name__":"a"},"values":[1],"timestamps":[1]})" "\n"

@@ -17,14 +17,24 @@ bool StorageEngine::MarkIndexed(uint64_t tenant, uint64_t sid, uint32_t day) {
 
 absl::Status StorageEngine::Apply(std::vector<Row>& rows) {
   rocksdb::WriteBatch batch;
-  for (Row& row : rows) {
-    uint64_t tenant = row.tenant.Key();
-    uint32_t last_day = UINT32_MAX;
-    for (const Sample& s : row.samples) {
-      uint32_t day = DayOf(s.t);
-      if (day == last_day) continue;
-      last_day = day;
-      if (MarkIndexed(tenant, row.sid, day)) index_->AddSeries(&batch, day, tenant, row.sid, row.labels);
+  {
+    // One lock for the whole batch: taking it per row showed up in ingestion profiles.
+    std::vector<std::pair<const Row*, uint32_t>> to_index;
+    {
+      std::lock_guard<std::mutex> lock(indexed_mu_);
+      for (const Row& row : rows) {
+        uint64_t tenant = row.tenant.Key();
+        uint32_t last_day = UINT32_MAX;
+        for (const Sample& s : row.samples) {
+          uint32_t day = DayOf(s.t);
+          if (day == last_day) continue;
+          last_day = day;
+          if (indexed_.insert(IndexedKey{tenant, row.sid, day}).second) to_index.emplace_back(&row, day);
+        }
+      }
+    }
+    for (const auto& [row, day] : to_index) {
+      index_->AddSeries(&batch, day, row->tenant.Key(), row->sid, row->labels);
     }
   }
   if (batch.Count() > 0) {
@@ -80,12 +90,15 @@ absl::Status StorageEngine::Write(const pb::WriteRequest& req, pb::WriteResponse
 
   // 2. Series ids are label hashes: make sure a new id does not collide with a
   // different series already stored (checked once per series per process).
-  for (size_t i = 0; i < rows.size(); ++i) {
-    HeadKey key{rows[i].tenant.Key(), rows[i].sid};
-    {
-      std::lock_guard<std::mutex> lock(indexed_mu_);
-      if (known_.contains(key)) continue;
+  std::vector<size_t> unknown;
+  {
+    std::lock_guard<std::mutex> lock(indexed_mu_);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!known_.contains(HeadKey{rows[i].tenant.Key(), rows[i].sid})) unknown.push_back(i);
     }
+  }
+  for (size_t i : unknown) {
+    HeadKey key{rows[i].tenant.Key(), rows[i].sid};
     absl::StatusOr<Labels> stored = index_->SeriesLabels(key.tenant, key.sid);
     if (stored.ok() && !(*stored == rows[i].labels)) {
       stats_.rejected_invalid_rows++;

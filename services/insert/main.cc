@@ -13,6 +13,7 @@
 #include "libs/http/http_server.h"
 #include "libs/http/termination_signal.h"
 #include "services/insert/insert_api.h"
+#include "services/insert/tcp_line_listener.h"
 
 int main(int argc, char** argv) {
   strata::http::InstallTerminationHandler();
@@ -23,6 +24,9 @@ int main(int argc, char** argv) {
   size_t rf = 1, min_replicas = 0, max_request_bytes = 64 << 20, max_inflight_bytes = 512 << 20;
   size_t max_labels = 40, max_name = 256, max_value = 4096;
   int http_threads = 64;
+  bool storage_compression = true;
+  std::string graphite_listen, opentsdb_listen, influx_listen, tcp_flush_interval = "1s";
+  size_t tcp_max_connections = 256, tcp_flush_rows = 10'000, tcp_max_line_bytes = 1 << 20;
   strata::AddCommonFlags(app, &common);
   app.add_option("--http-listen", http_listen, "HTTP address for ingestion, /metrics, /health, /ready")
       ->capture_default_str();
@@ -45,6 +49,20 @@ int main(int argc, char** argv) {
   app.add_option("--max-label-name-bytes", max_name, "Longer label names are rejected")->capture_default_str();
   app.add_option("--max-label-value-bytes", max_value, "Longer label values are rejected")->capture_default_str();
   app.add_option("--http-threads", http_threads, "Request handler threads")->capture_default_str();
+  app.add_option("--storage-compression", storage_compression,
+                 "gzip Write calls to storage nodes (false saves CPU on fast networks)")
+      ->capture_default_str();
+  app.add_option("--graphite-listen", graphite_listen, "TCP address for Graphite plaintext (e.g. :2003); off when empty");
+  app.add_option("--opentsdb-listen", opentsdb_listen, "TCP address for OpenTSDB telnet put (e.g. :4242); off when empty");
+  app.add_option("--influx-listen", influx_listen, "TCP address for Influx line protocol (e.g. :8089); off when empty");
+  app.add_option("--tcp-max-connections", tcp_max_connections, "Open connections per TCP listener (more are closed)")
+      ->capture_default_str();
+  app.add_option("--tcp-flush-rows", tcp_flush_rows, "A TCP connection writes its rows once this many are pending")
+      ->capture_default_str();
+  app.add_option("--tcp-max-line-bytes", tcp_max_line_bytes, "Longer TCP lines are rejected and skipped")
+      ->capture_default_str();
+  app.add_option("--tcp-flush-interval", tcp_flush_interval, "... or once its oldest pending row is this old")
+      ->capture_default_str();
   strata::AddEnvFallbacks(app);
   CLI11_PARSE(app, argc, argv);
 
@@ -76,8 +94,10 @@ int main(int argc, char** argv) {
     api_opts.limits.extra_labels.push_back(strata::Label{kv.substr(0, eq), kv.substr(eq + 1)});
   }
 
+  strata::StorageClientOptions client_opts;
+  client_opts.compress = storage_compression;
   absl::StatusOr<std::unique_ptr<strata::StorageNodes>> nodes =
-      strata::StorageNodes::Create(storage_nodes, strata::StorageClientOptions{});
+      strata::StorageNodes::Create(storage_nodes, client_opts);
   if (!nodes.ok()) {
     spdlog::error("--storage-nodes: {}", std::string(nodes.status().message()));
     return 2;
@@ -94,6 +114,34 @@ int main(int argc, char** argv) {
   strata::ReplicatingWriter writer(nodes->get(), wopts, &registry);
   strata::InsertApi api(&writer, api_opts, &registry);
 
+  // TCP listeners start before HTTP so that /ready means every listener is up.
+  absl::StatusOr<int64_t> flush_interval = strata::ParseDuration(tcp_flush_interval);
+  if (!flush_interval.ok() || *flush_interval <= 0) {
+    spdlog::error("--tcp-flush-interval: want a positive duration such as 1s");
+    return 2;
+  }
+  std::vector<std::unique_ptr<strata::TcpLineListener>> listeners;
+  const std::tuple<const char*, const std::string&, strata::LineParser> tcp[] = {
+      {"graphite", graphite_listen, strata::GraphiteLineParser()},
+      {"opentsdb", opentsdb_listen, strata::OpenTsdbTelnetLineParser()},
+      {"influx", influx_listen, strata::InfluxLineParser()},
+  };
+  for (const auto& [protocol, listen, parser] : tcp) {
+    if (listen.empty()) continue;
+    strata::TcpLineListenerOptions o;
+    o.protocol = protocol;
+    o.listen = listen;
+    o.max_connections = tcp_max_connections;
+    o.flush_rows = tcp_flush_rows;
+    o.max_line_bytes = tcp_max_line_bytes;
+    o.flush_interval = std::chrono::milliseconds(*flush_interval);
+    auto l = std::make_unique<strata::TcpLineListener>(o, parser, &writer, api_opts.limits, &registry);
+    if (auto s = l->Start(); !s.ok()) {
+      spdlog::error("{}", std::string(s.message()));
+      return 1;
+    }
+    listeners.push_back(std::move(l));
+  }
   strata::http::HttpServerOptions hopts;
   hopts.listen = http_listen;
   hopts.max_body_bytes = max_request_bytes;
@@ -108,6 +156,7 @@ int main(int argc, char** argv) {
   strata::http::WaitForTerminationSignal();
   spdlog::info("shutting down");
   http.Shutdown(absl::Seconds(10));
+  for (auto& l : listeners) l->Shutdown();
   spdlog::info("stopped cleanly");
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "services/select/prom_json.h"
 
+#include <charconv>
 #include <cstdio>
 
 #include "libs/promql/functions/format.h"
@@ -110,6 +111,19 @@ void AppendPoint(std::string* out, int64_t t, double v) {
   out->append("\"]");
 }
 
+namespace {
+
+// Scalars and strings are marshalled by Go's encoding/json as float64(t)/1000:
+// the shortest decimal that round-trips, no trailing zeros (1435781451.78, not
+// the .780 that vectors and matrices print).
+void AppendFloatSeconds(std::string* out, int64_t t) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, static_cast<double>(t) / 1000.0, std::chars_format::fixed);
+  out->append(buf, r.ptr);
+}
+
+}  // namespace
+
 void AppendResultData(std::string* out, const promql::Result& r) {
   using promql::ValueType;
   switch (r.type) {
@@ -144,13 +158,15 @@ void AppendResultData(std::string* out, const promql::Result& r) {
       break;
     }
     case ValueType::kScalar:
-      out->append(R"({"resultType":"scalar","result":)");
-      AppendPoint(out, r.scalar.t, r.scalar.v);
-      out->push_back('}');
+      out->append(R"({"resultType":"scalar","result":[)");
+      AppendFloatSeconds(out, r.scalar.t);
+      out->append(",\"");
+      out->append(promql::fn::FormatFloatJson(r.scalar.v));
+      out->append("\"]}");
       break;
     case ValueType::kString:
       out->append(R"({"resultType":"string","result":[)");
-      AppendTimestamp(out, r.string.t);
+      AppendFloatSeconds(out, r.string.t);
       out->push_back(',');
       AppendJsonString(out, r.string.v);
       out->append("]}");

@@ -50,5 +50,30 @@ TEST_CASE("sample values and result shapes") {
   s.scalar = {1500, 2.5};
   data.clear();
   AppendResultData(&data, s);
-  CHECK(data == R"({"resultType":"scalar","result":[1.500,"2.5"]})");
+  CHECK(data == R"({"resultType":"scalar","result":[1.5,"2.5"]})");
+}
+
+TEST_CASE("scalar and string timestamps print as Go floats, not as vector timestamps (api_compare regression)") {
+  // Prometheus marshals Scalar/String as float64(t)/1000 with encoding/json.
+  promql::Result s;
+  s.type = promql::ValueType::kScalar;
+  s.scalar = {1795585920250, 7};
+  std::string data;
+  AppendResultData(&data, s);
+  CHECK(data == R"({"resultType":"scalar","result":[1795585920.25,"7"]})");
+  s.scalar = {1795585920123, 7};
+  data.clear();
+  AppendResultData(&data, s);
+  CHECK(data == R"({"resultType":"scalar","result":[1795585920.123,"7"]})");
+  s.scalar = {-1500, 7};
+  data.clear();
+  AppendResultData(&data, s);
+  CHECK(data == R"({"resultType":"scalar","result":[-1.5,"7"]})");
+  promql::Result str;
+  str.type = promql::ValueType::kString;
+  str.string.t = 1795585920000;
+  str.string.v = "a";
+  data.clear();
+  AppendResultData(&data, str);
+  CHECK(data == R"({"resultType":"string","result":[1795585920,"a"]})");
 }

@@ -9,11 +9,15 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/absl_compat.h"
 #include "libs/common/status_util.h"
+#include "libs/ingest/remote_write.h"
+#include "libs/ingest/remote_write_encoder.h"
 #include "libs/model/string_escape.h"
 #include "libs/promql/functions/format.h"
 #include "libs/promql/parser/parser.h"
 #include "services/select/api_params.h"
 #include "services/select/prom_json.h"
+#include "services/select/remote_read.h"
+#include "services/select/ui_page.h"
 
 namespace strata {
 namespace {
@@ -41,9 +45,11 @@ void FailStatus(http::HttpResponse& resp, const absl::Status& s) {
   }
 }
 
-// Parses an optional time parameter; `def` when absent.
+// Parses an optional time parameter; `def` when absent. Prometheus words the
+// error of query_range's start/end (parseTime) without the "Invalid time value"
+// clause that every other endpoint's parseTimeParam adds: `go_wrapped` = false.
 bool TimeParam(const http::HttpRequest& req, http::HttpResponse& resp, std::string_view name, int64_t def,
-               int64_t* out) {
+               int64_t* out, bool go_wrapped = true) {
   auto v = req.FindParam(name);
   if (!v.has_value() || v->empty()) {
     *out = def;
@@ -51,19 +57,35 @@ bool TimeParam(const http::HttpRequest& req, http::HttpResponse& resp, std::stri
   }
   absl::StatusOr<int64_t> t = ParseApiTime(*v);
   if (!t.ok()) {
-    BadData(resp, absl::StrCat("invalid parameter \"", Sv(name), "\": ", t.status().message()));
+    BadData(resp, absl::StrCat("invalid parameter \"", Sv(name), "\": ",
+                               go_wrapped ? absl::StrCat("Invalid time value for '", Sv(name), "': ") : "",
+                               t.status().message()));
     return false;
   }
   *out = *t;
   return true;
 }
 
-// All match[] selectors, or an error answered.
-bool MatchParams(const http::HttpRequest& req, http::HttpResponse& resp, std::vector<Matchers>* out) {
+// All match[] selectors, or an error answered. Prometheus prefixes the error
+// with `invalid parameter "match[]": ` on api/v1/series only (`prefixed`).
+bool MatchParams(const http::HttpRequest& req, http::HttpResponse& resp, std::vector<Matchers>* out,
+                 bool prefixed = false) {
+  const std::string prefix = prefixed ? "invalid parameter \"match[]\": " : "";
+  constexpr std::string_view kEmpty = "match[] must contain at least one non-empty matcher";
   for (const std::string& m : req.Params("match[]")) {
     absl::StatusOr<Matchers> ms = ParseSeriesSelector(m);
     if (!ms.ok()) {
-      BadData(resp, std::string(ms.status().message()));
+      // Prometheus' selector parser accepts {} and {a=~".*"}; its API then refuses
+      // them with its own message, which ours must match.
+      std::string msg(ms.status().message());
+      if (msg.find("at least one non-empty matcher") != std::string::npos) msg = std::string(kEmpty);
+      BadData(resp, absl::StrCat(prefix, msg));
+      return false;
+    }
+    bool non_empty = false;
+    for (const Matcher& x : *ms) non_empty = non_empty || !x.MatchesEmpty();
+    if (!non_empty) {
+      BadData(resp, absl::StrCat(prefix, Sv(kEmpty)));
       return false;
     }
     out->push_back(*std::move(ms));
@@ -124,7 +146,7 @@ void SelectApi::Query(const http::HttpRequest& req, http::HttpResponse& resp, Te
   if (range) {
     if (!req.FindParam("start")) return BadData(resp, "invalid parameter \"start\": cannot parse \"\" to a valid timestamp");
     if (!req.FindParam("end")) return BadData(resp, "invalid parameter \"end\": cannot parse \"\" to a valid timestamp");
-    if (!TimeParam(req, resp, "start", now, &start) || !TimeParam(req, resp, "end", now, &end)) return;
+    if (!TimeParam(req, resp, "start", now, &start, false) || !TimeParam(req, resp, "end", now, &end, false)) return;
     if (end < start) return BadData(resp, "invalid parameter \"end\": end timestamp must not be before start time");
     absl::StatusOr<int64_t> s = ParseApiDuration(req.Param("step"));
     if (!s.ok()) return BadData(resp, absl::StrCat("invalid parameter \"step\": ", s.status().message()));
@@ -166,11 +188,12 @@ void SelectApi::Query(const http::HttpRequest& req, http::HttpResponse& resp, Te
 }
 
 void SelectApi::Series(const http::HttpRequest& req, http::HttpResponse& resp, Tenant tenant) {
-  std::vector<Matchers> selectors;
-  if (!MatchParams(req, resp, &selectors)) return;
-  if (selectors.empty()) return BadData(resp, "no match[] parameter provided");
+  if (req.Params("match[]").empty()) return BadData(resp, "no match[] parameter provided");
+  // Prometheus' order of checks: times, then selectors.
   int64_t start, end;
   if (!TimeParam(req, resp, "start", kApiMinTimeMs, &start) || !TimeParam(req, resp, "end", kApiMaxTimeMs, &end)) return;
+  std::vector<Matchers> selectors;
+  if (!MatchParams(req, resp, &selectors, /*prefixed=*/true)) return;
   ClusterQueryable queryable(nodes_, tenant, FanoutFor(req));
   std::set<strata::Labels> all;
   for (const Matchers& ms : selectors) {
@@ -192,13 +215,14 @@ void SelectApi::Series(const http::HttpRequest& req, http::HttpResponse& resp, T
 
 void SelectApi::Labels(const http::HttpRequest& req, http::HttpResponse& resp, Tenant tenant,
                        const std::string* name) {
-  std::vector<Matchers> selectors;
-  if (!MatchParams(req, resp, &selectors)) return;
-  int64_t start, end;
-  if (!TimeParam(req, resp, "start", kApiMinTimeMs, &start) || !TimeParam(req, resp, "end", kApiMaxTimeMs, &end)) return;
+  // Prometheus' order of checks: label name, times, then selectors.
   if (name != nullptr && !IsValidLabelName(*name)) {
     return BadData(resp, absl::StrCat("invalid label name: \"", *name, "\""));
   }
+  int64_t start, end;
+  if (!TimeParam(req, resp, "start", kApiMinTimeMs, &start) || !TimeParam(req, resp, "end", kApiMaxTimeMs, &end)) return;
+  std::vector<Matchers> selectors;
+  if (!MatchParams(req, resp, &selectors)) return;
   ClusterQueryable queryable(nodes_, tenant, FanoutFor(req));
   absl::StatusOr<std::unique_ptr<Querier>> q = queryable.NewQuerier(start, end);
   if (!q.ok()) return FailStatus(resp, q.status());
@@ -334,6 +358,124 @@ void SelectApi::DeleteSeries(const http::HttpRequest& req, http::HttpResponse& r
   resp.body.clear();
 }
 
+namespace {
+
+// The query page (services/select/ui/index.html, embedded at build time).
+void ServePage(http::HttpResponse& resp) {
+  resp.status = 200;
+  resp.content_type = "text/html; charset=utf-8";
+  resp.body = std::string(kQueryPageHtml);
+}
+
+}  // namespace
+
+void SelectApi::TsdbStatus(const http::HttpRequest& req, http::HttpResponse& resp, Tenant tenant) {
+  std::vector<Matchers> selectors;
+  if (!MatchParams(req, resp, &selectors)) return;
+  if (selectors.size() > 1) return BadData(resp, "at most one match[] parameter is accepted");
+  size_t top = 10;
+  for (std::string_view p : {"topN", "limit"}) {
+    auto v = req.FindParam(p);
+    if (!v.has_value() || v->empty()) continue;
+    char* end = nullptr;
+    std::string text(*v);
+    long n = std::strtol(text.c_str(), &end, 10);
+    if (end == text.c_str() || *end != 0 || n <= 0) {
+      return BadData(resp, absl::StrCat("invalid parameter \"", Sv(p), "\": must be a positive integer"));
+    }
+    top = static_cast<size_t>(n);
+  }
+  // `date=YYYY-MM-DD` (as VictoriaMetrics) narrows the count to one UTC day;
+  // without it every stored series counts.
+  int64_t start = kApiMinTimeMs, end = kApiMaxTimeMs;
+  if (auto d = req.FindParam("date"); d.has_value() && !d->empty()) {
+    absl::StatusOr<int64_t> t = ParseApiTime(absl::StrCat(Sv(*d), "T00:00:00Z"));
+    if (!t.ok()) return BadData(resp, absl::StrCat("invalid parameter \"date\": ", t.status().message()));
+    start = *t;
+    end = *t + 86'400'000 - 1;
+  }
+  ClusterQueryable queryable(nodes_, tenant, FanoutFor(req));
+  absl::StatusOr<ClusterTsdbStatus> st =
+      queryable.TsdbStatus(selectors.empty() ? Matchers{} : selectors[0], start, end, top);
+  if (!st.ok()) return FailStatus(resp, st.status());
+  auto list = [](std::string* out, const ClusterTsdbStatus::NameCounts& l) {
+    out->push_back('[');
+    for (size_t i = 0; i < l.size(); ++i) {
+      if (i) out->push_back(',');
+      out->append("{\"name\":");
+      AppendJsonString(out, l[i].first);
+      absl::StrAppend(out, ",\"value\":", l[i].second, "}");
+    }
+    out->push_back(']');
+  };
+  std::string data = absl::StrCat("{\"headStats\":{\"numSeries\":", st->num_series, ",\"numLabelPairs\":",
+                                  st->num_label_pairs, ",\"chunkCount\":0,\"minTime\":", st->min_time_ms,
+                                  ",\"maxTime\":", st->max_time_ms, "},\"seriesCountByMetricName\":");
+  list(&data, st->series_count_by_metric_name);
+  data.append(",\"labelValueCountByLabelName\":");
+  list(&data, st->label_value_count_by_label_name);
+  // Prometheus sums label value bytes per label name from its head; the storage
+  // RPC does not report sizes, so the list stays empty (valid for Grafana and the UI).
+  data.append(",\"memoryInBytesByLabelName\":[],\"seriesCountByLabelValuePair\":");
+  list(&data, st->series_count_by_label_value_pair);
+  data.push_back('}');
+  FanoutReport report = queryable.report();
+  resp.SetJson(SuccessJson(data, report.warnings, report.partial));
+}
+
+void SelectApi::RemoteRead(const http::HttpRequest& req, http::HttpResponse& resp, Tenant tenant) {
+  // Errors are plain text, as Prometheus' remote read handler writes them.
+  if (req.method != "POST") return resp.SetText("remote read needs POST\n", 405);
+  absl::StatusOr<std::string> proto = ingest::SnappyDecompress(req.body, 64 << 20);
+  if (!proto.ok()) return resp.SetText(absl::StrCat(proto.status().message(), "\n"), 400);
+  absl::StatusOr<std::vector<ReadQuery>> queries = DecodeReadRequest(*proto);
+  if (!queries.ok()) return resp.SetText(absl::StrCat(queries.status().message(), "\n"), 400);
+  if (!Acquire()) {
+    return resp.SetText("too many concurrent queries: waited longer than --search-max-queue-duration\n", 503);
+  }
+  ClusterQueryable queryable(nodes_, tenant, FanoutFor(req));
+  ReadResponseEncoder enc;
+  uint64_t samples = 0;
+  absl::Status failed;
+  for (const ReadQuery& q : *queries) {
+    enc.BeginResult();
+    absl::StatusOr<std::unique_ptr<Querier>> querier = queryable.NewQuerier(q.start_ms, q.end_ms);
+    if (!querier.ok()) {
+      failed = querier.status();
+      break;
+    }
+    SelectHints hints{.start = q.start_ms, .end = q.end_ms};
+    std::unique_ptr<SeriesSet> set = (*querier)->Select(true, &hints, q.matchers);
+    std::vector<Sample> buf;
+    while (set->Next()) {
+      const strata::Series& series = set->At();
+      buf.clear();
+      auto it = series.Iterator();
+      while (it->Next()) buf.push_back(it->At());
+      samples += buf.size();
+      if (samples > opts_.max_samples_per_query) {
+        failed = absl::ResourceExhaustedError(
+            absl::StrCat("remote read selects more than ", opts_.max_samples_per_query,
+                         " samples (raise --search-max-samples-per-query)"));
+        break;
+      }
+      enc.AddSeries(series.labels(), buf);
+    }
+    if (failed.ok()) failed = set->status();
+    if (!failed.ok()) break;
+  }
+  Release();
+  if (!failed.ok()) {
+    int code = failed.code() == absl::StatusCode::kUnavailable ? 503
+               : failed.code() == absl::StatusCode::kInvalidArgument ? 400 : 422;
+    return resp.SetText(absl::StrCat(failed.message(), "\n"), code);
+  }
+  resp.status = 200;
+  resp.content_type = "application/x-protobuf";
+  resp.SetHeader("Content-Encoding", "snappy");
+  resp.body = ingest::SnappyCompress(enc.Finish());
+}
+
 void SelectApi::Route(const http::HttpRequest& req, http::HttpResponse& resp, Tenant tenant, std::string_view path) {
   auto start = std::chrono::steady_clock::now();
   std::string endpoint(path);
@@ -355,6 +497,10 @@ void SelectApi::Route(const http::HttpRequest& req, http::HttpResponse& resp, Te
   } else if (path == "api/v1/status/buildinfo") {
     resp.SetJson(SuccessJson(
         R"({"version":"2.42.0","revision":"strata-0.1.0","branch":"main","buildUser":"strata","buildDate":"20261125-00:00:00","goVersion":"go1.19"})"));
+  } else if (path == "api/v1/read") {
+    RemoteRead(req, resp, tenant);
+  } else if (path == "api/v1/status/tsdb") {
+    TsdbStatus(req, resp, tenant);
   } else if (path == "api/v1/query_exemplars") {
     resp.SetJson(SuccessJson("[]"));
   } else if (path == "api/v1/rules") {
@@ -383,6 +529,7 @@ void SelectApi::Register(http::HttpServer* server) {
     absl::StatusOr<Tenant> tenant = ParseTenant(rest.substr(0, slash));
     if (!tenant.ok()) return BadData(resp, std::string(tenant.status().message()));
     std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    if (path == "ui" || path == "ui/") return ServePage(resp);
     if (path.substr(0, 11) != "prometheus/") {
       return resp.SetJson(ErrorJson("bad_data", absl::StrCat("unknown path ", req.path)), 404);
     }
@@ -391,6 +538,7 @@ void SelectApi::Register(http::HttpServer* server) {
   server->HandlePrefix("/api/v1/", [this](const http::HttpRequest& req, http::HttpResponse& resp) {
     Route(req, resp, Tenant{}, std::string_view(req.path).substr(1));
   });
+  server->Handle("/", [](const http::HttpRequest&, http::HttpResponse& resp) { ServePage(resp); });
   server->Handle("/federate", [this](const http::HttpRequest& req, http::HttpResponse& resp) {
     Route(req, resp, Tenant{}, "federate");
   });

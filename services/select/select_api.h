@@ -2,9 +2,12 @@
 // (/api/v1/query, ...) and for any tenant under /select/<tenant>/prometheus/:
 // query, query_range, series, labels, label/<name>/values, metadata,
 // status/buildinfo, query_exemplars, rules, alerts, export, federate,
-// admin/tsdb/delete_series. GET and form-encoded POST. Answers and errors as
+// admin/tsdb/delete_series, status/tsdb, and remote_read api/v1/read (SAMPLES,
+// remote_read.h); plus the query page (ui/index.html, compiled in) at / and
+// /select/<tenant>/ui. GET and form-encoded POST. Answers and errors as
 // Prometheus 2.42 writes them (prom_json.h); partial answers carry
-// "isPartial":true and warnings naming the failed storage nodes.
+// "isPartial":true and warnings naming the failed storage nodes. Endpoint
+// reference with examples: docs/api.md.
 #pragma once
 
 #include <atomic>
@@ -41,6 +44,8 @@ class SelectApi {
   void Export(const http::HttpRequest& req, http::HttpResponse& resp, Tenant tenant);
   void Federate(const http::HttpRequest& req, http::HttpResponse& resp, Tenant tenant);
   void DeleteSeries(const http::HttpRequest& req, http::HttpResponse& resp, Tenant tenant);
+  void TsdbStatus(const http::HttpRequest& req, http::HttpResponse& resp, Tenant tenant);
+  void RemoteRead(const http::HttpRequest& req, http::HttpResponse& resp, Tenant tenant);
   FanoutOptions FanoutFor(const http::HttpRequest& req) const;
 
   // Admission: at most max_concurrent queries run; others wait up to max_queue_ms.

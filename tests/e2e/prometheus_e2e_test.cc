@@ -34,7 +34,7 @@ std::string Run(const std::string& cmd, int* status) {
 
 }  // namespace
 
-TEST_CASE("Prometheus 2.42 remote_writes through insert; every series lands on 2 nodes; promtool reads it back") {
+TEST_CASE("Prometheus 2.42 remote_writes through insert, every series lands on 2 nodes, promtool reads it back") {
   REQUIRE(access(kPrometheus, X_OK) == 0);  // installed by tools/deps.sh --e2e
   StorageNodeProcess a, b, c;
   std::vector<StorageNodeProcess*> nodes = {&a, &b, &c};

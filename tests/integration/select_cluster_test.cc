@@ -94,7 +94,7 @@ TEST_CASE("select answers the Prometheus API over the cluster and survives node 
   CHECK(body.find(R"("errorType":"bad_data","error":"invalid parameter \"query\": )") != std::string::npos);
   body = Get(port, "/api/v1/query?query=up&time=notatime", &status);
   CHECK(status == 400);
-  CHECK(body == R"({"status":"error","errorType":"bad_data","error":"invalid parameter \"time\": cannot parse \"notatime\" to a valid timestamp"})");
+  CHECK(body == R"({"status":"error","errorType":"bad_data","error":"invalid parameter \"time\": Invalid time value for 'time': cannot parse \"notatime\" to a valid timestamp"})");
   body = Get(port, "/api/v1/query?query=" + Q("nosuchfunc(up)"), &status);
   CHECK(status == 400);
   CHECK(body.find("unknown function with name \\\"nosuchfunc\\\"") != std::string::npos);

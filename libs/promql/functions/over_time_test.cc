@@ -118,7 +118,7 @@ TEST_CASE("min, max and last over time with NaN", "[over_time]") {
   CHECK(*LastOverTime(some_nan2) == 1);
 }
 
-TEST_CASE("count and present over time; empty windows produce nothing", "[over_time]") {
+TEST_CASE("count and present over time, empty windows produce nothing", "[over_time]") {
   auto s = S({1, kGap, 3, 4});
   CHECK(*CountOverTime(s) == 3);
   CHECK(*PresentOverTime(s) == 1);

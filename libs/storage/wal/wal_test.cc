@@ -105,7 +105,7 @@ TEST_CASE("records larger than the read-ahead and the segment size", "[wal]") {
   CHECK(got.positions[2].segment == 3);
 }
 
-TEST_CASE("segments roll at the size limit; TruncateBefore deletes whole segments",
+TEST_CASE("segments roll at the size limit, TruncateBefore deletes whole segments",
           "[wal]") {
   TempDir dir;
   Options opts;
