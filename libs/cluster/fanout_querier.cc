@@ -98,6 +98,9 @@ class ClusterQuerier : public Querier {
   }
 
  private:
+  template <typename Req, typename Resp, typename Rpc, typename List>
+  absl::StatusOr<std::vector<std::string>> UnionOverNodes(Req& req, Rpc rpc, List list);
+
   // Applies the partial-answer rule to per-node results. Returns the error to fail
   // with (deny_partial), else OK and the warnings to attach.
   absl::Status Judge(const StorageNodes::View& view, const std::vector<absl::Status>& st,
@@ -214,23 +217,23 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
   return std::make_unique<VectorSeriesSet>(std::move(out), absl::OkStatus(), std::move(warnings));
 }
 
-absl::StatusOr<std::vector<std::string>> ClusterQuerier::LabelValues(const std::string& name,
-                                                                     const Matchers& matchers) {
+// Fans a label RPC out to every node and returns the sorted union of the string
+// lists it answered (`Rpc` is the stub method, `list` picks the repeated field).
+template <typename Req, typename Resp, typename Rpc, typename List>
+absl::StatusOr<std::vector<std::string>> ClusterQuerier::UnionOverNodes(Req& req, Rpc rpc, List list) {
   auto view = q_->nodes_->Current();
-  storage::v1::LabelValuesRequest req;
   req.set_account_id(q_->tenant_.account_id);
   req.set_project_id(q_->tenant_.project_id);
-  req.set_name(name);
-  MatchersToProto(matchers, req.mutable_matchers());
   req.set_min_time_ms(mint_);
   req.set_max_time_ms(maxt_);
   std::vector<std::vector<std::string>> per_node(view->nodes.size());
   auto st = ForEachNode(*view, [&](size_t i) -> absl::Status {
     grpc::ClientContext ctx;
     ctx.set_deadline(Deadline());
-    storage::v1::LabelValuesResponse resp;
-    absl::Status s = FromGrpcStatus(view->nodes[i]->stub()->LabelValues(&ctx, req, &resp));
-    per_node[i].assign(resp.values().begin(), resp.values().end());
+    Resp resp;
+    absl::Status s = FromGrpcStatus((view->nodes[i]->stub()->*rpc)(&ctx, req, &resp));
+    const auto& field = list(resp);
+    per_node[i].assign(field.begin(), field.end());
     return s;
   });
   std::vector<std::string> warnings;
@@ -242,30 +245,22 @@ absl::StatusOr<std::vector<std::string>> ClusterQuerier::LabelValues(const std::
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> ClusterQuerier::LabelNames(const Matchers& matchers) {
-  auto view = q_->nodes_->Current();
-  storage::v1::LabelNamesRequest req;
-  req.set_account_id(q_->tenant_.account_id);
-  req.set_project_id(q_->tenant_.project_id);
+absl::StatusOr<std::vector<std::string>> ClusterQuerier::LabelValues(const std::string& name,
+                                                                     const Matchers& matchers) {
+  storage::v1::LabelValuesRequest req;
+  req.set_name(name);
   MatchersToProto(matchers, req.mutable_matchers());
-  req.set_min_time_ms(mint_);
-  req.set_max_time_ms(maxt_);
-  std::vector<std::vector<std::string>> per_node(view->nodes.size());
-  auto st = ForEachNode(*view, [&](size_t i) -> absl::Status {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(Deadline());
-    storage::v1::LabelNamesResponse resp;
-    absl::Status s = FromGrpcStatus(view->nodes[i]->stub()->LabelNames(&ctx, req, &resp));
-    per_node[i].assign(resp.names().begin(), resp.names().end());
-    return s;
-  });
-  std::vector<std::string> warnings;
-  STRATA_RETURN_IF_ERROR(Judge(*view, st, &warnings));
-  std::vector<std::string> out;
-  for (auto& v : per_node) out.insert(out.end(), v.begin(), v.end());
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  return UnionOverNodes<storage::v1::LabelValuesRequest, storage::v1::LabelValuesResponse>(
+      req, &storage::v1::Storage::Stub::LabelValues,
+      [](const storage::v1::LabelValuesResponse& r) -> const auto& { return r.values(); });
+}
+
+absl::StatusOr<std::vector<std::string>> ClusterQuerier::LabelNames(const Matchers& matchers) {
+  storage::v1::LabelNamesRequest req;
+  MatchersToProto(matchers, req.mutable_matchers());
+  return UnionOverNodes<storage::v1::LabelNamesRequest, storage::v1::LabelNamesResponse>(
+      req, &storage::v1::Storage::Stub::LabelNames,
+      [](const storage::v1::LabelNamesResponse& r) -> const auto& { return r.names(); });
 }
 
 ClusterQueryable::ClusterQueryable(StorageNodes* nodes, Tenant tenant, FanoutOptions opts)
