@@ -31,7 +31,7 @@ fuzz-long: deps
 
 run: deps
 	@cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build build-release -j $(JOBS)
+	@cmake --build build-release -j $(JOBS) --target strata-storage strata-insert strata-select
 	@bash tools/run_cluster.sh build-release $(DATA_DIR)
 
 bench: build

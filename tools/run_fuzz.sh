@@ -3,7 +3,8 @@
 # libs/encoding/fuzz/block_fuzz) built with clang in its own build directory.
 #   tools/run_fuzz.sh short [build-dir]   bounded run per target (make test)
 #   tools/run_fuzz.sh long  [build-dir]   10 minutes per target (make fuzz-long)
-# FUZZ_RUNS / FUZZ_SHORT_SECONDS (short: 300000 executions, at most 15 s per target)
+# FUZZ_RUNS / FUZZ_SHORT_SECONDS / FUZZ_SEED (short: 300000 executions, at most 15 s per
+# target, libFuzzer seed 1 so the run is repeatable)
 # and FUZZ_SECONDS (long, default 600)
 # override the bounds. Without clang++ and libFuzzer it prints a SKIPPED line and
 # exits 0. Crashes are kept in <build-dir>/fuzz-artifacts/<target>/ and fail the run:
@@ -30,7 +31,7 @@ fi
 rm -rf "$probe"
 
 case "$MODE" in
-  short) BOUND=("-runs=${FUZZ_RUNS:-300000}" "-max_total_time=${FUZZ_SHORT_SECONDS:-15}") ;;
+  short) BOUND=("-runs=${FUZZ_RUNS:-300000}" "-max_total_time=${FUZZ_SHORT_SECONDS:-15}" "-seed=${FUZZ_SEED:-1}") ;;
   long) BOUND=("-max_total_time=${FUZZ_SECONDS:-600}") ;;
   *) echo "usage: $0 short|long [build-dir]" >&2; exit 2 ;;
 esac

@@ -15,5 +15,7 @@ if [ "${FUZZ:-1}" != 0 ]; then
   bash "$(dirname "$0")/run_fuzz.sh" short "${FUZZ_BUILD_DIR:-build-fuzz}"
   fuzz_rc=$?
 fi
+# ctest's summary line again, last, so whoever reads the end of the log sees it.
+grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$BUILD_DIR/ctest.log" | tail -1
 [ "$ctest_rc" -eq 0 ] && exit "$fuzz_rc"
 exit "$ctest_rc"

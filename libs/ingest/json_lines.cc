@@ -36,7 +36,7 @@ class JsonLineParser {
     Pool pool(buffer_.data(), buffer_.size());
     Pool stack_pool(stack_buffer_.data(), stack_buffer_.size());
     Doc doc(&pool, 1024, &stack_pool);
-    doc.ParseInsitu<rapidjson::kParseNanAndInfFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(
+    doc.ParseInsitu<rapidjson::kParseNanAndInfFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag>(
         copy_.data());
     if (doc.HasParseError()) {
       return absl::StrCat("malformed JSON at column ", doc.GetErrorOffset() + 1, ": ",
@@ -47,7 +47,7 @@ class JsonLineParser {
     if (metric == nullptr || !metric->IsObject()) return "missing \"metric\" object";
     for (rapidjson::SizeType i = 0; i < metric->MemberCount(); ++i) {
       const auto& m = JsonMemberAt(*metric, i);
-      if (!m.value.IsString()) {
+      if (!IsQuotedString(m.value)) {
         return absl::StrCat("label \"", std::string(JsonString(m.name)),
                             "\" must have a string value");
       }
@@ -66,21 +66,28 @@ class JsonLineParser {
     if (vs.Empty()) return "no samples";
     for (rapidjson::SizeType i = 0; i < vs.Size(); ++i) {
       Sample s;
-      if (vs[i].IsNumber()) {
-        s.v = vs[i].GetDouble();
-        if (std::isnan(s.v)) s.v = std::bit_cast<double>(kNormalNaNBits);
-      } else if (!vs[i].IsString() || !ParseFloatText(JsonString(vs[i]), &s.v)) {
+      // Numbers arrive as their text (kParseNumbersAsStringsFlag) and are converted
+      // here with a correctly rounded parser: RapidJSON 1.1.0's own conversion is
+      // either inexact (default) or wrong for inputs such as 0e61 (full precision).
+      double d = 0;
+      if (!vs[i].IsString() || !ParseFloatText(JsonString(vs[i]), &s.v)) {
         return absl::StrCat("values[", i, "] is not a number");
       }
-      if (ts[i].IsInt64()) {
-        s.t = ts[i].GetInt64();
-      } else if (!ts[i].IsDouble() || !FloatToMillis(ts[i].GetDouble(), 1, &s.t) ||
-                 static_cast<double>(s.t) != ts[i].GetDouble()) {
+      if (std::isnan(s.v)) s.v = std::bit_cast<double>(kNormalNaNBits);
+      if (!ts[i].IsString() ||
+          !(ParseInt64Text(JsonString(ts[i]), &s.t) ||
+            (ParseFloatText(JsonString(ts[i]), &d) && FloatToMillis(d, 1, &s.t) && static_cast<double>(s.t) == d))) {
         return absl::StrCat("timestamps[", i, "] is not an integer number of milliseconds");
       }
       samples_.push_back(s);
     }
     return "";
+  }
+
+  // With kParseNumbersAsStringsFlag a number is a string value too. In-situ, a real
+  // JSON string is decoded right after its opening quote, a number's text is not.
+  bool IsQuotedString(const rapidjson::Value& v) const {
+    return v.IsString() && v.GetString() > copy_.data() && v.GetString()[-1] == '"';
   }
 
   const std::vector<LabelView>& labels() const { return labels_; }

@@ -49,6 +49,21 @@ TEST_CASE("json_lines: values keep full float64 precision (export round trip)") 
   CHECK(sink.rows[0].samples[3].v == 123456789.12345679);
 }
 
+TEST_CASE("json_lines: zero with a large exponent is zero (fuzz regression)") {
+  // RapidJSON 1.1.0 with kParseFullPrecisionFlag turned 0e61 into ~3e-114.
+  std::string body = R"({"metric":{"__name__":"m"},"values":[0e61,0e-61,-0E+5],"timestamps":[1,2,3e0]})";
+  TestSink sink;
+  ParseResult result;
+  REQUIRE(ParseJsonLines(body, {}, sink, &result).ok());
+  INFO(result.Summary());
+  REQUIRE(sink.rows.size() == 1);
+  REQUIRE(sink.rows[0].samples.size() == 3);
+  CHECK(sink.rows[0].samples[0].v == 0);
+  CHECK(sink.rows[0].samples[1].v == 0);
+  CHECK(sink.rows[0].samples[2].v == 0);
+  CHECK(sink.rows[0].samples[2].t == 3);
+}
+
 TEST_CASE("json_lines: bad lines") {
   std::string body =
       R"({"metric":{"__name__":"a"},"values":[1],"timestamps":[1]})" "\n"

@@ -93,7 +93,7 @@ absl::Status ParseOpenTsdbHttp(std::string_view body, const OpenTsdbOptions& opt
                                RowSink& sink, ParseResult* result) {
   rapidjson::Document doc;
   // Iterative parsing: deeply nested input cannot exhaust the stack.
-  doc.Parse<rapidjson::kParseNanAndInfFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(body.data(),
+  doc.Parse<rapidjson::kParseNanAndInfFlag | rapidjson::kParseIterativeFlag>(body.data(),
                                                                              body.size());
   if (doc.HasParseError()) {
     return absl::InvalidArgumentError(

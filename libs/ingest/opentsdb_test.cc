@@ -51,6 +51,18 @@ TEST_CASE("opentsdb http: one object and an array") {
   }
 }
 
+TEST_CASE("opentsdb http: zero with a large exponent is zero (fuzz regression)") {
+  TestSink sink;
+  ParseResult result;
+  REQUIRE(ParseOpenTsdbHttp(R"([{"metric":"a","timestamp":1346846400,"value":0e61},)"
+                            R"({"metric":"b","timestamp":1346846400,"value":0e-61}])",
+                            {.now_ms = kNow}, sink, &result)
+              .ok());
+  REQUIRE(sink.rows.size() == 2);
+  CHECK(sink.rows[0].samples[0].v == 0);
+  CHECK(sink.rows[1].samples[0].v == 0);
+}
+
 TEST_CASE("opentsdb http: unusable bodies") {
   TestSink sink;
   ParseResult result;
