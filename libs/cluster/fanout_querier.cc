@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/encoding/block.h"
+#include "libs/common/metrics.h"
 #include "libs/common/status_util.h"
 #include "libs/model/dedup.h"
 #include "libs/rpc/grpc_status.h"
@@ -71,13 +72,35 @@ class VectorSeriesSet : public SeriesSet {
   std::vector<std::string> warnings_;
 };
 
+// Per-node RPC outcome and latency of every fan-out (select's self-monitoring).
+struct NodeMetrics {
+  CounterFamily& errors = DefaultRegistry().AddCounterFamily(
+      "strata_select_storage_errors_total", "Failed fan-out RPCs to storage nodes.", {"node", "code"});
+  HistogramFamily& latency = DefaultRegistry().AddHistogramFamily(
+      "strata_select_storage_duration_seconds", "Fan-out RPC latency per storage node.", {"node"},
+      LatencyBuckets());
+};
+NodeMetrics& Metrics() {
+  static NodeMetrics* m = new NodeMetrics();
+  return *m;
+}
+
 // Runs fn(node_index) for every node in parallel; returns per-node status.
 template <typename Fn>
 std::vector<absl::Status> ForEachNode(const StorageNodes::View& view, Fn fn) {
   std::vector<absl::Status> out(view.nodes.size());
   std::vector<std::thread> threads;
   threads.reserve(view.nodes.size());
-  for (size_t i = 0; i < view.nodes.size(); ++i) threads.emplace_back([&, i] { out[i] = fn(i); });
+  for (size_t i = 0; i < view.nodes.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto start = std::chrono::steady_clock::now();
+      out[i] = fn(i);
+      const std::string& node = view.nodes[i]->address();
+      Metrics().latency.WithLabels({node}).Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      if (!out[i].ok()) Metrics().errors.WithLabels({node, absl::StatusCodeToString(out[i].code())}).Inc();
+    });
+  }
   for (auto& t : threads) t.join();
   return out;
 }

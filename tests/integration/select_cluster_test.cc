@@ -126,6 +126,11 @@ TEST_CASE("select answers the Prometheus API over the cluster and survives node 
                        "&deny_partial_response=1", &status);
   CHECK(status == 503);
   CHECK(body.find("\"errorType\":\"unavailable\"") != std::string::npos);
+  // The failed fan-out calls are counted per node.
+  std::string metrics = Get(port, "/metrics");
+  CHECK(metrics.find("strata_select_storage_errors_total{node=\"" + cl.c.grpc_address() + "\"") != std::string::npos);
+  CHECK(metrics.find("strata_select_storage_duration_seconds_bucket{node=\"" + cl.a.grpc_address()) !=
+        std::string::npos);
 }
 
 TEST_CASE("an HA Prometheus pair is deduplicated by --ha-replica-label and --dedup-interval") {
