@@ -105,6 +105,10 @@ SelectApi::SelectApi(StorageNodes* nodes, SelectApiOptions opts, MetricsRegistry
                                           {"endpoint", "status"})),
       latency_(registry->AddHistogramFamily("strata_select_query_duration_seconds", "API latency by endpoint.",
                                             {"endpoint"}, LatencyBuckets())),
+      errors_(registry->AddCounterFamily("strata_select_query_errors_total",
+                                         "Failed API requests by endpoint and Prometheus errorType "
+                                         "(bad_data, execution, timeout, canceled, unavailable, internal).",
+                                         {"endpoint", "type"})),
       running_gauge_(registry->AddGauge("strata_select_queries_running", "Queries being evaluated now.")) {}
 
 bool SelectApi::Acquire() {
@@ -520,6 +524,16 @@ void SelectApi::Route(const http::HttpRequest& req, http::HttpResponse& resp, Te
   latency_.WithLabels({endpoint}).Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   queries_.WithLabels({endpoint, resp.status < 400 ? "success" : std::to_string(resp.status)}).Inc();
+  if (resp.status >= 400) {
+    // Every error answer is ErrorJson(): take its errorType.
+    std::string type = "internal";
+    static constexpr std::string_view kKey = "\"errorType\":\"";
+    if (size_t at = resp.body.find(kKey); at != std::string::npos) {
+      size_t from = at + kKey.size();
+      type = resp.body.substr(from, resp.body.find('"', from) - from);
+    }
+    errors_.WithLabels({endpoint, type}).Inc();
+  }
 }
 
 void SelectApi::Register(http::HttpServer* server) {

@@ -60,6 +60,7 @@ class SelectApi {
   size_t running_ = 0;
   CounterFamily& queries_;
   HistogramFamily& latency_;
+  CounterFamily& errors_;
   Gauge& running_gauge_;
 };
 

@@ -126,8 +126,12 @@ TEST_CASE("select answers the Prometheus API over the cluster and survives node 
                        "&deny_partial_response=1", &status);
   CHECK(status == 503);
   CHECK(body.find("\"errorType\":\"unavailable\"") != std::string::npos);
-  // The failed fan-out calls are counted per node.
+  // The failed fan-out calls are counted per node, failed queries by errorType.
   std::string metrics = Get(port, "/metrics");
+  CHECK(metrics.find("strata_select_query_errors_total{endpoint=\"api/v1/query\",type=\"bad_data\"} 3") !=
+        std::string::npos);
+  CHECK(metrics.find("strata_select_query_errors_total{endpoint=\"api/v1/query\",type=\"unavailable\"} 1") !=
+        std::string::npos);
   CHECK(metrics.find("strata_select_storage_errors_total{node=\"" + cl.c.grpc_address() + "\"") != std::string::npos);
   CHECK(metrics.find("strata_select_storage_duration_seconds_bucket{node=\"" + cl.a.grpc_address()) !=
         std::string::npos);
