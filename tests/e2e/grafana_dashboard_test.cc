@@ -217,6 +217,10 @@ TEST_CASE("Grafana dashboard and documented alerts: every expression parses and 
   w = in.Post("/api/v1/import/prometheus", rows, "text/plain");
   REQUIRE(w.ok());
   CHECK(w->status == 204);
+  // A query while b is down: select counts the failed fan-out call to b.
+  r = q.Get("/api/v1/query?query=" + http::UrlEncode("count(dash_more)"));
+  REQUIRE(r.ok());
+  CHECK(r->status == 200);
 
   std::set<std::string> exported;
   for (int port : {a.http_port, insert.http_port, select.http_port}) {
