@@ -8,6 +8,7 @@
 #include "libs/common/logging.h"
 #include "libs/common/metrics.h"
 #include "libs/http/http_server.h"
+#include "libs/http/serve.h"
 #include "libs/http/termination_signal.h"
 #include "services/select/select_api.h"
 
@@ -93,14 +94,6 @@ int main(int argc, char** argv) {
   hopts.threads = http_threads;
   strata::http::HttpServer http(hopts);
   api.Register(&http);
-  if (auto s = http.Start(); !s.ok()) {
-    spdlog::error("{}", std::string(s.message()));
-    return 1;
-  }
-  spdlog::info("ready: {} storage nodes, RF {}, HTTP :{}", (*nodes)->Current()->nodes.size(), rf, http.port());
-  strata::http::WaitForTerminationSignal();
-  spdlog::info("shutting down");
-  http.Shutdown(absl::Seconds(10));
-  spdlog::info("stopped cleanly");
-  return 0;
+  return strata::http::ServeUntilTerminated(
+      http, fmt::format("ready: {} storage nodes, RF {}", (*nodes)->Current()->nodes.size(), rf));
 }
