@@ -155,14 +155,20 @@ absl::Status StorageEngine::Persist() {
   }
   // sync=true also makes every earlier index write durable (one RocksDB log).
   absl::Status s = db_->Write(&batch, /*sync=*/true);
+  if (!s.ok()) {
+    // Put the samples back into the head (still searchable, still covered by the WAL
+    // segments after an earlier cut) so the next flush writes them again; dropping
+    // them here would lose them once a later flush truncates the WAL.
+    spdlog::error("head flush failed, will retry: {}", std::string(s.message()));
+    std::unique_lock<std::shared_mutex> lock(write_mu_);
+    for (const DrainedSeries& d : drained) head_.Append(d.key, d.labels, d.samples);
+    std::lock_guard<std::mutex> plock(persisting_mu_);
+    persisting_.clear();
+    return s;
+  }
   {
     std::lock_guard<std::mutex> plock(persisting_mu_);
-    if (s.ok()) persisting_.clear();
-  }
-  if (!s.ok()) {
-    // The samples stay searchable in persisting_ and in the WAL; the next flush retries.
-    spdlog::error("head flush failed: {}", std::string(s.message()));
-    return s;
+    persisting_.clear();
   }
   stats_.head_flushes++;
   stats_.blocks_written += blocks;
