@@ -158,11 +158,14 @@ absl::Status ReplicatingWriter::Write(const std::vector<WriteRow>& rows, WriteOu
     }
   }
 
+  // A node list shorter than RF (warned about at start-up) caps both RF and
+  // --min-replicas at its length: every configured node holds a copy.
+  const size_t need = std::min(opts_.min_replicas, n);
   uint64_t short_rows = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
-    if (st[i].copies < opts_.min_replicas) {
+    if (st[i].copies < need) {
       ++short_rows;
-    } else if (st[i].copies < opts_.replication_factor) {
+    } else if (st[i].copies < rf) {
       ++outcome->under_replicated_rows;
       under_replicated_.Inc();
     }
@@ -172,7 +175,7 @@ absl::Status ReplicatingWriter::Write(const std::vector<WriteRow>& rows, WriteOu
     size_t healthy = 0;
     for (size_t i = 0; i < n; ++i) healthy += !failed[i];
     return absl::UnavailableError(absl::StrCat(short_rows, " of ", rows.size(), " rows could not be stored on ",
-                                               opts_.min_replicas, " storage node(s) (", healthy, " of ", n,
+                                               need, " storage node(s) (", healthy, " of ", n,
                                                " nodes reachable); retry later"));
   }
   return absl::OkStatus();

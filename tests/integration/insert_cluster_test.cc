@@ -203,3 +203,18 @@ TEST_CASE("tenants are stored apart") {
   CHECK(SearchNode(a.stub.get(), {Eq("__name__", "tenant_m")}, now - 1000, now + 1000, 42).size() == 1);
   CHECK(SearchNode(a.stub.get(), {Eq("__name__", "tenant_m")}, now - 1000, now + 1000, 0).empty());
 }
+
+TEST_CASE("a node list shorter than RF stores on every node and answers 204") {
+  StorageNodeProcess a;
+  REQUIRE(a.proc->Start().ok());
+  InsertProcess insert({&a}, {"--replication-factor=2"});
+  REQUIRE(insert.proc->Start().ok());
+  http::HttpClient client("127.0.0.1", insert.http_port);
+  const int64_t now = NowMs();
+  std::vector<ingest::WriteRequestSeries> series = {{{{"__name__", "short_ring"}}, {{now, 1}}}};
+  auto resp = client.Post("/api/v1/write", ingest::EncodeWriteRequest(series), "application/x-protobuf",
+                          RemoteWriteHeaders());
+  REQUIRE(resp.ok());
+  CHECK(resp->status == 204);
+  CHECK(SearchNode(a.stub.get(), {Eq("__name__", "short_ring")}, now - 1000, now + 1000).size() == 1);
+}
