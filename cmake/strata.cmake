@@ -13,9 +13,10 @@ function(strata_library)
   target_link_libraries(strata_${A_NAME} PUBLIC ${A_DEPS})
 endfunction()
 
-# strata_test(NAME <name> SRCS ... DEPS ...) builds a Catch2 test registered with ctest.
+# strata_test(NAME <name> SRCS ... DEPS ... [RUNS <binaries>...]) builds a Catch2 test
+# registered with ctest; RUNS names the executables it starts (built first).
 function(strata_test)
-  cmake_parse_arguments(A "" "NAME" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(A "" "NAME" "SRCS;DEPS;RUNS" ${ARGN})
   foreach(src ${A_SRCS})
     if(NOT EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${src})
       message(WARNING "test ${A_NAME} skipped: ${src} does not exist")
@@ -26,6 +27,9 @@ function(strata_test)
   set_target_properties(${A_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   target_compile_options(${A_NAME} PRIVATE ${STRATA_WARNINGS})
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} Catch2::Catch2)
+  if(A_RUNS)
+    add_dependencies(${A_NAME} ${A_RUNS})
+  endif()
   catch_discover_tests(${A_NAME} TEST_PREFIX "${A_NAME}:" PROPERTIES TIMEOUT 300)
 endfunction()
 

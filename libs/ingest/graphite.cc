@@ -65,15 +65,11 @@ absl::Status ParseGraphite(std::string_view body, const GraphiteOptions& opts, R
       semi = tags.find(';');
       std::string_view tag = tags.substr(0, semi);
       if (semi != std::string_view::npos) tags.remove_prefix(semi + 1);
-      size_t eq = tag.find('=');
-      if (eq == std::string_view::npos || eq == 0 || eq + 1 == tag.size()) {
+      if (!AppendTagLabel(tag, opts.prom_compatible_names, scratch, &labels)) {
         fail(absl::StrCat("metric ", Quote(name), ": tag ", Quote(tag), " is not name=value"));
         ok = false;
         break;
       }
-      std::string_view tname = tag.substr(0, eq);
-      labels.push_back({opts.prom_compatible_names ? PromLabelName(tname, scratch) : tname,
-                        tag.substr(eq + 1)});
     }
     if (!ok) continue;
     Sample s{opts.now_ms, 0};

@@ -164,15 +164,11 @@ absl::Status ParseOpenTsdbTelnet(std::string_view body, const OpenTsdbOptions& o
     }
     bool ok = true;
     for (std::string_view tag = NextToken(&rest); !tag.empty(); tag = NextToken(&rest)) {
-      size_t eq = tag.find('=');
-      if (eq == std::string_view::npos || eq == 0 || eq + 1 == tag.size()) {
+      if (!AppendTagLabel(tag, opts.prom_compatible_names, scratch, &labels)) {
         fail(absl::StrCat("metric ", Quote(name), ": tag ", Quote(tag), " is not name=value"));
         ok = false;
         break;
       }
-      std::string_view tname = tag.substr(0, eq);
-      labels.push_back({opts.prom_compatible_names ? PromLabelName(tname, scratch) : tname,
-                        tag.substr(eq + 1)});
     }
     if (!ok) continue;
     sink.OnRow(RowView{labels, std::span<const Sample>(&s, 1)});

@@ -28,4 +28,12 @@ std::string_view PromLabelName(std::string_view name, ScratchStrings& scratch) {
   return Sanitize(name, false, scratch);
 }
 
+bool AppendTagLabel(std::string_view tag, bool prom_names, ScratchStrings& scratch, std::vector<LabelView>* labels) {
+  size_t eq = tag.find('=');
+  if (eq == std::string_view::npos || eq == 0 || eq + 1 == tag.size()) return false;
+  std::string_view name = tag.substr(0, eq);
+  labels->push_back({prom_names ? PromLabelName(name, scratch) : name, tag.substr(eq + 1)});
+  return true;
+}
+
 }  // namespace strata::ingest

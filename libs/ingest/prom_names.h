@@ -10,12 +10,19 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
+#include "libs/ingest/row_sink.h"
 #include "libs/ingest/scratch_strings.h"
 
 namespace strata::ingest {
 
 std::string_view PromMetricName(std::string_view name, ScratchStrings& scratch);
 std::string_view PromLabelName(std::string_view name, ScratchStrings& scratch);
+
+// Appends the label of one `name=value` tag (Graphite `;name=value`, OpenTSDB
+// `name=value`), renaming it with PromLabelName when `prom_names`. False, appending
+// nothing, when the tag is not `name=value` with both sides non-empty.
+bool AppendTagLabel(std::string_view tag, bool prom_names, ScratchStrings& scratch, std::vector<LabelView>* labels);
 
 }  // namespace strata::ingest

@@ -83,13 +83,10 @@ absl::StatusOr<std::vector<ReadResult>> RemoteRead(int port, const std::vector<R
 
 TEST_CASE("select answers exactly as Prometheus 2.42 for the same data") {
   REQUIRE(access(kPrometheus, X_OK) == 0);  // installed by tools/deps.sh --e2e
-  StorageNodeProcess a, b, c;
-  std::vector<StorageNodeProcess*> nodes = {&a, &b, &c};
-  for (auto* n : nodes) REQUIRE(n->proc->Start().ok());
-  InsertProcess insert(nodes, {"--replication-factor=2"});
-  SelectProcess select(nodes, {"--replication-factor=2"});
-  REQUIRE(insert.proc->Start().ok());
-  REQUIRE(select.proc->Start().ok());
+  ReplicatedCluster cl;
+  REQUIRE(cl.Start().ok());
+  const InsertProcess& insert = cl.insert;
+  const SelectProcess& select = cl.select;
 
   TempDir prom_dir;
   const int prom_port = FreePort();

@@ -36,13 +36,11 @@ std::string Run(const std::string& cmd, int* status) {
 
 TEST_CASE("Prometheus 2.42 remote_writes through insert, every series lands on 2 nodes, promtool reads it back") {
   REQUIRE(access(kPrometheus, X_OK) == 0);  // installed by tools/deps.sh --e2e
-  StorageNodeProcess a, b, c;
-  std::vector<StorageNodeProcess*> nodes = {&a, &b, &c};
-  for (auto* n : nodes) REQUIRE(n->proc->Start().ok());
-  InsertProcess insert(nodes, {"--replication-factor=2"});
-  SelectProcess select(nodes, {"--replication-factor=2"});
-  REQUIRE(insert.proc->Start().ok());
-  REQUIRE(select.proc->Start().ok());
+  ReplicatedCluster cl;
+  REQUIRE(cl.Start().ok());
+  const auto& nodes = cl.nodes;
+  const InsertProcess& insert = cl.insert;
+  const SelectProcess& select = cl.select;
 
   TempDir prom_dir;
   const int prom_port = FreePort();

@@ -21,13 +21,10 @@ constexpr const char* kPrometheus = "/usr/bin/prometheus";
 
 TEST_CASE("Prometheus 2.42 remote_reads series stored only in Strata") {
   REQUIRE(access(kPrometheus, X_OK) == 0);  // installed by tools/deps.sh --e2e
-  StorageNodeProcess a, b, c;
-  std::vector<StorageNodeProcess*> nodes = {&a, &b, &c};
-  for (auto* n : nodes) REQUIRE(n->proc->Start().ok());
-  InsertProcess insert(nodes, {"--replication-factor=2"});
-  SelectProcess select(nodes, {"--replication-factor=2"});
-  REQUIRE(insert.proc->Start().ok());
-  REQUIRE(select.proc->Start().ok());
+  ReplicatedCluster cl;
+  REQUIRE(cl.Start().ok());
+  const InsertProcess& insert = cl.insert;
+  const SelectProcess& select = cl.select;
 
   const int64_t t0 = (NowMs() / 1000 - 300) * 1000;
   std::vector<ingest::WriteRequestSeries> series;

@@ -29,22 +29,13 @@ std::string Get(int port, const std::string& target, int* status = nullptr) {
 
 std::string Q(const std::string& s) { return http::UrlEncode(s); }
 
-struct Cluster {
-  StorageNodeProcess a, b, c;
-  std::vector<StorageNodeProcess*> nodes{&a, &b, &c};
-  std::unique_ptr<InsertProcess> insert;
-  std::unique_ptr<SelectProcess> select;
-  explicit Cluster(std::vector<std::string> insert_args = {}, std::vector<std::string> select_args = {}) {
-    for (auto* n : nodes) REQUIRE(n->proc->Start().ok());
-    insert_args.push_back("--replication-factor=2");
-    select_args.push_back("--replication-factor=2");
-    insert = std::make_unique<InsertProcess>(nodes, insert_args);
-    select = std::make_unique<SelectProcess>(nodes, select_args);
-    REQUIRE(insert->proc->Start().ok());
-    REQUIRE(select->proc->Start().ok());
+struct Cluster : ReplicatedCluster {
+  explicit Cluster(std::vector<std::string> insert_args = {}, std::vector<std::string> select_args = {})
+      : ReplicatedCluster(std::move(insert_args), std::move(select_args)) {
+    REQUIRE(Start().ok());
   }
   void Write(const std::vector<ingest::WriteRequestSeries>& series, const std::string& tenant = "0") {
-    http::HttpClient c("127.0.0.1", insert->http_port);
+    http::HttpClient c("127.0.0.1", insert.http_port);
     auto r = c.Post("/insert/" + tenant + "/prometheus/api/v1/write", ingest::EncodeWriteRequest(series),
                     "application/x-protobuf", RemoteWriteHeaders());
     REQUIRE(r.ok());
@@ -67,7 +58,7 @@ TEST_CASE("select answers the Prometheus API over the cluster and survives node 
   }
   cl.Write(series);
   const std::string at = std::to_string((t0 + 600'000) / 1000);
-  const int port = cl.select->http_port;
+  const int port = cl.select.http_port;
 
   std::string body = Get(port, "/api/v1/query?query=" + Q("sum by (job) (http_requests_total)") + "&time=" + at);
   // job=api: sum_{i=1..10} 40*i = 2200; job=web: sum_{i=11..20} 40*i = 6200.
@@ -103,7 +94,7 @@ TEST_CASE("select answers the Prometheus API over the cluster and survives node 
   std::string exported = Get(port, "/api/v1/export?match[]=" + Q("http_requests_total"));
   CHECK(std::count(exported.begin(), exported.end(), '\n') == 20);
   {
-    http::HttpClient c("127.0.0.1", cl.insert->http_port);
+    http::HttpClient c("127.0.0.1", cl.insert.http_port);
     REQUIRE(c.Post("/insert/5/prometheus/api/v1/import", exported, "application/json")->status == 204);
   }
   std::string q = "/prometheus/api/v1/query?query=" + Q("sum by (job) (http_requests_total)") + "&time=" + at;
@@ -149,7 +140,7 @@ TEST_CASE("an HA Prometheus pair is deduplicated by --ha-replica-label and --ded
   }
   cl.Write({a});
   cl.Write({b});
-  const int port = cl.select->http_port;
+  const int port = cl.select.http_port;
   std::string body = Get(port, "/api/v1/series?match[]=node_load1");
   CHECK(body == R"({"status":"success","data":[{"__name__":"node_load1","instance":"n1"}]})");
   body = Get(port, "/api/v1/query?query=" + Q("count_over_time(node_load1[10m])") + "&time=" +

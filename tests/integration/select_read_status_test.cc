@@ -13,27 +13,17 @@ using namespace strata::testing;
 
 namespace {
 
-struct Cluster {
-  StorageNodeProcess a, b, c;
-  std::vector<StorageNodeProcess*> nodes{&a, &b, &c};
-  std::unique_ptr<InsertProcess> insert;
-  std::unique_ptr<SelectProcess> select;
-  Cluster() {
-    for (auto* n : nodes) REQUIRE(n->proc->Start().ok());
-    insert = std::make_unique<InsertProcess>(nodes, std::vector<std::string>{"--replication-factor=2"});
-    select = std::make_unique<SelectProcess>(nodes, std::vector<std::string>{"--replication-factor=2"});
-    REQUIRE(insert->proc->Start().ok());
-    REQUIRE(select->proc->Start().ok());
-  }
+struct Cluster : ReplicatedCluster {
+  Cluster() { REQUIRE(Start().ok()); }
   void Write(const std::vector<ingest::WriteRequestSeries>& series, const std::string& tenant = "0") {
-    http::HttpClient c("127.0.0.1", insert->http_port);
+    http::HttpClient c("127.0.0.1", insert.http_port);
     auto r = c.Post("/insert/" + tenant + "/prometheus/api/v1/write", ingest::EncodeWriteRequest(series),
                     "application/x-protobuf", {{"Content-Encoding", "snappy"}});
     REQUIRE(r.ok());
     REQUIRE(r->status == 204);
   }
   std::string Get(const std::string& target, int* status = nullptr) {
-    http::HttpClient c("127.0.0.1", select->http_port);
+    http::HttpClient c("127.0.0.1", select.http_port);
     auto r = c.Get(target);
     REQUIRE(r.ok());
     if (status != nullptr) *status = r->status;
@@ -96,7 +86,7 @@ TEST_CASE("select status/tsdb and remote_read over 3 nodes with RF=2") {
     qs[1].start_ms = t0;
     qs[1].end_ms = t0 + 600'000;
     qs[1].matchers = {M(MatchType::kEqual, "__name__", "other_tenant_only")};
-    http::HttpClient c("127.0.0.1", cl.select->http_port);
+    http::HttpClient c("127.0.0.1", cl.select.http_port);
     auto r = c.Post("/api/v1/read", ingest::SnappyCompress(EncodeReadRequest(qs)), "application/x-protobuf",
                     {{"Content-Encoding", "snappy"}, {"X-Prometheus-Remote-Read-Version", "0.1.0"}});
     REQUIRE(r.ok());

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "absl/strings/str_join.h"
+#include "libs/common/status_util.h"
 #include "libs/encoding/block.h"
 #include "libs/model/dedup.h"
 #include "libs/rpc/proto_convert.h"
@@ -42,6 +43,22 @@ SelectProcess::SelectProcess(const std::vector<StorageNodeProcess*>& nodes, std:
                                    "--http-listen=127.0.0.1:" + std::to_string(http_port), "--storage-timeout=3s"};
   args.insert(args.end(), extra.begin(), extra.end());
   proc = std::make_unique<ServiceProcess>("strata-select", args, http_port);
+}
+
+namespace {
+std::vector<std::string> WithRf2(std::vector<std::string> args) {
+  args.push_back("--replication-factor=2");
+  return args;
+}
+}  // namespace
+
+ReplicatedCluster::ReplicatedCluster(std::vector<std::string> insert_args, std::vector<std::string> select_args)
+    : nodes{&a, &b, &c}, insert(nodes, WithRf2(std::move(insert_args))), select(nodes, WithRf2(std::move(select_args))) {}
+
+absl::Status ReplicatedCluster::Start() {
+  for (auto* n : nodes) STRATA_RETURN_IF_ERROR(n->proc->Start());
+  STRATA_RETURN_IF_ERROR(insert.proc->Start());
+  return select.proc->Start();
 }
 
 SeriesSamples SearchNode(storage::v1::Storage::Stub* stub, const Matchers& ms, int64_t mint, int64_t maxt,

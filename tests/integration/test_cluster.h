@@ -42,6 +42,22 @@ struct SelectProcess {
   std::unique_ptr<ServiceProcess> proc;
 };
 
+// The cluster most tests need: 3 storage nodes, an insert and a select, both with
+// --replication-factor=2 (plus any extra flags).
+//
+//   ReplicatedCluster cl;
+//   REQUIRE(cl.Start().ok());
+//   http::HttpClient c("127.0.0.1", cl.insert.http_port);
+struct ReplicatedCluster {
+  explicit ReplicatedCluster(std::vector<std::string> insert_args = {}, std::vector<std::string> select_args = {});
+  // Starts the storage nodes, then insert and select; the first failure is returned.
+  absl::Status Start();
+  StorageNodeProcess a, b, c;
+  std::vector<StorageNodeProcess*> nodes;
+  InsertProcess insert;
+  SelectProcess select;
+};
+
 // Series (as Labels::ToString()) -> samples, merged over blocks, of every series of
 // `account` matching `ms` in [mint, maxt] on one storage node. *status gets the
 // RPC's status when given (else it must be OK).
