@@ -92,7 +92,9 @@ class StorageEngine {
   // and stores nothing. Otherwise samples outside retention or too far in the
   // future are dropped and reported per row in `resp->rejected` (and counted); the
   // rest are appended to the WAL and OK is returned only once they are durable.
-  absl::Status Write(const pb::WriteRequest& req, pb::WriteResponse* resp);
+  // `raw`, when given, must be the serialized bytes `req` was parsed from: the WAL
+  // then stores them as they are instead of serializing `req` again.
+  absl::Status Write(const pb::WriteRequest& req, pb::WriteResponse* resp, std::string_view raw = {});
 
   // Streams every series of the tenant matching all matchers with data in
   // [min, max], each with its blocks (head data encoded on the fly). `emit`

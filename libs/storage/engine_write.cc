@@ -51,7 +51,7 @@ absl::Status StorageEngine::Apply(std::vector<Row>& rows) {
   return absl::OkStatus();
 }
 
-absl::Status StorageEngine::Write(const pb::WriteRequest& req, pb::WriteResponse* resp) {
+absl::Status StorageEngine::Write(const pb::WriteRequest& req, pb::WriteResponse* resp, std::string_view raw) {
   if (static_cast<size_t>(req.series_size()) > options_.max_rows_per_write) {
     stats_.rejected_invalid_rows += req.series_size();
     return absl::InvalidArgumentError(absl::StrCat("batch has ", req.series_size(), " rows, above the limit of ",
@@ -170,14 +170,16 @@ absl::Status StorageEngine::Write(const pb::WriteRequest& req, pb::WriteResponse
     }
     filtered.SerializeToString(&record);
     std::erase_if(rows, [](const Row& r) { return r.samples.empty(); });
-  } else {
+  } else if (raw.empty()) {
     req.SerializeToString(&record);
   }
+  // Nothing dropped and the caller has the request's bytes: log those.
+  std::string_view wal_record = record.empty() && !dropped_any ? raw : std::string_view(record);
 
   // 4. WAL, then index + head, under the shared write lock (see write_mu_).
   {
     std::shared_lock<std::shared_mutex> lock(write_mu_);
-    STRATA_ASSIGN_OR_RETURN(wal::Position pos, wal_->Append(record));
+    STRATA_ASSIGN_OR_RETURN(wal::Position pos, wal_->Append(wal_record));
     (void)pos;
     STRATA_RETURN_IF_ERROR(Apply(rows));
   }

@@ -53,7 +53,7 @@ grpc::ServerUnaryReactor* StorageService::Write(grpc::CallbackServerContext* ctx
         return absl::InvalidArgumentError(
             absl::StrCat("request body (", bytes.size(), " bytes) is not a valid strata.storage.v1.WriteRequest"));
       }
-      return engine_->Write(in, &out);
+      return engine_->Write(in, &out, bytes);
     });
     if (status.ok()) {
       std::string bytes = out.SerializeAsString();
