@@ -10,7 +10,7 @@ BUILD_PKGS=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libzstd-dev librocksdb-dev libboost-dev libboost-system-dev
   libspdlog-dev libfmt-dev catch2 libsnappy-dev libre2-dev libxxhash-dev
-  libcli11-dev rapidjson-dev libssl-dev zlib1g-dev libbenchmark-dev
+  libcli11-dev rapidjson-dev libssl-dev zlib1g-dev libbenchmark-dev libjemalloc-dev
   curl procps
   clang libclang-rt-14-dev
 )

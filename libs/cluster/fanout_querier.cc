@@ -194,7 +194,7 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
         if (!ls.ok()) return absl::DataLossError("storage node sent invalid labels");
         std::vector<Sample> samples;
         for (const auto& b : s.blocks()) {
-          absl::Status d = DecodeBlockRange(b.data(), mint, maxt, &samples);
+          absl::Status d = DecodeProtoBlock(b, mint, maxt, &samples);
           if (!d.ok()) return d;
         }
         per_node[i].emplace_back(*std::move(ls), std::move(samples));
@@ -217,7 +217,11 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
       if (v.empty()) {
         v = std::move(samples);
       } else {
+        // Each replica's samples are sorted: merge, so SortAndCollapse need not sort.
+        const size_t mid = v.size();
         v.insert(v.end(), samples.begin(), samples.end());
+        std::inplace_merge(v.begin(), v.begin() + mid, v.end(),
+                           [](const Sample& a, const Sample& b) { return a.t < b.t; });
       }
     }
   }

@@ -32,6 +32,9 @@ namespace strata {
 
 // Walks one series' samples in increasing timestamp order. Stale markers are
 // returned bit for bit (see sample.h).
+// Thread-safety: one iterator is used by one thread at a time, but different
+// iterators (of the same or other series) may be used from different threads at
+// once: the engine evaluates range functions over many series in parallel.
 class SeriesIterator {
  public:
   virtual ~SeriesIterator() = default;

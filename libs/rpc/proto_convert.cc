@@ -1,6 +1,15 @@
 #include "libs/rpc/proto_convert.h"
 
+#include <bit>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "libs/encoding/block.h"
+
 namespace strata {
+
+// Raw blocks are little-endian; the host's own layout is written as it is.
+static_assert(std::endian::native == std::endian::little, "raw sample blocks assume a little-endian host");
 
 absl::StatusOr<Labels> LabelsFromProto(const google::protobuf::RepeatedPtrField<pb::Label>& in) {
   std::vector<Label> pairs;
@@ -15,6 +24,44 @@ void LabelsToProto(const Labels& in, google::protobuf::RepeatedPtrField<pb::Labe
     pb::Label* p = out->Add();
     p->set_name(l.name);
     p->set_value(l.value);
+  }
+}
+
+absl::Status DecodeProtoBlock(const pb::Block& block, int64_t min_t, int64_t max_t, std::vector<Sample>* out) {
+  if (block.raw_samples().empty()) return DecodeBlockRange(block.data(), min_t, max_t, out);
+  const std::string& raw = block.raw_samples();
+  if (raw.size() % 16 != 0 || raw.size() / 16 != block.samples()) {
+    return absl::DataLossError(absl::StrCat("raw block of ", raw.size(), " bytes does not hold ", block.samples(),
+                                            " samples of 16 bytes"));
+  }
+  const size_t n = raw.size() / 16, before = out->size();
+  out->reserve(before + n);
+  int64_t prev = INT64_MIN;
+  for (size_t i = 0; i < n; ++i) {
+    Sample s;
+    std::memcpy(&s.t, raw.data() + 16 * i, 8);
+    std::memcpy(&s.v, raw.data() + 16 * i + 8, 8);
+    if (i > 0 && s.t <= prev) {
+      out->resize(before);
+      return absl::DataLossError("raw block timestamps are not strictly ascending");
+    }
+    prev = s.t;
+    if (s.t >= min_t && s.t <= max_t) out->push_back(s);
+  }
+  return absl::OkStatus();
+}
+
+void RawSamplesToProto(std::span<const Sample> samples, pb::Block* block) {
+  block->set_min_time_ms(samples.front().t);
+  block->set_max_time_ms(samples.back().t);
+  block->set_samples(static_cast<uint32_t>(samples.size()));
+  std::string* raw = block->mutable_raw_samples();
+  raw->resize(samples.size() * 16);
+  char* p = raw->data();
+  for (const Sample& s : samples) {
+    std::memcpy(p, &s.t, 8);
+    std::memcpy(p + 8, &s.v, 8);
+    p += 16;
   }
 }
 

@@ -1,9 +1,15 @@
 // Conversions between wire messages (proto/storage.proto) and libs/model types.
 #pragma once
 
+#include <climits>
+#include <cstdint>
+#include <span>
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "libs/model/labels.h"
 #include "libs/model/matcher.h"
+#include "libs/model/sample.h"
 #include "libs/model/tenant.h"
 #include "storage.pb.h"
 
@@ -17,6 +23,16 @@ void LabelsToProto(const Labels& in, google::protobuf::RepeatedPtrField<pb::Labe
 
 absl::StatusOr<Matchers> MatchersFromProto(const google::protobuf::RepeatedPtrField<pb::Matcher>& in);
 void MatchersToProto(const Matchers& in, google::protobuf::RepeatedPtrField<pb::Matcher>* out);
+
+// Appends the samples of a wire block with min_t <= t <= max_t to *out, whichever
+// of `data` (a compressed block) or `raw_samples` it carries. DataLoss or
+// InvalidArgument for a corrupt block; *out is then unchanged.
+absl::Status DecodeProtoBlock(const pb::Block& block, int64_t min_t, int64_t max_t, std::vector<Sample>* out);
+inline absl::Status DecodeProtoBlock(const pb::Block& block, std::vector<Sample>* out) {
+  return DecodeProtoBlock(block, INT64_MIN, INT64_MAX, out);
+}
+// Sets `block` to carry `samples` (sorted, unique timestamps, not empty) uncompressed.
+void RawSamplesToProto(std::span<const Sample> samples, pb::Block* block);
 
 template <typename Msg>
 Tenant TenantOf(const Msg& m) {

@@ -124,8 +124,10 @@ absl::Status StorageEngine::Persist() {
     std::unique_lock<std::shared_mutex> lock(write_mu_);
     if (head_.NumSeries() == 0) return absl::OkStatus();
     STRATA_ASSIGN_OR_RETURN(cut, wal_->Rotate());
-    drained = head_.Drain();
+    // Drained and handed to persisting_ under persisting_mu_, so a reader that
+    // finds a series gone from the head finds its samples in persisting_.
     std::lock_guard<std::mutex> plock(persisting_mu_);
+    drained = head_.Drain();
     for (const DrainedSeries& d : drained) {
       auto& v = persisting_[d.key];
       v.insert(v.end(), d.samples.begin(), d.samples.end());
@@ -166,6 +168,7 @@ absl::Status StorageEngine::Persist() {
     persisting_.clear();
     return s;
   }
+  persist_epoch_.fetch_add(1);
   {
     std::lock_guard<std::mutex> plock(persisting_mu_);
     persisting_.clear();

@@ -40,9 +40,37 @@
 #include "libs/storage/wal/wal.h"
 #include "storage.pb.h"
 
+namespace rocksdb {
+class ColumnFamilyHandle;
+class DB;
+class Iterator;
+}  // namespace rocksdb
+
 namespace strata::storage {
 
 namespace pb = ::strata::storage::v1;
+
+// One RocksDB iterator per partition over the blocks column family, created on first
+// use and reused across the series of one Search or Export. Series visited in
+// ascending id order make every iterator move forward only.
+class BlockIterators {
+ public:
+  // `epoch` is the engine's persist epoch read before any iterator is created.
+  BlockIterators(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::vector<uint32_t> days, uint64_t epoch);
+  ~BlockIterators();
+  const std::vector<uint32_t>& days() const { return days_; }
+  rocksdb::Iterator* For(size_t i);  // the iterator of days()[i]
+  uint64_t epoch() const { return epoch_; }
+  // Drops the iterators (the next For() sees the database as it is then).
+  void Reset(uint64_t epoch);
+
+ private:
+  uint64_t epoch_;
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* cf_;
+  std::vector<uint32_t> days_;
+  std::vector<std::unique_ptr<rocksdb::Iterator>> its_;
+};
 
 struct EngineOptions {
   std::string data_dir = "data";
@@ -97,7 +125,7 @@ class StorageEngine {
   absl::Status Write(const pb::WriteRequest& req, pb::WriteResponse* resp, std::string_view raw = {});
 
   // Streams every series of the tenant matching all matchers with data in
-  // [min, max], each with its blocks (head data encoded on the fly). `emit`
+  // [min, max], each with its blocks (head data as one raw block). `emit`
   // returning false stops the search (client gone). ResourceExhausted when more
   // series match than req.max_series (> 0).
   using SeriesCallback = std::function<bool(pb::SearchSeries&&)>;
@@ -163,9 +191,10 @@ class StorageEngine {
 
   // Reads the series' samples in [mint, maxt] not yet in blocks (head + being persisted).
   void ReadUnpersisted(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
-  // Appends blocks of the series in [mint, maxt] (partitions `days`) to *out.
-  absl::Status CollectBlocks(uint64_t tenant, uint64_t sid, const std::vector<uint32_t>& days, int64_t mint,
-                             int64_t maxt, google::protobuf::RepeatedPtrField<pb::Block>* out) const;
+  // Appends blocks of the series in [mint, maxt] (partitions of `iters`) and its
+  // unpersisted samples as one more block to *out.
+  absl::Status CollectBlocks(uint64_t tenant, uint64_t sid, BlockIterators& iters, int64_t mint, int64_t maxt,
+                             google::protobuf::RepeatedPtrField<pb::Block>* out) const;
   // Series ids of the tenant matching `ms` in partitions of [mint, maxt].
   absl::StatusOr<std::vector<uint64_t>> SelectSeries(uint64_t tenant, const Matchers& ms, int64_t mint, int64_t maxt,
                                                      std::vector<uint32_t>* days) const;
@@ -203,6 +232,10 @@ class StorageEngine {
   absl::flat_hash_set<IndexedKey> indexed_;  // (series, day) with postings written
   absl::flat_hash_set<HeadKey> known_;       // series whose labels are verified
 
+  // Bumped by Persist after its blocks are in RocksDB and before it forgets the
+  // samples in persisting_: a reader whose block iterators predate a bump may have
+  // missed those samples in both places and reads the series again (CollectBlocks).
+  std::atomic<uint64_t> persist_epoch_{0};
   std::atomic<uint64_t> block_seq_{0};
   std::atomic<uint64_t> disk_bytes_{0};
 

@@ -89,13 +89,14 @@ absl::Status StorageEngine::Export(const pb::ExportRequest& req, const ExportCal
   rocksdb::ReadOptions ro;
   if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->series()));
+  BlockIterators iters(db_->db(), db_->blocks(), std::move(days), persist_epoch_.load());
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     if (it->key().size() != 16) continue;
     uint64_t tenant = GetBig64(it->key().data()), sid = GetBig64(it->key().data() + 8);
     STRATA_ASSIGN_OR_RETURN(Labels labels, DecodeLabels(std::string_view(it->value().data(), it->value().size())));
     if (ring && ring->Owns(labels.Hash(), self, f.replication_factor()) != f.owned()) continue;
     pb::ExportedSeries out;
-    STRATA_RETURN_IF_ERROR(CollectBlocks(tenant, sid, days, mint, maxt, out.mutable_blocks()));
+    STRATA_RETURN_IF_ERROR(CollectBlocks(tenant, sid, iters, mint, maxt, out.mutable_blocks()));
     if (out.blocks_size() == 0) continue;
     out.set_account_id(static_cast<uint32_t>(tenant >> 32));
     out.set_project_id(static_cast<uint32_t>(tenant));
@@ -113,7 +114,7 @@ absl::Status StorageEngine::Import(const pb::ExportedSeries& series, uint64_t* s
   *ts->mutable_labels() = series.labels();
   std::vector<Sample> decoded;
   for (const pb::Block& b : series.blocks()) {
-    absl::Status s = DecodeBlock(b.data(), &decoded);
+    absl::Status s = DecodeProtoBlock(b, &decoded);
     if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat("import: bad block: ", s.message()));
   }
   SortAndCollapse(&decoded);

@@ -9,6 +9,7 @@
 #include "libs/rpc/proto_convert.h"
 #include "libs/storage/engine.h"
 #include "libs/storage/key_format.h"
+#include "rocksdb/db.h"
 #include "rocksdb/iterator.h"
 
 namespace strata::storage {
@@ -29,6 +30,23 @@ void DefaultRange(int64_t* mint, int64_t* maxt) {
   }
 }
 
+// Series whose labels one MultiGet fetches.
+constexpr size_t kLabelBatch = 512;
+
+// Calls fn(labels) for every series of `ids` still known, in batches of kLabelBatch.
+template <typename Fn>
+absl::Status ForEachLabels(const Index& index, uint64_t tenant, const std::vector<uint64_t>& ids, Fn fn) {
+  std::vector<absl::StatusOr<Labels>> labels;
+  for (size_t chunk = 0; chunk < ids.size(); chunk += kLabelBatch) {
+    std::span<const uint64_t> sids(ids.data() + chunk, std::min(kLabelBatch, ids.size() - chunk));
+    STRATA_RETURN_IF_ERROR(index.SeriesLabelsBatch(tenant, sids, &labels));
+    for (auto& l : labels) {
+      if (l.ok()) fn(*l);
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<uint64_t>> StorageEngine::SelectSeries(uint64_t tenant, const Matchers& ms, int64_t mint,
@@ -47,41 +65,63 @@ absl::StatusOr<std::vector<uint64_t>> StorageEngine::SelectSeries(uint64_t tenan
   return all;
 }
 
-absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, const std::vector<uint32_t>& days,
-                                          int64_t mint, int64_t maxt,
+BlockIterators::BlockIterators(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::vector<uint32_t> days,
+                               uint64_t epoch)
+    : epoch_(epoch), db_(db), cf_(cf), days_(std::move(days)), its_(days_.size()) {}
+
+void BlockIterators::Reset(uint64_t epoch) {
+  epoch_ = epoch;
+  for (auto& it : its_) it.reset();
+}
+
+BlockIterators::~BlockIterators() = default;
+
+rocksdb::Iterator* BlockIterators::For(size_t i) {
+  if (its_[i] == nullptr) its_[i].reset(db_->NewIterator(rocksdb::ReadOptions(), cf_));
+  return its_[i].get();
+}
+
+absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIterators& iters, int64_t mint,
+                                          int64_t maxt,
                                           google::protobuf::RepeatedPtrField<pb::Block>* out) const {
-  for (uint32_t day : days) {
-    std::string prefix = BlockPrefix(day, tenant, sid);
-    std::string upper = PrefixSuccessor(prefix);
-    rocksdb::Slice upper_slice(upper);
-    rocksdb::ReadOptions ro;
-    ro.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->blocks()));
-    for (it->Seek(prefix); it->Valid(); it->Next()) {
-      BlockValue bv;
-      if (!DecodeBlockValue(std::string_view(it->value().data(), it->value().size()), &bv)) {
-        return absl::DataLossError(absl::StrCat("corrupt block record for series ", sid));
+  const int before = out->size();
+  for (;;) {
+    for (size_t i = 0; i < iters.days().size(); ++i) {
+      const uint32_t day = iters.days()[i];
+      if (DayEndMs(day) < mint || DayStartMs(day) > maxt) continue;
+      const std::string prefix = BlockPrefix(day, tenant, sid);
+      const rocksdb::Slice prefix_slice(prefix);
+      rocksdb::Iterator* it = iters.For(i);
+      for (it->Seek(prefix_slice); it->Valid() && it->key().starts_with(prefix_slice); it->Next()) {
+        BlockValue bv;
+        if (!DecodeBlockValue(std::string_view(it->value().data(), it->value().size()), &bv)) {
+          return absl::DataLossError(absl::StrCat("corrupt block record for series ", sid));
+        }
+        if (bv.max_t < mint || bv.min_t > maxt) continue;
+        pb::Block* b = out->Add();
+        b->set_min_time_ms(bv.min_t);
+        b->set_max_time_ms(bv.max_t);
+        b->set_samples(bv.count);
+        b->set_data(bv.data.data(), bv.data.size());
       }
-      if (bv.max_t < mint || bv.min_t > maxt) continue;
-      pb::Block* b = out->Add();
-      b->set_min_time_ms(bv.min_t);
-      b->set_max_time_ms(bv.max_t);
-      b->set_samples(bv.count);
-      b->set_data(bv.data.data(), bv.data.size());
+      STRATA_RETURN_IF_ERROR(FromRocks(it->status(), "block scan"));
     }
-    STRATA_RETURN_IF_ERROR(FromRocks(it->status(), "block scan"));
+    std::vector<Sample> head;
+    ReadUnpersisted(HeadKey{tenant, sid}, mint, maxt, &head);
+    // A flush that finished after the iterators were made may have moved samples
+    // out of the head into blocks those iterators do not see: read again.
+    const uint64_t epoch = persist_epoch_.load();
+    if (epoch != iters.epoch()) {
+      out->DeleteSubrange(before, out->size() - before);
+      iters.Reset(epoch);
+      continue;
+    }
+    if (!head.empty()) {
+      SortAndCollapse(&head);
+      RawSamplesToProto(head, out->Add());
+    }
+    return absl::OkStatus();
   }
-  std::vector<Sample> head;
-  ReadUnpersisted(HeadKey{tenant, sid}, mint, maxt, &head);
-  if (!head.empty()) {
-    SortAndCollapse(&head);
-    pb::Block* b = out->Add();
-    b->set_min_time_ms(head.front().t);
-    b->set_max_time_ms(head.back().t);
-    b->set_samples(static_cast<uint32_t>(head.size()));
-    EncodeBlock(head, b->mutable_data());
-  }
-  return absl::OkStatus();
 }
 
 absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCallback& emit) {
@@ -96,19 +136,26 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
     return absl::ResourceExhaustedError(absl::StrCat("the search matches ", ids.size(),
                                                      " series, above the limit of ", req.max_series()));
   }
-  for (uint64_t sid : ids) {
-    pb::SearchSeries series;
-    absl::StatusOr<Labels> labels = index_->SeriesLabels(tenant, sid);
-    if (absl::IsNotFound(labels.status())) continue;  // deleted meanwhile
-    if (!labels.ok()) return labels.status();
-    if (!req.labels_only()) {
-      STRATA_RETURN_IF_ERROR(
-          CollectBlocks(tenant, sid, days, req.min_time_ms(), req.max_time_ms(), series.mutable_blocks()));
-      if (series.blocks_size() == 0) continue;  // indexed in the partition, no samples in range
+  // Series go out in ascending id order: labels come from one MultiGet per chunk
+  // and each partition's block iterator only moves forward.
+  BlockIterators iters(db_->db(), db_->blocks(), std::move(days), persist_epoch_.load());
+  std::vector<absl::StatusOr<Labels>> labels;
+  for (size_t chunk = 0; chunk < ids.size(); chunk += kLabelBatch) {
+    std::span<const uint64_t> sids(ids.data() + chunk, std::min(kLabelBatch, ids.size() - chunk));
+    STRATA_RETURN_IF_ERROR(index_->SeriesLabelsBatch(tenant, sids, &labels));
+    for (size_t i = 0; i < sids.size(); ++i) {
+      if (absl::IsNotFound(labels[i].status())) continue;  // deleted meanwhile
+      if (!labels[i].ok()) return labels[i].status();
+      pb::SearchSeries series;
+      if (!req.labels_only()) {
+        STRATA_RETURN_IF_ERROR(
+            CollectBlocks(tenant, sids[i], iters, req.min_time_ms(), req.max_time_ms(), series.mutable_blocks()));
+        if (series.blocks_size() == 0) continue;  // indexed in the partition, no samples in range
+      }
+      LabelsToProto(*labels[i], series.mutable_labels());
+      stats_.search_series++;
+      if (!emit(std::move(series))) return absl::CancelledError("search cancelled by the client");
     }
-    LabelsToProto(*labels, series.mutable_labels());
-    stats_.search_series++;
-    if (!emit(std::move(series))) return absl::CancelledError("search cancelled by the client");
   }
   return absl::OkStatus();
 }
@@ -127,11 +174,9 @@ absl::Status StorageEngine::LabelNames(const pb::LabelNamesRequest& req, pb::Lab
     }
   } else {
     STRATA_ASSIGN_OR_RETURN(std::vector<uint64_t> ids, SelectSeries(tenant, ms, mint, maxt, nullptr));
-    for (uint64_t sid : ids) {
-      absl::StatusOr<Labels> labels = index_->SeriesLabels(tenant, sid);
-      if (!labels.ok()) continue;
-      for (const Label& l : *labels) names.push_back(l.name);
-    }
+    STRATA_RETURN_IF_ERROR(ForEachLabels(*index_, tenant, ids, [&](const Labels& labels) {
+      for (const Label& l : labels) names.push_back(l.name);
+    }));
   }
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
@@ -158,12 +203,10 @@ absl::Status StorageEngine::LabelValues(const pb::LabelValuesRequest& req, pb::L
     }
   } else {
     STRATA_ASSIGN_OR_RETURN(std::vector<uint64_t> ids, SelectSeries(tenant, ms, mint, maxt, nullptr));
-    for (uint64_t sid : ids) {
-      absl::StatusOr<Labels> labels = index_->SeriesLabels(tenant, sid);
-      if (!labels.ok()) continue;
-      std::string_view v = labels->Get(req.name());
+    STRATA_RETURN_IF_ERROR(ForEachLabels(*index_, tenant, ids, [&](const Labels& labels) {
+      std::string_view v = labels.Get(req.name());
       if (!v.empty()) values.emplace_back(v);
-    }
+    }));
   }
   std::sort(values.begin(), values.end());
   values.erase(std::unique(values.begin(), values.end()), values.end());
@@ -183,16 +226,14 @@ absl::Status StorageEngine::TSDBStatus(const pb::TSDBStatusRequest& req, pb::TSD
   STRATA_ASSIGN_OR_RETURN(std::vector<uint64_t> ids, SelectSeries(tenant, ms, mint, maxt, nullptr));
   std::map<std::string, uint64_t> by_metric, by_pair, by_name;
   std::map<std::string, std::vector<std::string>> values_by_name;
-  for (uint64_t sid : ids) {
-    absl::StatusOr<Labels> labels = index_->SeriesLabels(tenant, sid);
-    if (!labels.ok()) continue;
-    if (!labels->MetricName().empty()) by_metric[std::string(labels->MetricName())]++;
-    for (const Label& l : *labels) {
+  STRATA_RETURN_IF_ERROR(ForEachLabels(*index_, tenant, ids, [&](const Labels& labels) {
+    if (!labels.MetricName().empty()) by_metric[std::string(labels.MetricName())]++;
+    for (const Label& l : labels) {
       by_pair[absl::StrCat(l.name, "=", l.value)]++;
       by_name[l.name]++;
       values_by_name[l.name].push_back(l.value);
     }
-  }
+  }));
   const size_t top = req.top_n() == 0 ? 10 : req.top_n();
   auto emit_top = [top](const std::map<std::string, uint64_t>& m,
                         google::protobuf::RepeatedPtrField<pb::NameCount>* out) {

@@ -81,7 +81,7 @@ std::map<std::string, std::vector<Sample>> Search(StorageEngine& e, std::vector<
   absl::Status s = e.Search(req, [&](pb::SearchSeries&& series) {
     auto labels = *LabelsFromProto(series.labels());
     auto& v = out[labels.ToString()];
-    for (const auto& b : series.blocks()) REQUIRE(DecodeBlock(b.data(), &v).ok());
+    for (const auto& b : series.blocks()) REQUIRE(DecodeProtoBlock(b, &v).ok());
     SortAndCollapse(&v);
     std::erase_if(v, [&](const Sample& x) { return x.t < mint || x.t > maxt; });
     return true;

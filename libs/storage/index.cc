@@ -50,6 +50,30 @@ absl::StatusOr<Labels> Index::SeriesLabels(uint64_t tenant, uint64_t sid) const 
   return DecodeLabels(value);
 }
 
+absl::Status Index::SeriesLabelsBatch(uint64_t tenant, std::span<const uint64_t> sids,
+                                      std::vector<absl::StatusOr<Labels>>* out) const {
+  out->clear();
+  out->reserve(sids.size());
+  std::vector<std::string> keys;
+  keys.reserve(sids.size());
+  for (uint64_t sid : sids) keys.push_back(SeriesKey(tenant, sid));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  const bool sorted = std::is_sorted(sids.begin(), sids.end());
+  db_->db()->MultiGet(rocksdb::ReadOptions(), db_->series(), slices.size(), slices.data(), values.data(),
+                      statuses.data(), sorted);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!statuses[i].ok() && !statuses[i].IsNotFound()) return FromRocks(statuses[i], "series lookup");
+    if (statuses[i].IsNotFound()) {
+      out->push_back(absl::NotFoundError("series not found"));
+    } else {
+      out->push_back(DecodeLabels(std::string_view(values[i].data(), values[i].size())));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Index::PairPostings(uint32_t day, uint64_t tenant, std::string_view name, std::string_view value,
                                  std::vector<uint64_t>* out) const {
   std::string prefix = PairPrefix(day, tenant, name, value);

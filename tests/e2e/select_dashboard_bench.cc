@@ -4,7 +4,13 @@
 // of range queries (1 h, step 15 s unless noted) is timed against each, same run.
 // Prints a Markdown table of median latencies (ms) to stdout.
 //
-//   build/tests/select_dashboard_bench [--series=100000] [--runs=5]
+//   build/bin/select_dashboard_bench [--series=100000] [--runs=5] [--flush] [--only-strata]
+//
+// --flush persists Strata's head into blocks before the queries (as happens every
+// --head-flush-interval in a running node, so an hour-long dashboard reads mostly
+// blocks); without it every sample is still in the head. --only-strata skips the
+// other two systems; --serve loads the data, prints the ports and waits (for
+// profiling queries by hand) instead of timing the query set.
 //
 // VictoriaMetrics runs with -search.disableCache and -search.latencyOffset=0 so
 // every run evaluates; Strata and Prometheus have no result cache. Each answer's
@@ -87,9 +93,13 @@ int CountSeries(const std::string& body) {
 
 int main(int argc, char** argv) {
   int series = 100'000, runs = 5;
+  bool flush = false, only_strata = false, serve = false;
   for (int i = 1; i < argc; ++i) {
     if (strncmp(argv[i], "--series=", 9) == 0) series = atoi(argv[i] + 9);
     if (strncmp(argv[i], "--runs=", 7) == 0) runs = atoi(argv[i] + 7);
+    if (strcmp(argv[i], "--flush") == 0) flush = true;
+    if (strcmp(argv[i], "--only-strata") == 0) only_strata = true;
+    if (strcmp(argv[i], "--serve") == 0) serve = true;
   }
   const int instances = std::max(1, series / 100);
   const int points = 241;  // 1 h at 15 s
@@ -127,7 +137,7 @@ int main(int argc, char** argv) {
                        "--web.listen-address=127.0.0.1:" + std::to_string(prom_port),
                        "--web.enable-remote-write-receiver", "--query.max-samples=2000000000"},
                       prom_port, "/-/ready");
-  if (!started(vm, "victoria-metrics", 60) || !started(prom, "prometheus", 60)) return 1;
+  if (!only_strata && (!started(vm, "victoria-metrics", 60) || !started(prom, "prometheus", 60))) return 1;
 
   auto t_ingest = std::chrono::steady_clock::now();
   size_t total = 0;
@@ -135,6 +145,7 @@ int main(int argc, char** argv) {
     std::string body = ingest::EncodeWriteRequest(batch);
     for (auto [port, path] : {std::pair{insert.http_port, "/api/v1/write"}, std::pair{vm_port, "/api/v1/write"},
                               std::pair{prom_port, "/api/v1/write"}}) {
+      if (only_strata && port != insert.http_port) continue;
       http::HttpClient c("127.0.0.1", port);
       auto r = c.Post(path, body, "application/x-protobuf",
                       {{"Content-Encoding", "snappy"}, {"X-Prometheus-Remote-Write-Version", "0.1.0"}});
@@ -146,14 +157,29 @@ int main(int argc, char** argv) {
     total += batch.size();
     batch.clear();
   });
-  {
+  if (!only_strata) {
     http::HttpClient c("127.0.0.1", vm_port);
     (void)c.Get("/internal/force_flush");
+  }
+  if (flush) {
+    http::HttpClient c("127.0.0.1", node.http_port);
+    auto r = c.Get("/internal/force_flush");
+    if (!r.ok() || r->status != 200) {
+      fprintf(stderr, "strata force_flush failed\n");
+      return 1;
+    }
   }
   std::this_thread::sleep_for(std::chrono::seconds(3));
   fprintf(stderr, "wrote %zu series x %d points to all three in %.1f s\n", total, points,
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t_ingest).count());
 
+  if (serve) {
+    printf("serving: select :%d, storage http :%d, VictoriaMetrics :%d, Prometheus :%d; data from %lld to %lld s\n",
+           select_port, node.http_port, vm_port, prom_port, static_cast<long long>(end_s - 3600),
+           static_cast<long long>(end_s));
+    fflush(stdout);
+    for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+  }
   struct Query {
     std::string expr;
     int step;
@@ -169,9 +195,10 @@ int main(int argc, char** argv) {
       {"count by (__name__) ({__name__=~\".+\"})", 60},
       {"max_over_time(sum(rate(http_requests_total[1m]))[10m:1m])", 60},
   };
-  const std::vector<Target> targets = {{"Strata", select_port, ""},
-                                       {"VictoriaMetrics 1.79.5", vm_port, ""},
-                                       {"Prometheus 2.42", prom_port, ""}};
+  std::vector<Target> targets = {{"Strata", select_port, ""},
+                                 {"VictoriaMetrics 1.79.5", vm_port, ""},
+                                 {"Prometheus 2.42", prom_port, ""}};
+  if (only_strata) targets.resize(1);
   printf("Dashboard query set: %zu series x 1 h (15 s), range queries over the hour, median of %d runs after 1 warm-up, ms\n\n",
          total, runs);
   printf("| query | step | Strata | VictoriaMetrics 1.79.5 | Prometheus 2.42 |\n|---|---|---|---|---|\n");
@@ -210,7 +237,7 @@ int main(int argc, char** argv) {
     }
     printf("%s |\n", row.c_str());
     fflush(stdout);
-    if (counts[0] != counts[1] || counts[0] != counts[2]) {
+    if (!only_strata && (counts[0] != counts[1] || counts[0] != counts[2])) {
       fprintf(stderr, "series counts differ for %s: %d / %d / %d\n", q.expr.c_str(), counts[0], counts[1], counts[2]);
     }
   }

@@ -77,7 +77,7 @@ SeriesSamples SearchNode(storage::v1::Storage::Stub* stub, const Matchers& ms, i
     for (const auto& s : resp.series()) {
       auto& v = out[LabelsFromProto(s.labels())->ToString()];
       for (const auto& b : s.blocks()) {
-        absl::Status st = DecodeBlock(b.data(), &v);
+        absl::Status st = DecodeProtoBlock(b, &v);
         if (!st.ok()) throw std::runtime_error("bad block: " + std::string(st.message()));
       }
       SortAndCollapse(&v);

@@ -35,6 +35,9 @@ struct EngineOptions {
   int64_t max_samples = 50'000'000;
   // Wall-clock limit per query; zero or negative means none.
   absl::Duration timeout = absl::Minutes(2);
+  // Threads one query may use to evaluate range functions (rate, *_over_time, ...)
+  // over its series; 0 = the machine's hardware threads. Small inputs use one.
+  int max_parallelism = 0;
 };
 
 // Per-call options.

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -69,6 +72,52 @@ void Evaluator::CheckInterrupt(bool force) {
   if (absl::Now() > ctx_->deadline) {
     throw EvalError{absl::DeadlineExceededError("query timed out in query execution")};
   }
+}
+
+void Evaluator::ParallelFor(size_t n, double work, const std::function<void(size_t, size_t)>& fn) {
+  // Below this many samples a thread costs more to start than it saves.
+  constexpr double kMinParallelWork = 200'000;
+  constexpr size_t kChunk = 256;
+  size_t threads = ctx_->opts->max_parallelism > 0 ? static_cast<size_t>(ctx_->opts->max_parallelism)
+                                                   : std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min(threads, (n + kChunk - 1) / kChunk);
+  if (threads <= 1 || work < kMinParallelWork) {
+    for (size_t b = 0; b < n; b += kChunk) {
+      CheckInterrupt();
+      fn(b, std::min(n, b + kChunk));
+    }
+    return;
+  }
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  std::exception_ptr first_error;
+  auto run = [&] {
+    for (;;) {
+      const size_t b = next.fetch_add(kChunk);
+      if (b >= n || failed.load(std::memory_order_relaxed)) return;
+      try {
+        if (ctx_->cancel != nullptr && ctx_->cancel->load(std::memory_order_relaxed)) {
+          throw EvalError{absl::CancelledError("query was canceled")};
+        }
+        if (absl::Now() > ctx_->deadline) {
+          throw EvalError{absl::DeadlineExceededError("query timed out in query execution")};
+        }
+        fn(b, std::min(n, b + kChunk));
+      } catch (...) {
+        std::lock_guard<std::mutex> l(mu);
+        if (!first_error) first_error = std::current_exception();
+        failed = true;
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> helpers;
+  helpers.reserve(threads - 1);
+  for (size_t i = 1; i < threads; ++i) helpers.emplace_back(run);
+  run();
+  for (auto& t : helpers) t.join();
+  if (first_error) std::rethrow_exception(first_error);
 }
 
 void Evaluator::Charge(int64_t n) {

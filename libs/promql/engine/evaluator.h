@@ -64,6 +64,14 @@ class Evaluator {
 
   // Checks the cancel flag, and the deadline every few calls (every call with `force`).
   void CheckInterrupt(bool force = false);
+  // Runs fn(begin, end) over consecutive slices of [0, n) on up to
+  // EngineOptions::max_parallelism threads (one slice on the calling thread when
+  // `work`, an estimate of the total cost in samples, is small). fn must only touch
+  // state of its own slice; it may throw EvalError (the first one is rethrown here
+  // after every slice has finished) and must not call CheckInterrupt/Charge, which
+  // are single-threaded: ParallelFor checks for cancellation and the deadline itself
+  // between slices of at most 256 items.
+  void ParallelFor(size_t n, double work, const std::function<void(size_t begin, size_t end)>& fn);
   // Accounts `n` more samples held in memory; throws when over the limit.
   void Charge(int64_t n);
   void Release(int64_t n) { ctx_->current_samples -= n; }

@@ -126,49 +126,77 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg) {
     }
   }
 
-  std::vector<double> scratch;
-  auto kernel = [&](Window w, int64_t lo, int64_t hi, int64_t ts,
-                    int64_t step) -> std::optional<double> {
-    if (name == "rate") return fn::Rate(w, lo, hi);
-    if (name == "increase") return fn::Increase(w, lo, hi);
-    if (name == "delta") return fn::Delta(w, lo, hi);
-    if (name == "irate") return fn::Irate(w);
-    if (name == "idelta") return fn::Idelta(w);
-    if (name == "resets") return fn::Resets(w);
-    if (name == "changes") return fn::Changes(w);
-    if (name == "avg_over_time") return fn::AvgOverTime(w);
-    if (name == "sum_over_time") return fn::SumOverTime(w);
-    if (name == "count_over_time") return fn::CountOverTime(w);
-    if (name == "min_over_time") return fn::MinOverTime(w);
-    if (name == "max_over_time") return fn::MaxOverTime(w);
-    if (name == "stddev_over_time") return fn::StddevOverTime(w);
-    if (name == "stdvar_over_time") return fn::StdvarOverTime(w);
-    if (name == "last_over_time") return fn::LastOverTime(w);
-    if (name == "present_over_time") return fn::PresentOverTime(w);
-    if (name == "quantile_over_time") return fn::QuantileOverTime(scalars[0][step], w, scratch);
-    if (name == "deriv") return fn::Deriv(w);
-    if (name == "predict_linear") return fn::PredictLinear(w, ts, scalars[1][step]);
-    if (name == "holt_winters") return fn::HoltWinters(w, scalars[1][step], scalars[2][step]);
-    ThrowExec(absl::StrCat("function \"", std::string(name), "\" is not implemented"));
+  // The function, resolved once rather than by name at every step.
+  enum class K {
+    kRate, kIncrease, kDelta, kIrate, kIdelta, kResets, kChanges, kAvg, kSum, kCount, kMin, kMax, kStddev,
+    kStdvar, kLast, kPresent, kQuantile, kDeriv, kPredictLinear, kHoltWinters
   };
+  static const absl::flat_hash_map<std::string_view, K> kKernels = {
+      {"rate", K::kRate}, {"increase", K::kIncrease}, {"delta", K::kDelta}, {"irate", K::kIrate},
+      {"idelta", K::kIdelta}, {"resets", K::kResets}, {"changes", K::kChanges},
+      {"avg_over_time", K::kAvg}, {"sum_over_time", K::kSum}, {"count_over_time", K::kCount},
+      {"min_over_time", K::kMin}, {"max_over_time", K::kMax}, {"stddev_over_time", K::kStddev},
+      {"stdvar_over_time", K::kStdvar}, {"last_over_time", K::kLast}, {"present_over_time", K::kPresent},
+      {"quantile_over_time", K::kQuantile}, {"deriv", K::kDeriv}, {"predict_linear", K::kPredictLinear},
+      {"holt_winters", K::kHoltWinters}};
+  auto found = kKernels.find(name);
+  if (found == kKernels.end()) ThrowExec(absl::StrCat("function \"", std::string(name), "\" is not implemented"));
+  const K kind = found->second;
+  auto kernel = [&](Window w, int64_t lo, int64_t hi, int64_t ts, int64_t step,
+                    std::vector<double>& scratch) -> std::optional<double> {
+    switch (kind) {
+      case K::kRate: return fn::Rate(w, lo, hi);
+      case K::kIncrease: return fn::Increase(w, lo, hi);
+      case K::kDelta: return fn::Delta(w, lo, hi);
+      case K::kIrate: return fn::Irate(w);
+      case K::kIdelta: return fn::Idelta(w);
+      case K::kResets: return fn::Resets(w);
+      case K::kChanges: return fn::Changes(w);
+      case K::kAvg: return fn::AvgOverTime(w);
+      case K::kSum: return fn::SumOverTime(w);
+      case K::kCount: return fn::CountOverTime(w);
+      case K::kMin: return fn::MinOverTime(w);
+      case K::kMax: return fn::MaxOverTime(w);
+      case K::kStddev: return fn::StddevOverTime(w);
+      case K::kStdvar: return fn::StdvarOverTime(w);
+      case K::kLast: return fn::LastOverTime(w);
+      case K::kPresent: return fn::PresentOverTime(w);
+      case K::kQuantile: return fn::QuantileOverTime(scalars[0][step], w, scratch);
+      case K::kDeriv: return fn::Deriv(w);
+      case K::kPredictLinear: return fn::PredictLinear(w, ts, scalars[1][step]);
+      case K::kHoltWinters: return fn::HoltWinters(w, scalars[1][step], scalars[2][step]);
+    }
+    return std::nullopt;
+  };
+
+  // Series are independent: their windows are evaluated in parallel, then kept in
+  // input order.
+  const size_t n = src.iters.size();
+  std::vector<SeriesPoints> results(n);
+  const double work = static_cast<double>(n) * static_cast<double>(steps);
+  ev.ParallelFor(n, work, [&](size_t begin, size_t end) {
+    std::vector<double> scratch;
+    for (size_t s = begin; s < end; ++s) {
+      WindowCursor wc(src.iters[s].get());
+      std::vector<Sample>& points = results[s].points;
+      int64_t i = 0;
+      for (int64_t ts = ev.start(); ts <= ev.end(); ts += ev.interval(), ++i) {
+        int64_t ref = SelectorRefTime(*ev.ctx(), at, at_ms, offset, ts);
+        int64_t lo = ref - range;
+        Window w = wc.Advance(lo, ref);
+        if (w.empty()) continue;
+        std::optional<double> v = kernel(w, lo, ref, ts, i, scratch);
+        if (v) points.push_back({ts, *v});
+      }
+      if (!src.iters[s]->status().ok()) throw EvalError{src.iters[s]->status()};
+    }
+  });
 
   bool keep_name = name == "last_over_time";
   Matrix out;
   absl::flat_hash_set<uint64_t> seen;
-  for (size_t s = 0; s < src.iters.size(); ++s) {
-    ev.CheckInterrupt();
-    WindowCursor wc(src.iters[s].get());
-    SeriesPoints sp;
-    int64_t i = 0;
-    for (int64_t ts = ev.start(); ts <= ev.end(); ts += ev.interval(), ++i) {
-      int64_t ref = SelectorRefTime(*ev.ctx(), at, at_ms, offset, ts);
-      int64_t lo = ref - range;
-      Window w = wc.Advance(lo, ref);
-      if (w.empty()) continue;
-      std::optional<double> v = kernel(w, lo, ref, ts, i);
-      if (v) sp.points.push_back({ts, *v});
-    }
-    if (!src.iters[s]->status().ok()) throw EvalError{src.iters[s]->status()};
+  for (size_t s = 0; s < n; ++s) {
+    SeriesPoints& sp = results[s];
     if (sp.points.empty()) continue;
     sp.metric = keep_name ? std::move(src.labels[s]) : DropName(src.labels[s]);
     if (!seen.insert(sp.metric.Hash()).second) {
