@@ -143,5 +143,46 @@ TEST_CASE("engine: @ and offset") {
   for (const Sample& p : s->matrix[0].points) CHECK(p.v == 60);
 }
 
+// Range functions run over series on several threads once the input is large: the
+// answer must be the one a single thread gives, bit for bit, errors included.
+TEST_CASE("engine: parallel range functions answer as one thread does") {
+  MemoryStorage st;
+  for (int i = 0; i < 1500; ++i) {
+    std::vector<Sample> s;
+    double v = 0;
+    for (int64_t t = 0; t <= 3600'000; t += 15'000) {
+      v = (t / 15'000 + i) % 97 == 0 ? 0 : v + (i % 13) + 0.25;  // resets now and then
+      s.push_back({t, v});
+    }
+    st.Append(L({{"__name__", "x"}, {"job", std::to_string(i % 7)}, {"i", std::to_string(i)}}), s);
+  }
+  EngineOptions one;
+  one.max_parallelism = 1;
+  EngineOptions four;
+  four.max_parallelism = 4;
+  Engine e1(one), e4(four);
+  for (const char* q : {"rate(x[5m])", "sum by (job) (increase(x[2m]))", "quantile_over_time(0.9, x[10m])",
+                        "max_over_time(x[1m]) - min_over_time(x[1m])"}) {
+    INFO(q);
+    auto a = e1.RangeQuery(st, q, 0, 3600'000, 15'000);
+    auto b = e4.RangeQuery(st, q, 0, 3600'000, 15'000);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    REQUIRE(a->matrix.size() == b->matrix.size());
+    for (size_t k = 0; k < a->matrix.size(); ++k) {
+      CHECK(a->matrix[k].metric == b->matrix[k].metric);
+      CHECK(a->matrix[k].points == b->matrix[k].points);
+    }
+  }
+  // An error in a worker thread reaches the caller as the query's error.
+  auto dup = e4.RangeQuery(st, "rate(label_replace(x, \"i\", \"\", \"\", \"\")[5m:1m])", 0, 3600'000, 15'000);
+  CHECK_FALSE(dup.ok());
+  EngineOptions timeout = four;
+  timeout.timeout = absl::Nanoseconds(1);
+  Engine slow(timeout);
+  CHECK(slow.RangeQuery(st, "rate(x[5m])", 0, 3600'000, 15'000).status().code() ==
+        absl::StatusCode::kDeadlineExceeded);
+}
+
 }  // namespace
 }  // namespace strata::promql
