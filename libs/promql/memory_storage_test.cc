@@ -57,5 +57,30 @@ TEST_CASE("window cursor: slides without re-reading and drops stale markers") {
   CHECK(w[0].v == 5);
 }
 
+TEST_CASE("window cursor: counts drops inside the window only") {
+  // 5 -> 2 is a drop between t=10 and t=20; the stale marker is skipped, so 2 -> 1
+  // (t=20 -> t=40) is one too.
+  std::vector<Sample> s = {{0, 1}, {10, 5}, {20, 2}, {30, StaleNaN()}, {40, 1}, {50, 4}};
+  for (int i = 0; i < 600; ++i) s.push_back({60 + i * 10, static_cast<double>(i)});  // forces compaction
+  auto it = MakeVectorIterator(s);
+  WindowCursor wc(it.get(), /*track_drops=*/true);
+  CHECK_FALSE(wc.Advance(0, 10).empty());
+  CHECK_FALSE(wc.WindowHasDrop());
+  wc.Advance(0, 20);
+  CHECK(wc.WindowHasDrop());
+  wc.Advance(20, 40);  // {20:2, 40:1}
+  CHECK(wc.WindowHasDrop());
+  wc.Advance(40, 60);  // {40:1, 50:4, 60:0}
+  CHECK(wc.WindowHasDrop());
+  wc.Advance(50, 3000);  // {50:4, 60:0, ...}: the drop 4 -> 0 is inside
+  CHECK(wc.WindowHasDrop());
+  wc.Advance(60, 4000);  // 0, 1, 2, ... rising
+  CHECK_FALSE(wc.WindowHasDrop());
+  wc.Advance(5000, 6000);
+  CHECK_FALSE(wc.WindowHasDrop());
+  wc.Advance(6000, 6040);
+  CHECK_FALSE(wc.WindowHasDrop());
+}
+
 }  // namespace
 }  // namespace strata::promql

@@ -30,7 +30,7 @@ void DefaultRange(int64_t* mint, int64_t* maxt) {
   }
 }
 
-// Series whose labels one MultiGet fetches.
+// Series whose labels one SeriesLabelsBatch call fetches.
 constexpr size_t kLabelBatch = 512;
 
 // Calls fn(labels) for every series of `ids` still known, in batches of kLabelBatch.
@@ -92,7 +92,7 @@ absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIt
       const std::string prefix = BlockPrefix(day, tenant, sid);
       const rocksdb::Slice prefix_slice(prefix);
       rocksdb::Iterator* it = iters.For(i);
-      for (it->Seek(prefix_slice); it->Valid() && it->key().starts_with(prefix_slice); it->Next()) {
+      for (SeekForward(it, prefix_slice); it->Valid() && it->key().starts_with(prefix_slice); it->Next()) {
         BlockValue bv;
         if (!DecodeBlockValue(std::string_view(it->value().data(), it->value().size()), &bv)) {
           return absl::DataLossError(absl::StrCat("corrupt block record for series ", sid));
@@ -136,8 +136,8 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
     return absl::ResourceExhaustedError(absl::StrCat("the search matches ", ids.size(),
                                                      " series, above the limit of ", req.max_series()));
   }
-  // Series go out in ascending id order: labels come from one MultiGet per chunk
-  // and each partition's block iterator only moves forward.
+  // Series go out in ascending id order: labels come from one forward-moving
+  // iterator per chunk and each partition's block iterator only moves forward.
   BlockIterators iters(db_->db(), db_->blocks(), std::move(days), persist_epoch_.load());
   std::vector<absl::StatusOr<Labels>> labels;
   for (size_t chunk = 0; chunk < ids.size(); chunk += kLabelBatch) {

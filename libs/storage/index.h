@@ -32,7 +32,7 @@ class Index {
 
   // The labels stored for `sid`; NotFound when unknown.
   absl::StatusOr<Labels> SeriesLabels(uint64_t tenant, uint64_t sid) const;
-  // The labels of many series in one RocksDB MultiGet: (*out)[i] is the labels of
+  // The labels of many series through one iterator: (*out)[i] is the labels of
   // sids[i], or NotFound when unknown (deleted meanwhile). Faster than one
   // SeriesLabels call each; `sids` ascending is fastest. Other errors fail the call.
   absl::Status SeriesLabelsBatch(uint64_t tenant, std::span<const uint64_t> sids,

@@ -133,6 +133,17 @@ bool ParsePairKey(std::string_view key, std::string_view* name, std::string_view
   return true;
 }
 
+void SeekForward(rocksdb::Iterator* it, const rocksdb::Slice& target, int max_steps) {
+  if (it->Valid()) {
+    for (int i = 0; i <= max_steps && it->Valid(); ++i) {
+      if (it->key().compare(target) >= 0) return;
+      if (i < max_steps) it->Next();
+    }
+    if (!it->status().ok()) return;
+  }
+  it->Seek(target);
+}
+
 std::string PrefixSuccessor(std::string p) {
   while (!p.empty()) {
     unsigned char c = static_cast<unsigned char>(p.back());

@@ -17,6 +17,8 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "rocksdb/iterator.h"
+#include "rocksdb/slice.h"
 #include "libs/model/labels.h"
 
 namespace strata::storage {
@@ -56,6 +58,14 @@ std::string BlockKey(uint32_t day, uint64_t tenant, uint64_t sid, uint64_t seq);
 // Splits a values/postings key after PartitionPrefix into name and value (and sid
 // for postings). False when malformed.
 bool ParsePairKey(std::string_view key, std::string_view* name, std::string_view* value, uint64_t* sid);
+
+// Positions `it` at the first key >= target, cheaply when the caller visits keys in
+// ascending order: from a valid position below the target it first steps forward up
+// to `max_steps` times (a Next is far cheaper than a Seek in a memtable or a block
+// already read) and seeks only when that does not reach the target.
+// REQUIRES: since its last Seek, `it` only moved forward from a position at or
+// below every target asked for since.
+void SeekForward(rocksdb::Iterator* it, const rocksdb::Slice& target, int max_steps = 8);
 
 // The smallest key greater than every key with prefix `p` (p + 0xff... semantics).
 std::string PrefixSuccessor(std::string p);

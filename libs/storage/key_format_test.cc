@@ -1,6 +1,12 @@
 #include "libs/storage/key_format.h"
 
+#include <filesystem>
+
 #include <catch2/catch.hpp>
+
+#include "libs/storage/db.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
 
 using namespace strata::storage;
 
@@ -49,4 +55,27 @@ TEST_CASE("block value header") {
 TEST_CASE("PrefixSuccessor") {
   CHECK(PrefixSuccessor("ab") == "ac");
   CHECK(PrefixSuccessor(std::string("a\xff", 2)) == "b");
+}
+
+TEST_CASE("SeekForward lands where Seek would, stepping or seeking") {
+  char tmpl[] = "/tmp/strata-seekforward-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  {
+    auto db = *Db::Open(dir);
+    rocksdb::WriteBatch batch;
+    for (uint64_t k = 0; k < 1000; k += 2) batch.Put(db->blocks(), BlockPrefix(1, 0, k), "v");
+    REQUIRE(db->Write(&batch, false).ok());
+    std::unique_ptr<rocksdb::Iterator> walk(db->db()->NewIterator(rocksdb::ReadOptions(), db->blocks()));
+    std::unique_ptr<rocksdb::Iterator> seek(db->db()->NewIterator(rocksdb::ReadOptions(), db->blocks()));
+    // Ascending targets with small and large gaps, hits and misses, past the end.
+    for (uint64_t target : {0, 1, 2, 3, 3, 7, 8, 30, 31, 500, 501, 502, 998, 999, 1200}) {
+      INFO(target);
+      const std::string key = BlockPrefix(1, 0, target);
+      SeekForward(walk.get(), key);
+      seek->Seek(key);
+      REQUIRE(walk->Valid() == seek->Valid());
+      if (seek->Valid()) CHECK(walk->key() == seek->key());
+    }
+  }
+  std::filesystem::remove_all(dir);
 }

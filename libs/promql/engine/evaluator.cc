@@ -157,11 +157,18 @@ std::span<const Sample> WindowCursor::Advance(int64_t lo, int64_t hi) {
     }
     if (pending_.t > hi) break;
     has_pending_ = false;
-    if (pending_.t >= lo && !IsStaleNaN(pending_.v)) buf_.push_back(pending_);
+    if (pending_.t >= lo && !IsStaleNaN(pending_.v)) {
+      if (track_drops_) {
+        const uint32_t before = drops_.empty() ? 0 : drops_.back();
+        drops_.push_back(before + (!buf_.empty() && pending_.v < buf_.back().v ? 1 : 0));
+      }
+      buf_.push_back(pending_);
+    }
   }
   while (head_ < buf_.size() && buf_[head_].t < lo) ++head_;
   if (head_ > 256 && head_ * 2 > buf_.size()) {
     buf_.erase(buf_.begin(), buf_.begin() + static_cast<long>(head_));
+    if (track_drops_) drops_.erase(drops_.begin(), drops_.begin() + static_cast<long>(head_));
     head_ = 0;
   }
   return std::span<const Sample>(buf_.data() + head_, buf_.size() - head_);

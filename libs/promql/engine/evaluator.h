@@ -121,14 +121,23 @@ SeriesSource SelectSeries(Evaluator& ev, const VectorSelector& vs, int64_t mint,
 // non-decreasing bounds. Stale markers are dropped.
 class WindowCursor {
  public:
-  explicit WindowCursor(SeriesIterator* it) : it_(it) {}
+  // With `track_drops`, WindowHasDrop() answers in O(1) for the last window.
+  explicit WindowCursor(SeriesIterator* it, bool track_drops = false) : it_(it), track_drops_(track_drops) {}
   // Samples with lo <= t <= hi.
   std::span<const Sample> Advance(int64_t lo, int64_t hi);
   size_t buffered() const { return buf_.size() - head_; }
+  // Whether some sample of the last window is below the one before it in that
+  // window (a counter reset). REQUIRES: track_drops.
+  bool WindowHasDrop() const {
+    return buf_.size() - head_ >= 2 && drops_[buf_.size() - 1] != drops_[head_];
+  }
 
  private:
   SeriesIterator* it_;
+  bool track_drops_;
   std::vector<Sample> buf_;
+  // drops_[k]: how many j <= k have buf_[j].v < buf_[j - 1].v (kept beside buf_).
+  std::vector<uint32_t> drops_;
   size_t head_ = 0;
   bool has_pending_ = false;
   bool exhausted_ = false;

@@ -142,12 +142,19 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg) {
   auto found = kKernels.find(name);
   if (found == kKernels.end()) ThrowExec(absl::StrCat("function \"", std::string(name), "\" is not implemented"));
   const K kind = found->second;
-  auto kernel = [&](Window w, int64_t lo, int64_t hi, int64_t ts, int64_t step,
-                    std::vector<double>& scratch) -> std::optional<double> {
+  // Per worker: scratch space and the last extrapolation factor.
+  struct Scratch {
+    std::vector<double> values;
+    fn::ExtrapolationCache extrapolation;
+  };
+  auto kernel = [&](Window w, int64_t lo, int64_t hi, int64_t ts, int64_t step, Scratch& scratch,
+                    const WindowCursor& wc) -> std::optional<double> {
     switch (kind) {
-      case K::kRate: return fn::Rate(w, lo, hi);
-      case K::kIncrease: return fn::Increase(w, lo, hi);
-      case K::kDelta: return fn::Delta(w, lo, hi);
+      case K::kRate:
+        return fn::ExtrapolatedRate(w, lo, hi, true, true, !wc.WindowHasDrop(), &scratch.extrapolation);
+      case K::kIncrease:
+        return fn::ExtrapolatedRate(w, lo, hi, true, false, !wc.WindowHasDrop(), &scratch.extrapolation);
+      case K::kDelta: return fn::ExtrapolatedRate(w, lo, hi, false, false, false, &scratch.extrapolation);
       case K::kIrate: return fn::Irate(w);
       case K::kIdelta: return fn::Idelta(w);
       case K::kResets: return fn::Resets(w);
@@ -161,7 +168,7 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg) {
       case K::kStdvar: return fn::StdvarOverTime(w);
       case K::kLast: return fn::LastOverTime(w);
       case K::kPresent: return fn::PresentOverTime(w);
-      case K::kQuantile: return fn::QuantileOverTime(scalars[0][step], w, scratch);
+      case K::kQuantile: return fn::QuantileOverTime(scalars[0][step], w, scratch.values);
       case K::kDeriv: return fn::Deriv(w);
       case K::kPredictLinear: return fn::PredictLinear(w, ts, scalars[1][step]);
       case K::kHoltWinters: return fn::HoltWinters(w, scalars[1][step], scalars[2][step]);
@@ -175,9 +182,9 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg) {
   std::vector<SeriesPoints> results(n);
   const double work = static_cast<double>(n) * static_cast<double>(steps);
   ev.ParallelFor(n, work, [&](size_t begin, size_t end) {
-    std::vector<double> scratch;
+    Scratch scratch;
     for (size_t s = begin; s < end; ++s) {
-      WindowCursor wc(src.iters[s].get());
+      WindowCursor wc(src.iters[s].get(), /*track_drops=*/kind == K::kRate || kind == K::kIncrease);
       std::vector<Sample>& points = results[s].points;
       int64_t i = 0;
       for (int64_t ts = ev.start(); ts <= ev.end(); ts += ev.interval(), ++i) {
@@ -185,7 +192,7 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg) {
         int64_t lo = ref - range;
         Window w = wc.Advance(lo, ref);
         if (w.empty()) continue;
-        std::optional<double> v = kernel(w, lo, ref, ts, i, scratch);
+        std::optional<double> v = kernel(w, lo, ref, ts, i, scratch, wc);
         if (v) points.push_back({ts, *v});
       }
       if (!src.iters[s]->status().ok()) throw EvalError{src.iters[s]->status()};

@@ -32,8 +32,24 @@ namespace strata::promql::fn {
 // Returns nullopt when `samples` has fewer than 2 elements.
 // REQUIRES: samples sorted by time, all within [range_start_ms, range_end_ms],
 // range_end_ms > range_start_ms.
+// `known_no_drops` lets a caller that already knows no sample is below its
+// predecessor skip the reset scan (the answer is the same).
+//
+// The extrapolation factor depends only on the window's shape (gaps to the edges,
+// sampled span, sample count) unless the zero-point cap applies, and regular
+// scrapes give the same few shapes at every step: `cache`, when given, keeps the
+// factor of the last shape so its four dependent divisions are skipped on a
+// repeat. The answer is bit for bit the one computed without it.
+struct ExtrapolationCache {
+  bool valid = false;
+  bool is_rate = false;
+  int64_t to_start = 0, to_end = 0, sampled = 0, range = 0;
+  size_t n = 0;
+  double factor = 0;
+};
 std::optional<double> ExtrapolatedRate(std::span<const Sample> samples, int64_t range_start_ms,
-                                       int64_t range_end_ms, bool is_counter, bool is_rate);
+                                       int64_t range_end_ms, bool is_counter, bool is_rate,
+                                       bool known_no_drops = false, ExtrapolationCache* cache = nullptr);
 
 // rate(): ExtrapolatedRate(counter, per second).
 std::optional<double> Rate(std::span<const Sample> samples, int64_t range_start_ms,
