@@ -184,7 +184,6 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
   std::vector<std::vector<std::pair<Labels, std::vector<Sample>>>> per_node(view->nodes.size());
   std::vector<absl::Status> st = ForEachNode(*view, [&](size_t i) -> absl::Status {
     grpc::ClientContext ctx;
-    view->nodes[i]->Prepare(&ctx);
     ctx.set_deadline(Deadline());
     auto reader = view->nodes[i]->stub()->Search(&ctx, req);
     storage::v1::SearchResponse resp;

@@ -8,6 +8,7 @@
 #include "google/protobuf/arena.h"
 #include "libs/rpc/grpc_status.h"
 #include "libs/rpc/proto_convert.h"
+#include "libs/rpc/zstd_frame.h"
 #include "spdlog/spdlog.h"
 
 namespace strata {
@@ -106,11 +107,19 @@ absl::Status ReplicatingWriter::Write(const std::vector<WriteRow>& rows, WriteOu
           }
           StorageNode* target = view->nodes[node].get();
           grpc::ClientContext ctx;
-          target->Prepare(&ctx);
           ctx.set_deadline(std::chrono::system_clock::now() + opts_.timeout);
           auto& resp = *google::protobuf::Arena::CreateMessage<storage::v1::WriteResponse>(&arena);
           auto start = std::chrono::steady_clock::now();
-          grpc::Status gs = target->stub()->Write(&ctx, req, &resp);
+          grpc::Status gs;
+          if (target->compress()) {
+            // zstd level 1 on the serialized request: far cheaper than gRPC's gzip
+            // (which was ~40% of insert's CPU) for a similar ratio.
+            auto& packed = *google::protobuf::Arena::CreateMessage<storage::v1::CompressedWriteRequest>(&arena);
+            ZstdCompress(req.SerializeAsString(), 1, packed.mutable_zstd_write_request());
+            gs = target->stub()->WriteCompressed(&ctx, packed, &resp);
+          } else {
+            gs = target->stub()->Write(&ctx, req, &resp);
+          }
           node_latency_.WithLabels({target->address()})
               .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
           absl::Status s = FromGrpcStatus(gs);

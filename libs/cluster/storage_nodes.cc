@@ -83,10 +83,6 @@ void StorageNode::ReportSuccess() {
   retry_at_ = {};
 }
 
-void StorageNode::Prepare(grpc::ClientContext* ctx) const {
-  if (compress_) ctx->set_compression_algorithm(GRPC_COMPRESS_GZIP);
-}
-
 absl::StatusOr<std::vector<std::string>> ParseStorageNodes(const std::string& spec) {
   std::vector<std::string> out;
   for (absl::string_view part : absl::StrSplit(spec, ',', absl::SkipWhitespace())) {

@@ -31,7 +31,7 @@ struct StorageClientOptions {
   std::chrono::milliseconds refresh{30'000};   // dns+ re-resolution period
   std::chrono::milliseconds probe{1'000};      // health probe period for nodes in back-off
   size_t max_message_bytes = 64 << 20;
-  bool compress = true;                        // gzip on the wire
+  bool compress = true;                        // Write calls as zstd WriteCompressed
 };
 
 class StorageNode {
@@ -46,8 +46,8 @@ class StorageNode {
   // Transport-level failure (UNAVAILABLE, DEADLINE_EXCEEDED...): start/extend back-off.
   void ReportFailure();
   void ReportSuccess();
-  // Applies the configured compression to a call's context.
-  void Prepare(grpc::ClientContext* ctx) const;
+  // Whether writes to this node go as zstd-compressed WriteCompressed calls.
+  bool compress() const { return compress_; }
 
  private:
   std::string address_;

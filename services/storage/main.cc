@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
   RegisterEngineMetrics(registry, engine->get());
   engine_ptr = engine->get();
 
-  strata::StorageService service(engine->get(), &registry);
+  strata::StorageService service(engine->get(), &registry, f.grpc_max_message_bytes);
   grpc::ServerBuilder builder;
   std::string grpc_addr = f.grpc_listen;
   if (!grpc_addr.empty() && grpc_addr[0] == ':') grpc_addr = "0.0.0.0" + grpc_addr;

@@ -9,15 +9,20 @@
 
 namespace strata {
 
-// Write is a raw callback method so a body that is not a WriteRequest gets
-// INVALID_ARGUMENT naming the problem (generated code would answer INTERNAL with no
-// message); it runs on `write_pool_` because it blocks until the WAL is durable.
-class StorageService final : public storage::v1::Storage::WithRawCallbackMethod_Write<storage::v1::Storage::Service> {
+// Write and WriteCompressed are raw callback methods so a body that is not a
+// WriteRequest gets INVALID_ARGUMENT naming the problem (generated code would answer
+// INTERNAL with no message); they run on `write_pool_` because they block until the
+// WAL is durable. A WriteCompressed body inflates to at most `max_write_bytes`.
+class StorageService final
+    : public storage::v1::Storage::WithRawCallbackMethod_WriteCompressed<
+          storage::v1::Storage::WithRawCallbackMethod_Write<storage::v1::Storage::Service>> {
  public:
-  StorageService(storage::StorageEngine* engine, MetricsRegistry* registry);
+  StorageService(storage::StorageEngine* engine, MetricsRegistry* registry, size_t max_write_bytes = 64 << 20);
 
   grpc::ServerUnaryReactor* Write(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                   grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* WriteCompressed(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                            grpc::ByteBuffer* resp) override;
   grpc::Status Search(grpc::ServerContext* ctx, const storage::v1::SearchRequest* req,
                       grpc::ServerWriter<storage::v1::SearchResponse>* writer) override;
   grpc::Status LabelNames(grpc::ServerContext* ctx, const storage::v1::LabelNamesRequest* req,
@@ -39,8 +44,13 @@ class StorageService final : public storage::v1::Storage::WithRawCallbackMethod_
   // Runs `fn`, records the outcome under `method`, converts the status.
   template <typename Fn>
   grpc::Status Run(const char* method, Fn&& fn);
+  // Both write methods: on write_pool_, parse (after inflating when `compressed`),
+  // write, answer.
+  grpc::ServerUnaryReactor* HandleWrite(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                        grpc::ByteBuffer* resp, bool compressed);
 
   storage::StorageEngine* engine_;
+  size_t max_write_bytes_;
   CounterFamily& requests_;
   HistogramFamily& latency_;
   ThreadPool write_pool_{32};

@@ -17,6 +17,7 @@
 #include "libs/http/http_client.h"
 #include "libs/model/dedup.h"
 #include "libs/rpc/proto_convert.h"
+#include "libs/rpc/zstd_frame.h"
 #include "storage.grpc.pb.h"
 #include "tests/integration/test_cluster.h"
 
@@ -159,6 +160,34 @@ TEST_CASE("storage node rejects bad input with INVALID_ARGUMENT naming the probl
   cv.wait(l, [&] { return done; });
   CHECK(gst.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(!gst.error_message().empty());
+  l.unlock();
+
+  // WriteCompressed: a good frame is stored; garbage, a frame of something else and a
+  // frame claiming more than the node accepts are INVALID_ARGUMENT and store nothing.
+  auto compressed_write = [&](const std::string& frame) {
+    pb::CompressedWriteRequest creq;
+    creq.set_zstd_write_request(frame);
+    grpc::ClientContext cctx;
+    pb::WriteResponse cresp;
+    return node.stub->WriteCompressed(&cctx, creq, &cresp);
+  };
+  pb::WriteRequest good;
+  AddRow(&good, {{"__name__", "zstd_ok"}}, {{now, 7}});
+  std::string frame;
+  ZstdCompress(good.SerializeAsString(), 1, &frame);
+  CHECK(compressed_write(frame).ok());
+  CHECK(Search(node.stub.get(), {Eq("__name__", "zstd_ok")}, now - 1000, now + 1000).size() == 1);
+  grpc::Status bad = compressed_write("not a zstd frame");
+  CHECK(bad.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(bad.error_message().find("zstd_write_request") != std::string::npos);
+  ZstdCompress(std::string(garbage, sizeof garbage - 1), 1, &frame);
+  bad = compressed_write(frame);
+  CHECK(bad.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(bad.error_message().find("not a valid strata.storage.v1.WriteRequest") != std::string::npos);
+  ZstdCompress(std::string(65 << 20, 'x'), 1, &frame);  // above --grpc-max-message-bytes
+  bad = compressed_write(frame);
+  CHECK(bad.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(bad.error_message().find("above the limit") != std::string::npos);
 
   // Search with a broken regex.
   grpc::Status sst;
