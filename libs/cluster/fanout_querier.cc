@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/encoding/block.h"
 #include "libs/common/metrics.h"
+#include "libs/common/thread_pool.h"
 #include "libs/common/status_util.h"
 #include "libs/model/dedup.h"
 #include "libs/rpc/grpc_status.h"
@@ -105,6 +107,70 @@ std::vector<absl::Status> ForEachNode(const StorageNodes::View& view, Fn fn) {
   return out;
 }
 
+// A series as one node sent it. `key` is its labels flattened as name \0 value \0
+// ...: while no value holds a NUL byte, byte order of keys is Labels order, and one
+// memcmp is far cheaper than Labels::Compare's string-by-string walk (which was a
+// quarter of a 100k-series query's CPU when merging).
+struct DecodedSeries {
+  Labels first;
+  std::vector<Sample> second;
+  std::string key;
+};
+
+// One Search answer message, decoded.
+struct DecodedBatch {
+  absl::Status status;
+  bool nul_in_values = false;  // some key does not order like its labels
+  std::vector<DecodedSeries> series;
+};
+
+absl::Status DecodeSearchResponse(const storage::v1::SearchResponse& resp, int64_t mint, int64_t maxt,
+                                  DecodedBatch* out) {
+  out->series.reserve(resp.series_size());
+  for (const auto& s : resp.series()) {
+    absl::StatusOr<Labels> ls = LabelsFromProto(s.labels());
+    if (!ls.ok()) return absl::DataLossError("storage node sent invalid labels");
+    std::vector<Sample> samples;
+    for (const auto& b : s.blocks()) STRATA_RETURN_IF_ERROR(DecodeProtoBlock(b, mint, maxt, &samples));
+    std::string key;
+    for (const Label& l : *ls) {
+      if (l.value.find('\0') != std::string::npos) out->nul_in_values = true;
+      key.append(l.name).push_back('\0');
+      key.append(l.value).push_back('\0');
+    }
+    out->series.push_back(DecodedSeries{*std::move(ls), std::move(samples), std::move(key)});
+  }
+  return absl::OkStatus();
+}
+
+// Threads decoding answer messages for every query of the process.
+ThreadPool& DecodePool() {
+  static ThreadPool* pool = new ThreadPool(static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
+  return *pool;
+}
+
+// Counts decode tasks in flight; Wait() returns once all are done.
+class DecodeWait {
+ public:
+  void Add() {
+    std::lock_guard<std::mutex> l(mu_);
+    ++pending_;
+  }
+  void Done() {
+    std::lock_guard<std::mutex> l(mu_);
+    if (--pending_ == 0) cv_.notify_all();
+  }
+  void Wait() {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return pending_ == 0; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int pending_ = 0;
+};
+
 }  // namespace
 
 class ClusterQuerier : public Querier {
@@ -180,24 +246,24 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
   req.set_max_time_ms(maxt);
   req.set_max_series(q_->opts_.max_series);
 
-  // Per node: labels -> decoded samples.
-  std::vector<std::vector<std::pair<Labels, std::vector<Sample>>>> per_node(view->nodes.size());
+  // Each answer message is decoded on the decode pool while the node's thread goes
+  // on reading: one thread parsing and decoding everything was most of a large
+  // query's fan-out time. Batches keep their arrival order per node.
+  std::vector<std::vector<std::unique_ptr<DecodedBatch>>> per_node(view->nodes.size());
+  DecodeWait wait;
   std::vector<absl::Status> st = ForEachNode(*view, [&](size_t i) -> absl::Status {
     grpc::ClientContext ctx;
     ctx.set_deadline(Deadline());
     auto reader = view->nodes[i]->stub()->Search(&ctx, req);
-    storage::v1::SearchResponse resp;
-    while (reader->Read(&resp)) {
-      for (const auto& s : resp.series()) {
-        absl::StatusOr<Labels> ls = LabelsFromProto(s.labels());
-        if (!ls.ok()) return absl::DataLossError("storage node sent invalid labels");
-        std::vector<Sample> samples;
-        for (const auto& b : s.blocks()) {
-          absl::Status d = DecodeProtoBlock(b, mint, maxt, &samples);
-          if (!d.ok()) return d;
-        }
-        per_node[i].emplace_back(*std::move(ls), std::move(samples));
-      }
+    for (;;) {
+      auto resp = std::make_shared<storage::v1::SearchResponse>();
+      if (!reader->Read(resp.get())) break;
+      DecodedBatch* batch = per_node[i].emplace_back(std::make_unique<DecodedBatch>()).get();
+      wait.Add();
+      DecodePool().Submit([resp, batch, mint, maxt, &wait] {
+        batch->status = DecodeSearchResponse(*resp, mint, maxt, batch);
+        wait.Done();
+      });
     }
     absl::Status s = FromGrpcStatus(reader->Finish());
     if (s.code() == absl::StatusCode::kResourceExhausted) {
@@ -205,41 +271,61 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
     }
     return s;
   });
+  wait.Wait();  // before anything below may return: tasks point into per_node
+  for (size_t i = 0; i < per_node.size(); ++i) {
+    for (const auto& batch : per_node[i]) {
+      if (st[i].ok() && !batch->status.ok()) st[i] = batch->status;
+    }
+  }
   std::vector<std::string> warnings;
   absl::Status judged = Judge(*view, st, &warnings);
   if (!judged.ok()) return std::make_unique<VectorSeriesSet>(std::vector<std::unique_ptr<MergedSeries>>{}, judged, warnings);
 
-  std::map<Labels, std::vector<Sample>> merged;
-  for (auto& node : per_node) {
-    for (auto& [labels, samples] : node) {
-      auto& v = merged[labels];
-      if (v.empty()) {
-        v = std::move(samples);
-      } else {
-        // Each replica's samples are sorted: merge, so SortAndCollapse need not sort.
-        const size_t mid = v.size();
-        v.insert(v.end(), samples.begin(), samples.end());
-        std::inplace_merge(v.begin(), v.begin() + mid, v.end(),
-                           [](const Sample& a, const Sample& b) { return a.t < b.t; });
-      }
+  // Merge by labels: sort every node's series together, then join equal neighbours
+  // (the copies of one series from its replicas).
+  std::vector<DecodedSeries*> all;
+  bool by_key = true;
+  for (size_t i = 0; i < per_node.size(); ++i) {
+    // A node that failed part-way still contributes what it sent (Judge decided
+    // whether the answer is complete).
+    for (auto& batch : per_node[i]) {
+      if (batch->nul_in_values) by_key = false;
+      for (DecodedSeries& d : batch->series) all.push_back(&d);
     }
   }
-  if (q_->opts_.max_series > 0 && merged.size() > q_->opts_.max_series) {
+  if (by_key) {
+    std::sort(all.begin(), all.end(), [](const DecodedSeries* a, const DecodedSeries* b) { return a->key < b->key; });
+  } else {
+    std::sort(all.begin(), all.end(),
+              [](const DecodedSeries* a, const DecodedSeries* b) { return a->first < b->first; });
+  }
+  std::vector<std::unique_ptr<MergedSeries>> out;
+  size_t distinct = 0;
+  for (size_t k = 0; k < all.size();) {
+    size_t e = k + 1;
+    while (e < all.size() && (by_key ? all[e]->key == all[k]->key : all[e]->first == all[k]->first)) ++e;
+    ++distinct;
+    std::vector<Sample>& v = all[k]->second;
+    for (size_t r = k + 1; r < e; ++r) {
+      // Each replica's samples are sorted: merge, so SortAndCollapse need not sort.
+      const size_t mid = v.size();
+      v.insert(v.end(), all[r]->second.begin(), all[r]->second.end());
+      std::inplace_merge(v.begin(), v.begin() + static_cast<long>(mid), v.end(),
+                         [](const Sample& a, const Sample& b) { return a.t < b.t; });
+    }
+    SortAndCollapse(&v);
+    Deduplicate(&v, q_->opts_.dedup_interval_ms);
+    if (!v.empty()) out.push_back(std::make_unique<MergedSeries>(std::move(all[k]->first), std::move(v)));
+    k = e;
+  }
+  if (q_->opts_.max_series > 0 && distinct > q_->opts_.max_series) {
     return std::make_unique<VectorSeriesSet>(
         std::vector<std::unique_ptr<MergedSeries>>{},
-        absl::ResourceExhaustedError(absl::StrCat("the query selects ", merged.size(), " series, above the limit of ",
+        absl::ResourceExhaustedError(absl::StrCat("the query selects ", distinct, " series, above the limit of ",
                                                   q_->opts_.max_series, " (raise --search-max-series)")),
         warnings);
   }
-  std::vector<std::unique_ptr<MergedSeries>> out;
-  out.reserve(merged.size());
-  for (auto& [labels, samples] : merged) {
-    SortAndCollapse(&samples);
-    Deduplicate(&samples, q_->opts_.dedup_interval_ms);
-    if (samples.empty()) continue;
-    out.push_back(std::make_unique<MergedSeries>(labels, std::move(samples)));
-  }
-  (void)sorted;  // std::map order is Labels order already
+  (void)sorted;  // always sorted by labels
   return std::make_unique<VectorSeriesSet>(std::move(out), absl::OkStatus(), std::move(warnings));
 }
 

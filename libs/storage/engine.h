@@ -85,6 +85,7 @@ struct EngineOptions {
   size_t max_rows_per_write = 1'000'000;
   size_t max_samples_per_write = 10'000'000;
   size_t block_target_samples = 1024;         // compaction output block size
+  int search_parallelism = 0;                 // threads reading one Search; 0 = hardware threads
   bool background = true;                     // run flush/compaction/retention threads
   std::function<int64_t()> clock;             // now in ms; defaults to the system clock
 };
@@ -125,8 +126,10 @@ class StorageEngine {
   absl::Status Write(const pb::WriteRequest& req, pb::WriteResponse* resp, std::string_view raw = {});
 
   // Streams every series of the tenant matching all matchers with data in
-  // [min, max], each with its blocks (head data as one raw block). `emit`
-  // returning false stops the search (client gone). ResourceExhausted when more
+  // [min, max], each with its blocks (head data as one raw block), in ascending
+  // series-id order. Large searches are read by several threads; `emit` is always
+  // called from the calling thread. `emit` returning false stops the search
+  // (client gone). ResourceExhausted when more
   // series match than req.max_series (> 0).
   using SeriesCallback = std::function<bool(pb::SearchSeries&&)>;
   absl::Status Search(const pb::SearchRequest& req, const SeriesCallback& emit);

@@ -1,6 +1,9 @@
 // StorageEngine: the read path — series selection, blocks, labels, cardinality.
 #include <algorithm>
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_util.h"
@@ -136,12 +139,17 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
     return absl::ResourceExhaustedError(absl::StrCat("the search matches ", ids.size(),
                                                      " series, above the limit of ", req.max_series()));
   }
-  // Series go out in ascending id order: labels come from one forward-moving
-  // iterator per chunk and each partition's block iterator only moves forward.
-  BlockIterators iters(db_->db(), db_->blocks(), std::move(days), persist_epoch_.load());
-  std::vector<absl::StatusOr<Labels>> labels;
-  for (size_t chunk = 0; chunk < ids.size(); chunk += kLabelBatch) {
-    std::span<const uint64_t> sids(ids.data() + chunk, std::min(kLabelBatch, ids.size() - chunk));
+  // Labels come from one forward-moving iterator per chunk of ids and each
+  // partition's block iterator only moves forward (ids are ascending). Chunks are
+  // read by up to search_parallelism threads and emitted in order on this one.
+  const size_t chunks = (ids.size() + kLabelBatch - 1) / kLabelBatch;
+  size_t threads = options_.search_parallelism > 0 ? static_cast<size_t>(options_.search_parallelism)
+                                                   : std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min(threads, chunks);
+  auto read_chunk = [&](size_t chunk, BlockIterators& iters, std::vector<pb::SearchSeries>* out) -> absl::Status {
+    std::span<const uint64_t> sids(ids.data() + chunk * kLabelBatch,
+                                   std::min(kLabelBatch, ids.size() - chunk * kLabelBatch));
+    std::vector<absl::StatusOr<Labels>> labels;
     STRATA_RETURN_IF_ERROR(index_->SeriesLabelsBatch(tenant, sids, &labels));
     for (size_t i = 0; i < sids.size(); ++i) {
       if (absl::IsNotFound(labels[i].status())) continue;  // deleted meanwhile
@@ -153,11 +161,83 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
         if (series.blocks_size() == 0) continue;  // indexed in the partition, no samples in range
       }
       LabelsToProto(*labels[i], series.mutable_labels());
+      out->push_back(std::move(series));
+    }
+    return absl::OkStatus();
+  };
+  auto emit_all = [&](std::vector<pb::SearchSeries>& batch) -> absl::Status {
+    for (pb::SearchSeries& series : batch) {
       stats_.search_series++;
       if (!emit(std::move(series))) return absl::CancelledError("search cancelled by the client");
     }
+    return absl::OkStatus();
+  };
+
+  if (threads <= 1 || req.labels_only()) {
+    BlockIterators iters(db_->db(), db_->blocks(), days, persist_epoch_.load());
+    std::vector<pb::SearchSeries> batch;
+    for (size_t c = 0; c < chunks; ++c) {
+      batch.clear();
+      STRATA_RETURN_IF_ERROR(read_chunk(c, iters, &batch));
+      STRATA_RETURN_IF_ERROR(emit_all(batch));
+    }
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
+
+  // Workers take chunks in ascending order (so each one's iterators move forward)
+  // and stay at most 2 chunks per worker ahead of what has been emitted.
+  struct Chunk {
+    bool done = false;
+    absl::Status status;
+    std::vector<pb::SearchSeries> series;
+  };
+  std::vector<Chunk> results(chunks);
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t next = 0, emitted = 0;
+  bool stop = false;
+  auto worker = [&] {
+    BlockIterators iters(db_->db(), db_->blocks(), days, persist_epoch_.load());
+    for (;;) {
+      size_t c;
+      {
+        std::unique_lock<std::mutex> l(mu);
+        cv.wait(l, [&] { return stop || next >= chunks || next < emitted + 2 * threads; });
+        if (stop || next >= chunks) return;
+        c = next++;
+      }
+      std::vector<pb::SearchSeries> out;
+      absl::Status st = read_chunk(c, iters, &out);
+      std::lock_guard<std::mutex> l(mu);
+      results[c].status = std::move(st);
+      results[c].series = std::move(out);
+      results[c].done = true;
+      cv.notify_all();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t i = 0; i < threads; ++i) pool.emplace_back(worker);
+  absl::Status status;
+  for (size_t c = 0; c < chunks && status.ok(); ++c) {
+    std::vector<pb::SearchSeries> batch;
+    {
+      std::unique_lock<std::mutex> l(mu);
+      cv.wait(l, [&] { return results[c].done; });
+      status = results[c].status;
+      batch = std::move(results[c].series);
+    }
+    if (status.ok()) status = emit_all(batch);
+    std::lock_guard<std::mutex> l(mu);
+    emitted = c + 1;
+    cv.notify_all();
+  }
+  {
+    std::lock_guard<std::mutex> l(mu);
+    stop = true;
+    cv.notify_all();
+  }
+  for (auto& t : pool) t.join();
+  return status;
 }
 
 absl::Status StorageEngine::LabelNames(const pb::LabelNamesRequest& req, pb::LabelNamesResponse* resp) {

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -122,11 +123,15 @@ TEST_CASE("write is searchable at once, after flush and after reopen") {
 // so a head flush that lands mid-search moves samples into blocks those iterators
 // cannot see; the persist epoch makes Search read such a series again.
 TEST_CASE("a head flush during a search loses no sample of the series still to come") {
+  // 50 series: one chunk, read on the calling thread; 3000: chunks read by 3 threads.
+  const int n = GENERATE(50, 3000);
   TempDir dir;
   int64_t now = kNow;
-  auto e = *StorageEngine::Open(Opts(dir.path, &now));
+  EngineOptions opts = Opts(dir.path, &now);
+  opts.search_parallelism = 3;
+  auto e = *StorageEngine::Open(opts);
   pb::WriteRequest req;
-  for (int i = 0; i < 50; ++i) {
+  for (int i = 0; i < n; ++i) {
     AddRow(&req, {{"__name__", "x"}, {"i", std::to_string(i)}}, Ramp(kNow - 60'000, 5, 15'000));
   }
   pb::WriteResponse resp;
@@ -137,7 +142,9 @@ TEST_CASE("a head flush during a search loses no sample of the series still to c
   sreq.set_max_time_ms(kNow);
   int series = 0, flushed = 0;
   size_t samples = 0;
+  const std::thread::id caller = std::this_thread::get_id();
   REQUIRE(e->Search(sreq, [&](pb::SearchSeries&& s) {
+               CHECK(std::this_thread::get_id() == caller);
                if (series++ == 0) flushed += e->Persist().ok();  // everything leaves the head now
                std::vector<Sample> v;
                for (const auto& b : s.blocks()) REQUIRE(DecodeProtoBlock(b, &v).ok());
@@ -147,8 +154,49 @@ TEST_CASE("a head flush during a search loses no sample of the series still to c
              }).ok());
   CHECK(flushed == 1);
   CHECK(e->HeadSamples() == 0);
-  CHECK(series == 50);
-  CHECK(samples == 250);
+  CHECK(series == n);
+  CHECK(samples == static_cast<size_t>(5 * n));
+}
+
+TEST_CASE("a parallel search answers what a serial one does, in the same order, and stops when told") {
+  TempDir dir;
+  int64_t now = kNow;
+  EngineOptions opts = Opts(dir.path, &now);
+  opts.search_parallelism = 4;
+  auto e = *StorageEngine::Open(opts);
+  pb::WriteRequest req;
+  for (int i = 0; i < 5000; ++i) {
+    AddRow(&req, {{"__name__", i % 2 ? "odd" : "even"}, {"i", std::to_string(i)}}, Ramp(kNow - 60'000, 3, 15'000, i));
+  }
+  pb::WriteResponse resp;
+  REQUIRE(e->Write(req, &resp).ok());
+  if (GENERATE(false, true)) REQUIRE(e->Persist().ok());
+  pb::SearchRequest sreq;
+  *sreq.add_matchers() = M(pb::EQUAL, "__name__", "odd");
+  sreq.set_min_time_ms(kNow - 3'600'000);
+  sreq.set_max_time_ms(kNow);
+  auto run = [&](StorageEngine& engine) {
+    std::vector<std::string> got;
+    REQUIRE(engine.Search(sreq, [&](pb::SearchSeries&& s) {
+                  got.push_back(LabelsFromProto(s.labels())->ToString() + "/" + std::to_string(s.blocks_size()));
+                  return true;
+                }).ok());
+    return got;
+  };
+  std::vector<std::string> parallel = run(*e);
+  CHECK(parallel.size() == 2500);
+  REQUIRE(e->Close().ok());
+  e.reset();
+  opts.search_parallelism = 1;
+  auto serial_engine = *StorageEngine::Open(opts);
+  CHECK(run(*serial_engine) == parallel);
+  serial_engine.reset();
+  opts.search_parallelism = 4;
+  e = *StorageEngine::Open(opts);
+  int seen = 0;
+  absl::Status st = e->Search(sreq, [&](pb::SearchSeries&&) { return ++seen < 10; });
+  CHECK(st.code() == absl::StatusCode::kCancelled);
+  CHECK(seen == 10);
 }
 
 TEST_CASE("a crash before any flush loses no acknowledged sample (WAL replay)") {

@@ -162,7 +162,8 @@ TEST_CASE("engine: parallel range functions answer as one thread does") {
   four.max_parallelism = 4;
   Engine e1(one), e4(four);
   for (const char* q : {"rate(x[5m])", "sum by (job) (increase(x[2m]))", "quantile_over_time(0.9, x[10m])",
-                        "max_over_time(x[1m]) - min_over_time(x[1m])"}) {
+                        "max_over_time(x[1m]) - min_over_time(x[1m])", "x", "count by (job) (x offset 1m)",
+                        "timestamp(x)"}) {
     INFO(q);
     auto a = e1.RangeQuery(st, q, 0, 3600'000, 15'000);
     auto b = e4.RangeQuery(st, q, 0, 3600'000, 15'000);

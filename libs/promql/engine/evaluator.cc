@@ -210,43 +210,50 @@ Matrix Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) 
   int64_t first_ref = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, start_);
   int64_t last_ref = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, end_);
   SeriesSource src = SelectSeries(*this, vs, first_ref - lookback, last_ref, 0, "");
-  Matrix out;
-  for (size_t i = 0; i < src.iters.size(); ++i) {
-    CheckInterrupt();
-    SeriesIterator* it = src.iters[i].get();
-    SeriesPoints sp;
-    bool has_pending = false, has_last = false, exhausted = false;
-    Sample pending, last;
-    for (int64_t ts = start_; ts <= end_; ts += interval_) {
-      int64_t ref = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, ts);
-      if (has_pending && pending.t < ref - lookback) {
-        if (it->Seek(ref - lookback)) {
-          pending = it->At();
-        } else {
-          has_pending = false;
-          exhausted = true;
-        }
-        has_last = false;
-      }
-      while (true) {
-        if (!has_pending) {
-          if (exhausted || !it->Next()) {
+  // Series are independent: looked up on several threads, then kept in input order.
+  const size_t n = src.iters.size();
+  std::vector<SeriesPoints> results(n);
+  ParallelFor(n, static_cast<double>(n) * static_cast<double>(NumSteps()), [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      SeriesIterator* it = src.iters[i].get();
+      std::vector<Sample>& points = results[i].points;
+      bool has_pending = false, has_last = false, exhausted = false;
+      Sample pending, last;
+      for (int64_t ts = start_; ts <= end_; ts += interval_) {
+        int64_t ref = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, ts);
+        if (has_pending && pending.t < ref - lookback) {
+          if (it->Seek(ref - lookback)) {
+            pending = it->At();
+          } else {
+            has_pending = false;
             exhausted = true;
-            break;
           }
-          pending = it->At();
-          has_pending = true;
+          has_last = false;
         }
-        if (pending.t > ref) break;
-        last = pending;
-        has_last = true;
-        has_pending = false;
+        while (true) {
+          if (!has_pending) {
+            if (exhausted || !it->Next()) {
+              exhausted = true;
+              break;
+            }
+            pending = it->At();
+            has_pending = true;
+          }
+          if (pending.t > ref) break;
+          last = pending;
+          has_last = true;
+          has_pending = false;
+        }
+        if (has_last && last.t >= ref - lookback && !IsStaleNaN(last.v)) {
+          points.push_back({ts, timestamps ? static_cast<double>(last.t) / 1000.0 : last.v});
+        }
       }
-      if (has_last && last.t >= ref - lookback && !IsStaleNaN(last.v)) {
-        sp.points.push_back({ts, timestamps ? static_cast<double>(last.t) / 1000.0 : last.v});
-      }
+      if (!it->status().ok()) throw EvalError{it->status()};
     }
-    if (!it->status().ok()) throw EvalError{it->status()};
+  });
+  Matrix out;
+  for (size_t i = 0; i < n; ++i) {
+    SeriesPoints& sp = results[i];
     if (sp.points.empty()) continue;
     Charge(static_cast<int64_t>(sp.points.size()));
     sp.metric = std::move(src.labels[i]);
