@@ -109,13 +109,25 @@ absl::Status Index::NamePostings(uint32_t day, uint64_t tenant, std::string_view
 
 absl::StatusOr<std::vector<uint64_t>> Index::Select(uint32_t day, uint64_t tenant, const Matchers& matchers) const {
   // Positive matchers (not matching "") intersect; matchers accepting "" subtract the
-  // series whose value they reject.
+  // series whose value they reject. Equality and literal-set matchers are point
+  // look-ups, so they go first; other regexes enumerate a label's values.
   std::vector<const Matcher*> positive, negative;
   for (const Matcher& m : matchers) (m.MatchesEmpty() ? negative : positive).push_back(&m);
+  auto cost = [](const Matcher* m) {
+    if (m->type() == MatchType::kEqual) return 0;
+    if (m->type() == MatchType::kRegexMatch && !m->SetMatches().empty()) return 1;
+    return 2;
+  };
+  std::stable_sort(positive.begin(), positive.end(),
+                   [&](const Matcher* a, const Matcher* b) { return cost(a) < cost(b); });
 
   std::vector<uint64_t> result;
   bool have = false;
-  for (const Matcher* m : positive) {
+  size_t next = 0;
+  for (; next < positive.size(); ++next) {
+    // Few candidates left: checking their labels beats reading more posting lists.
+    if (have && result.size() <= kFilterInMemory) break;
+    const Matcher* m = positive[next];
     std::vector<uint64_t> ids;
     if (m->type() == MatchType::kEqual) {
       STRATA_RETURN_IF_ERROR(PairPostings(day, tenant, m->name(), m->value(), &ids));
@@ -136,6 +148,25 @@ absl::StatusOr<std::vector<uint64_t>> Index::Select(uint32_t day, uint64_t tenan
   if (!have) {
     STRATA_RETURN_IF_ERROR(PairPostings(day, tenant, "", "", &result));
     SortUnique(&result);
+  }
+  if (next < positive.size() || (!negative.empty() && result.size() <= kFilterInMemory)) {
+    std::vector<const Matcher*> rest(positive.begin() + static_cast<long>(next), positive.end());
+    rest.insert(rest.end(), negative.begin(), negative.end());
+    std::vector<absl::StatusOr<Labels>> labels;
+    STRATA_RETURN_IF_ERROR(SeriesLabelsBatch(tenant, result, &labels));
+    std::vector<uint64_t> kept;
+    for (size_t i = 0; i < result.size(); ++i) {
+      if (!labels[i].ok()) continue;  // deleted meanwhile
+      bool ok = true;
+      for (const Matcher* m : rest) {
+        if (!m->Matches(labels[i]->Get(m->name()))) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) kept.push_back(result[i]);
+    }
+    return kept;
   }
   for (const Matcher* m : negative) {
     std::vector<uint64_t> bad;

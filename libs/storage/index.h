@@ -24,6 +24,8 @@ namespace strata::storage {
 
 class Index {
  public:
+  static constexpr size_t kFilterInMemory = 4096;
+
   explicit Index(Db* db) : db_(db) {}
 
   // Adds the series record and its postings/values in partition `day` to `batch`.
@@ -39,7 +41,9 @@ class Index {
                                  std::vector<absl::StatusOr<Labels>>* out) const;
 
   // Sorted ids of the series of `tenant` in partition `day` that satisfy every
-  // matcher (a missing label counts as ""). Empty `matchers` selects all.
+  // matcher (a missing label counts as ""). Empty `matchers` selects all. Once at
+  // most kFilterInMemory candidates are left, the remaining matchers are checked
+  // against the candidates' labels instead of their posting lists.
   absl::StatusOr<std::vector<uint64_t>> Select(uint32_t day, uint64_t tenant, const Matchers& matchers) const;
 
   // Distinct label names / values of label `name` in partition `day`, from the
