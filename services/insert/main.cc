@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
   app.add_option("--max-label-value-bytes", max_value, "Longer label values are rejected")->capture_default_str();
   app.add_option("--http-threads", http_threads, "Request handler threads")->capture_default_str();
   app.add_option("--storage-compression", storage_compression,
-                 "gzip Write calls to storage nodes (false saves CPU on fast networks)")
+                 "Send writes to storage nodes zstd-compressed (WriteCompressed); false sends plain Write")
       ->capture_default_str();
   app.add_option("--graphite-listen", graphite_listen, "TCP address for Graphite plaintext (e.g. :2003); off when empty");
   app.add_option("--opentsdb-listen", opentsdb_listen, "TCP address for OpenTSDB telnet put (e.g. :4242); off when empty");
