@@ -191,9 +191,12 @@ TEST_CASE("every HTTP protocol lands in storage, bad input gets 4xx naming the p
 }
 
 TEST_CASE("tenants are stored apart") {
+  // Both wire forms to storage: WriteCompressed (default) and plain Write.
+  const std::string compression = GENERATE("--storage-compression=true", "--storage-compression=false");
+  INFO(compression);
   StorageNodeProcess a;
   REQUIRE(a.proc->Start().ok());
-  InsertProcess insert({&a});
+  InsertProcess insert({&a}, {compression});
   REQUIRE(insert.proc->Start().ok());
   http::HttpClient client("127.0.0.1", insert.http_port);
   const int64_t now = NowMs();
@@ -202,6 +205,12 @@ TEST_CASE("tenants are stored apart") {
                       "application/x-protobuf", RemoteWriteHeaders())->status == 204);
   CHECK(SearchNode(a.stub.get(), {Eq("__name__", "tenant_m")}, now - 1000, now + 1000, 42).size() == 1);
   CHECK(SearchNode(a.stub.get(), {Eq("__name__", "tenant_m")}, now - 1000, now + 1000, 0).empty());
+  http::HttpClient admin("127.0.0.1", a.http_port);
+  auto metrics = admin.Get("/metrics");
+  REQUIRE(metrics.ok());
+  const bool compressed = compression.ends_with("true");
+  CHECK((metrics->body.find("method=\"WriteCompressed\",code=\"OK\"") != std::string::npos) == compressed);
+  CHECK((metrics->body.find("method=\"Write\",code=\"OK\"") != std::string::npos) == !compressed);
 }
 
 TEST_CASE("a node list shorter than RF stores on every node and answers 204") {
