@@ -23,17 +23,28 @@ uint64_t Rendezvous::Score(uint64_t series_key, size_t node) const {
 
 std::vector<size_t> Rendezvous::Rank(uint64_t series_key, size_t n) const {
   n = std::min(n, nodes_.size());
-  std::vector<std::pair<uint64_t, size_t>> scored;
-  scored.reserve(nodes_.size());
-  for (size_t i = 0; i < nodes_.size(); ++i) scored.emplace_back(Score(series_key, i), i);
+  std::vector<uint32_t> ranked(n);
+  RankInto(series_key, n, ranked.data());
+  return std::vector<size_t>(ranked.begin(), ranked.end());
+}
+
+void Rendezvous::RankInto(uint64_t series_key, size_t n, uint32_t* out) const {
+  n = std::min(n, nodes_.size());
+  constexpr size_t kStack = 64;
+  std::pair<uint64_t, uint32_t> stack[kStack];
+  std::vector<std::pair<uint64_t, uint32_t>> heap;
+  std::pair<uint64_t, uint32_t>* scored = stack;
+  if (nodes_.size() > kStack) {
+    heap.resize(nodes_.size());
+    scored = heap.data();
+  }
+  for (size_t i = 0; i < nodes_.size(); ++i) scored[i] = {Score(series_key, i), static_cast<uint32_t>(i)};
   auto better = [&](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first > b.first;
     return nodes_[a.second] < nodes_[b.second];
   };
-  std::partial_sort(scored.begin(), scored.begin() + n, scored.end(), better);
-  std::vector<size_t> out(n);
+  std::partial_sort(scored, scored + n, scored + nodes_.size(), better);
   for (size_t i = 0; i < n; ++i) out[i] = scored[i].second;
-  return out;
 }
 
 bool Rendezvous::Owns(uint64_t series_key, size_t node, size_t rf) const {

@@ -28,6 +28,8 @@ class Rendezvous {
   // The first `n` nodes (indexes into nodes()) in descending score order; ties are
   // broken by node name. n is clamped to nodes().size().
   std::vector<size_t> Rank(uint64_t series_key, size_t n) const;
+  // The same into out[0, n) without allocating (for up to 64 nodes).
+  void RankInto(uint64_t series_key, size_t n, uint32_t* out) const;
 
   // True when nodes()[node] is among the first `rf` of Rank(series_key).
   bool Owns(uint64_t series_key, size_t node, size_t rf) const;

@@ -12,37 +12,38 @@
 // which is harmless: identical samples collapse). A storage node answering
 // INVALID_ARGUMENT fails the write with InvalidArgument (not retried elsewhere).
 //
+// Rows travel through one WriteBatcher per node, so concurrent requests share
+// storage calls.
+//
 //   ReplicatingWriter writer(nodes.get(), {.replication_factor = 2}, &registry);
-//   std::vector<WriteRow> rows = ...;
+//   EncodedRows rows = ...;
 //   absl::Status s = writer.Write(rows, &outcome);
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <vector>
+#include <memory>
+#include <mutex>
+#include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "libs/cluster/encoded_rows.h"
 #include "libs/cluster/storage_nodes.h"
+#include "libs/cluster/write_batcher.h"
 #include "libs/common/metrics.h"
-#include "libs/common/thread_pool.h"
-#include "libs/model/labels.h"
-#include "libs/model/sample.h"
-#include "libs/model/tenant.h"
 
 namespace strata {
-
-struct WriteRow {
-  Tenant tenant;
-  Labels labels;  // validated, sorted
-  std::vector<Sample> samples;
-};
 
 struct ReplicatingWriterOptions {
   size_t replication_factor = 1;
   size_t min_replicas = 0;  // 0 = replication_factor
   std::chrono::milliseconds timeout{5000};  // per storage Write call
-  int threads = 16;         // parallel calls to storage nodes
-  size_t max_batch_rows = 10'000;  // rows per Write call to one node
+  // Per-node batching across requests (WriteBatcher).
+  size_t max_batch_rows = 10'000;
+  size_t max_batch_bytes = 4 << 20;
+  std::chrono::microseconds batch_delay{2000};
+  size_t max_inflight_per_node = 2;
 };
 
 struct WriteOutcome {
@@ -57,12 +58,17 @@ class ReplicatingWriter {
  public:
   ReplicatingWriter(StorageNodes* nodes, ReplicatingWriterOptions opts, MetricsRegistry* registry);
 
-  absl::Status Write(const std::vector<WriteRow>& rows, WriteOutcome* outcome);
+  // Blocks until every row has its copies (or cannot get them). `rows` must stay
+  // unchanged until it returns.
+  absl::Status Write(const EncodedRows& rows, WriteOutcome* outcome);
 
  private:
+  std::shared_ptr<WriteBatcher> BatcherFor(const std::shared_ptr<StorageNode>& node);
+
   StorageNodes* nodes_;
   ReplicatingWriterOptions opts_;
-  ThreadPool pool_;
+  std::mutex batchers_mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<WriteBatcher>> batchers_;  // by address
   Counter& rerouted_;
   Counter& under_replicated_;
   Counter& failed_rows_;

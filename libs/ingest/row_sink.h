@@ -34,14 +34,12 @@
 #include <string_view>
 #include <vector>
 
+#include "libs/model/labels.h"
 #include "libs/model/sample.h"
 
 namespace strata::ingest {
 
-struct LabelView {
-  std::string_view name;
-  std::string_view value;
-};
+using LabelView = strata::LabelRef;
 
 // One series' data. Views are valid only during RowSink::OnRow.
 struct RowView {

@@ -33,24 +33,72 @@ bool IsValidMetricName(std::string_view name) {
   return true;
 }
 
-absl::StatusOr<Labels> Labels::FromPairs(std::vector<Label> pairs) {
-  std::erase_if(pairs, [](const Label& l) { return l.value.empty(); });
-  std::sort(pairs.begin(), pairs.end(), [](const Label& a, const Label& b) { return a.name < b.name; });
-  for (size_t i = 0; i < pairs.size(); ++i) {
-    const Label& l = pairs[i];
+namespace {
+// Shared by the owning (Label) and the view (LabelRef) forms.
+template <typename L>
+absl::Status CheckSorted(std::span<const L> sorted) {
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    const L& l = sorted[i];
     if (!IsValidLabelName(l.name)) {
       return absl::InvalidArgumentError(absl::StrCat("invalid label name \"", CEscapeForMessage(l.name), "\""));
     }
-    if (i > 0 && pairs[i - 1].name == l.name) {
-      return absl::InvalidArgumentError(absl::StrCat("duplicate label name \"", l.name, "\""));
+    if (i > 0 && sorted[i - 1].name == l.name) {
+      return absl::InvalidArgumentError(absl::StrCat("duplicate label name \"", Sv(l.name), "\""));
     }
     if (!IsValidUtf8(l.value)) {
-      return absl::InvalidArgumentError(absl::StrCat("label \"", l.name, "\" has a value that is not valid UTF-8"));
+      return absl::InvalidArgumentError(absl::StrCat("label \"", Sv(l.name), "\" has a value that is not valid UTF-8"));
     }
     if (l.name == kMetricName && !IsValidMetricName(l.value)) {
       return absl::InvalidArgumentError(absl::StrCat("invalid metric name \"", CEscapeForMessage(l.value), "\""));
     }
   }
+  return absl::OkStatus();
+}
+
+template <typename L, typename Pred>
+uint64_t HashSelected(std::span<const L> items, Pred keep) {
+  XXH64_state_t* st = XXH64_createState();
+  XXH64_reset(st, 0);
+  for (const L& l : items) {
+    if (!keep(l)) continue;
+    XXH64_update(st, l.name.data(), l.name.size());
+    XXH64_update(st, &kSep, 1);
+    XXH64_update(st, l.value.data(), l.value.size());
+    XXH64_update(st, &kSep, 1);
+  }
+  uint64_t h = XXH64_digest(st);
+  XXH64_freeState(st);
+  return h;
+}
+
+template <typename L>
+uint64_t HashAll(std::span<const L> items) {
+  // Fast path: one contiguous buffer for typical series sizes.
+  size_t n = 0;
+  for (const L& l : items) n += l.name.size() + l.value.size() + 2;
+  if (n <= 1024) {
+    char buf[1024];
+    char* p = buf;
+    for (const L& l : items) {
+      p = std::copy(l.name.begin(), l.name.end(), p);
+      *p++ = kSep;
+      p = std::copy(l.value.begin(), l.value.end(), p);
+      *p++ = kSep;
+    }
+    return XXH64(buf, n, 0);
+  }
+  return HashSelected(items, [](const L&) { return true; });
+}
+}  // namespace
+
+absl::Status ValidateSortedLabels(std::span<const LabelRef> sorted) { return CheckSorted(sorted); }
+
+uint64_t HashSortedLabels(std::span<const LabelRef> sorted) { return HashAll(sorted); }
+
+absl::StatusOr<Labels> Labels::FromPairs(std::vector<Label> pairs) {
+  std::erase_if(pairs, [](const Label& l) { return l.value.empty(); });
+  std::sort(pairs.begin(), pairs.end(), [](const Label& a, const Label& b) { return a.name < b.name; });
+  if (absl::Status s = CheckSorted(std::span<const Label>(pairs)); !s.ok()) return s;
   Labels out;
   out.items_ = std::move(pairs);
   return out;
@@ -69,48 +117,14 @@ std::string_view Labels::Get(std::string_view name) const {
   return {};
 }
 
-namespace {
-template <typename Pred>
-uint64_t HashSelected(const std::vector<Label>& items, Pred keep) {
-  XXH64_state_t* st = XXH64_createState();
-  XXH64_reset(st, 0);
-  for (const Label& l : items) {
-    if (!keep(l)) continue;
-    XXH64_update(st, l.name.data(), l.name.size());
-    XXH64_update(st, &kSep, 1);
-    XXH64_update(st, l.value.data(), l.value.size());
-    XXH64_update(st, &kSep, 1);
-  }
-  uint64_t h = XXH64_digest(st);
-  XXH64_freeState(st);
-  return h;
-}
-}  // namespace
-
-uint64_t Labels::Hash() const {
-  // Fast path: one contiguous buffer for typical series sizes.
-  size_t n = 0;
-  for (const Label& l : items_) n += l.name.size() + l.value.size() + 2;
-  if (n <= 1024) {
-    char buf[1024];
-    char* p = buf;
-    for (const Label& l : items_) {
-      p = std::copy(l.name.begin(), l.name.end(), p);
-      *p++ = kSep;
-      p = std::copy(l.value.begin(), l.value.end(), p);
-      *p++ = kSep;
-    }
-    return XXH64(buf, n, 0);
-  }
-  return HashSelected(items_, [](const Label&) { return true; });
-}
+uint64_t Labels::Hash() const { return HashAll(std::span<const Label>(items_)); }
 
 uint64_t Labels::HashFor(const std::vector<std::string>& names) const {
-  return HashSelected(items_, [&](const Label& l) { return std::binary_search(names.begin(), names.end(), l.name); });
+  return HashSelected(std::span<const Label>(items_), [&](const Label& l) { return std::binary_search(names.begin(), names.end(), l.name); });
 }
 
 uint64_t Labels::HashWithout(const std::vector<std::string>& names) const {
-  return HashSelected(items_, [&](const Label& l) {
+  return HashSelected(std::span<const Label>(items_), [&](const Label& l) {
     return l.name != kMetricName && !std::binary_search(names.begin(), names.end(), l.name);
   });
 }

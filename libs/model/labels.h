@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,10 +32,25 @@ struct Label {
   friend auto operator<=>(const Label&, const Label&) = default;
 };
 
+// A label as two views (into a request buffer, say): what the ingest parsers hand
+// out and what the insert path validates and hashes without copying.
+struct LabelRef {
+  std::string_view name;
+  std::string_view value;
+};
+
 // True when `name` matches [a-zA-Z_][a-zA-Z0-9_]* (Prometheus label names).
 bool IsValidLabelName(std::string_view name);
 // True when `name` matches [a-zA-Z_:][a-zA-Z0-9_:]* (Prometheus metric names).
 bool IsValidMetricName(std::string_view name);
+
+// The checks of Labels::FromPairs, with its messages, on labels already sorted by
+// name whose values are all non-empty: names (and the __name__ value) well formed,
+// values valid UTF-8, no duplicate names.
+absl::Status ValidateSortedLabels(std::span<const LabelRef> sorted);
+
+// Labels::Hash() of the label set `sorted` describes (same REQUIREs as above).
+uint64_t HashSortedLabels(std::span<const LabelRef> sorted);
 
 class Labels {
  public:

@@ -64,3 +64,22 @@ TEST_CASE("LabelsBuilder sets and deletes") {
   auto out = strata::LabelsBuilder(base).Set("zone", "eu").Del("__name__").Set("job", "").Build();
   CHECK(out.ToString() == "{zone=\"eu\"}");
 }
+
+TEST_CASE("ValidateSortedLabels says what FromPairs says about the same labels") {
+  const std::vector<std::vector<strata::Label>> cases = {
+      {{"__name__", "up"}, {"job", "node"}},
+      {{"__name__", "1bad"}},
+      {{"a", "x"}, {"a", "y"}},
+      {{"9a", "x"}},
+      {{"a", std::string("\xff\xfe")}},
+  };
+  for (const auto& pairs : cases) {
+    std::vector<strata::LabelRef> refs;
+    for (const auto& l : pairs) refs.push_back({l.name, l.value});
+    absl::Status view = strata::ValidateSortedLabels(refs);
+    absl::StatusOr<strata::Labels> owned = strata::Labels::FromPairs(pairs);
+    CHECK(view.ok() == owned.ok());
+    if (!owned.ok()) CHECK(std::string(view.message()) == std::string(owned.status().message()));
+    if (owned.ok()) CHECK(strata::HashSortedLabels(refs) == owned->Hash());
+  }
+}

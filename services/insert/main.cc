@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   size_t max_labels = 40, max_name = 256, max_value = 4096;
   int http_threads = 64;
   bool storage_compression = true;
+  std::string batch_delay = "5ms";
+  size_t batch_rows = 10'000, batch_bytes = 4 << 20, inflight_calls = 2;
   std::string graphite_listen, opentsdb_listen, influx_listen, tcp_flush_interval = "1s";
   size_t tcp_max_connections = 256, tcp_flush_rows = 10'000, tcp_max_line_bytes = 1 << 20;
   strata::AddCommonFlags(app, &common);
@@ -53,6 +55,17 @@ int main(int argc, char** argv) {
   app.add_option("--storage-compression", storage_compression,
                  "Send writes to storage nodes zstd-compressed (WriteCompressed); false sends plain Write")
       ->capture_default_str();
+  app.add_option("--storage-max-inflight-calls", inflight_calls,
+                 "Write calls in flight per storage node; rows of further requests wait and are batched")
+      ->capture_default_str();
+  app.add_option("--storage-batch-delay", batch_delay,
+                 "Longest rows wait for a busy storage node before their batch is sent anyway")
+      ->capture_default_str();
+  app.add_option("--storage-max-batch-rows", batch_rows, "Rows per Write call to a storage node")
+      ->capture_default_str();
+  app.add_option("--storage-max-batch-bytes", batch_bytes,
+                 "Uncompressed bytes per Write call to a storage node (keep below its --grpc-max-message-bytes)")
+      ->capture_default_str();
   app.add_option("--graphite-listen", graphite_listen, "TCP address for Graphite plaintext (e.g. :2003); off when empty");
   app.add_option("--opentsdb-listen", opentsdb_listen, "TCP address for OpenTSDB telnet put (e.g. :4242); off when empty");
   app.add_option("--influx-listen", influx_listen, "TCP address for Influx line protocol (e.g. :8089); off when empty");
@@ -74,6 +87,15 @@ int main(int argc, char** argv) {
   absl::StatusOr<int64_t> timeout = strata::ParseDuration(write_timeout);
   if (!timeout.ok() || *timeout <= 0) {
     spdlog::error("--storage-write-timeout: want a positive duration such as 5s");
+    return 2;
+  }
+  absl::StatusOr<int64_t> delay = strata::ParseDuration(batch_delay);
+  if (!delay.ok() || *delay < 0) {
+    spdlog::error("--storage-batch-delay: want a duration such as 5ms");
+    return 2;
+  }
+  if (batch_rows == 0 || batch_bytes == 0 || inflight_calls == 0) {
+    spdlog::error("--storage-max-batch-rows, --storage-max-batch-bytes and --storage-max-inflight-calls must be positive");
     return 2;
   }
   if (rf == 0) {
@@ -112,6 +134,10 @@ int main(int argc, char** argv) {
   wopts.replication_factor = rf;
   wopts.min_replicas = min_replicas;
   wopts.timeout = std::chrono::milliseconds(*timeout);
+  wopts.max_batch_rows = batch_rows;
+  wopts.max_batch_bytes = batch_bytes;
+  wopts.batch_delay = std::chrono::milliseconds(*delay);
+  wopts.max_inflight_per_node = inflight_calls;
   strata::ReplicatingWriter writer(nodes->get(), wopts, &registry);
   strata::InsertApi api(&writer, api_opts, &registry);
 

@@ -1,5 +1,6 @@
 // RowCollector: the one place every ingest protocol's rows are validated, limited,
-// relabelled (--ha-replica-label, --extra-label) and turned into WriteRows.
+// relabelled (--ha-replica-label, --extra-label) and encoded for the storage nodes
+// (EncodedRows): label views are checked and copied once, straight into the wire form.
 //
 // Rejected rows are counted by reason in strata_insert_rows_rejected_total{reason}
 // and reported to the client (first few messages) — never dropped silently.
@@ -8,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "libs/cluster/replicating_writer.h"
+#include "libs/cluster/encoded_rows.h"
 #include "libs/common/metrics.h"
 #include "libs/ingest/row_sink.h"
 #include "libs/model/tenant.h"
@@ -29,7 +30,7 @@ class RowCollector : public ingest::RowSink {
 
   void OnRow(const ingest::RowView& row) override;
 
-  std::vector<WriteRow>& rows() { return rows_; }
+  EncodedRows& rows() { return rows_; }
   uint64_t rejected() const { return rejected_; }
   // "reason: message" for the first few rejections.
   const std::vector<std::string>& messages() const { return messages_; }
@@ -41,8 +42,8 @@ class RowCollector : public ingest::RowSink {
   Tenant tenant_;
   const IngestLimits& limits_;
   CounterFamily* rejected_family_;
-  std::vector<WriteRow> rows_;
-  std::vector<Label> scratch_;
+  EncodedRows rows_;
+  std::vector<LabelRef> scratch_;
   uint64_t rejected_ = 0;
   uint64_t samples_ = 0;
   std::vector<std::string> messages_;

@@ -194,7 +194,7 @@ void TcpLineListener::ParseChunk(std::string_view lines, RowCollector* collector
 }
 
 void TcpLineListener::Flush(RowCollector* collector) {
-  std::vector<WriteRow>& rows = collector->rows();
+  EncodedRows& rows = collector->rows();
   if (!collector->messages().empty()) {
     int64_t now = NowMs(), last = last_log_ms_.load();
     if (now - last >= 1000 && last_log_ms_.compare_exchange_strong(last, now)) {

@@ -1,0 +1,59 @@
+// EncodedRows: the rows of one ingest request, already in the storage wire form.
+//
+// Each row is kept as one serialized `WriteRequest.series` entry (field tag, length,
+// TimeSeries bytes; proto/storage.proto), back to back in one buffer. Protobuf
+// parses concatenated entries as one repeated field, so a WriteRequest for a storage
+// node is just the concatenation of its rows' bytes: nothing is re-encoded per node,
+// per replica or per retry, and a row costs no heap allocation of its own.
+//
+//   EncodedRows rows;
+//   rows.Add(tenant, sorted_label_refs, samples);     // validated by the caller
+//   for (size_t i = 0; i < rows.size(); ++i) {
+//     rows.key(i);                                    // Labels::Hash(): placement key
+//     request.append(rows.bytes(i));                  // part of a WriteRequest
+//   }
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libs/model/labels.h"
+#include "libs/model/sample.h"
+#include "libs/model/tenant.h"
+
+namespace strata {
+
+class EncodedRows {
+ public:
+  // Appends one row. REQUIRES: `sorted` sorted by name, names unique, values
+  // non-empty (ValidateSortedLabels passed), `samples` non-empty.
+  void Add(Tenant tenant, std::span<const LabelRef> sorted, std::span<const Sample> samples);
+
+  size_t size() const { return rows_.size(); }
+  bool empty() const { return rows_.empty(); }
+  // The row's serialized WriteRequest.series entry.
+  std::string_view bytes(size_t i) const { return std::string_view(buf_).substr(rows_[i].offset, rows_[i].size); }
+  // Labels::Hash() of the row's labels: its rendezvous placement key.
+  uint64_t key(size_t i) const { return rows_[i].key; }
+  uint32_t samples(size_t i) const { return rows_[i].samples; }
+  uint64_t total_samples() const { return total_samples_; }
+  size_t total_bytes() const { return buf_.size(); }
+
+  void Clear();
+
+ private:
+  struct Row {
+    uint64_t key;
+    size_t offset;
+    uint32_t size;
+    uint32_t samples;
+  };
+  std::string buf_;
+  std::vector<Row> rows_;
+  uint64_t total_samples_ = 0;
+};
+
+}  // namespace strata

@@ -1,0 +1,150 @@
+#include "libs/cluster/write_batcher.h"
+
+#include <algorithm>
+
+#include "libs/rpc/grpc_status.h"
+#include "libs/rpc/zstd_frame.h"
+
+namespace strata {
+
+struct WriteBatcher::Call {
+  std::vector<Fragment> fragments;
+  bool counted = false;  // holds one of the max_inflight slots
+  grpc::ClientContext ctx;
+  storage::v1::CompressedWriteRequest packed;
+  storage::v1::WriteRequest plain;
+  storage::v1::WriteResponse resp;
+  std::chrono::steady_clock::time_point start;
+};
+
+WriteBatcher::WriteBatcher(std::shared_ptr<StorageNode> node, WriteBatcherOptions opts)
+    : node_(std::move(node)), opts_(opts) {
+  if (opts_.max_inflight == 0) opts_.max_inflight = 1;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+WriteBatcher::~WriteBatcher() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+WriteBatcher::Stats WriteBatcher::stats() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return stats_;
+}
+
+void WriteBatcher::Submit(std::vector<std::string_view> pieces, uint32_t rows, Done done) {
+  Fragment f{std::move(pieces), rows, 0, std::move(done), std::chrono::steady_clock::now()};
+  for (std::string_view p : f.pieces) f.bytes += p.size();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    queued_bytes_ += f.bytes;
+    queued_rows_ += f.rows;
+    queue_.push_back(std::move(f));
+  }
+  cv_.notify_all();
+}
+
+void WriteBatcher::Loop() {
+  std::unique_lock<std::mutex> l(mu_);
+  for (;;) {
+    if (queue_.empty()) {
+      if (stopping_) break;
+      cv_.wait(l);
+      continue;
+    }
+    const auto deadline = queue_.front().queued + opts_.max_delay;
+    const bool ready = stopping_ || inflight_ < opts_.max_inflight || queued_bytes_ >= opts_.max_batch_bytes ||
+                       queued_rows_ >= opts_.max_batch_rows || std::chrono::steady_clock::now() >= deadline;
+    if (!ready) {
+      cv_.wait_until(l, deadline);
+      continue;
+    }
+    std::vector<Fragment> batch;
+    size_t bytes = 0, rows = 0;
+    while (!queue_.empty()) {
+      Fragment& f = queue_.front();
+      if (!batch.empty() && (bytes + f.bytes > opts_.max_batch_bytes || rows + f.rows > opts_.max_batch_rows)) break;
+      bytes += f.bytes;
+      rows += f.rows;
+      batch.push_back(std::move(f));
+      queue_.pop_front();
+    }
+    queued_bytes_ -= bytes;
+    queued_rows_ -= rows;
+    ++inflight_;
+    l.unlock();
+    Send(std::move(batch), /*counted=*/true);
+    l.lock();
+  }
+  cv_.wait(l, [this] { return inflight_ == 0 && outstanding_ == 0; });
+}
+
+void WriteBatcher::Send(std::vector<Fragment> fragments, bool counted) {
+  auto* call = new Call;
+  call->fragments = std::move(fragments);
+  call->counted = counted;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    ++outstanding_;
+    ++stats_.calls;
+    stats_.fragments += call->fragments.size();
+  }
+  // One buffer per sending thread, reused: the batch is a WriteRequest once its
+  // fragments' series entries are put side by side.
+  thread_local std::string raw;
+  raw.clear();
+  for (const Fragment& f : call->fragments) {
+    for (std::string_view p : f.pieces) raw.append(p);
+  }
+  call->ctx.set_deadline(std::chrono::system_clock::now() + opts_.timeout);
+  call->start = std::chrono::steady_clock::now();
+  auto on_done = [this, call](grpc::Status s) { Finish(call, FromGrpcStatus(s)); };
+  if (node_->compress()) {
+    ZstdCompress(raw, 1, call->packed.mutable_zstd_write_request());
+    node_->stub()->async()->WriteCompressed(&call->ctx, &call->packed, &call->resp, std::move(on_done));
+  } else if (call->plain.ParseFromString(raw)) {
+    node_->stub()->async()->Write(&call->ctx, &call->plain, &call->resp, std::move(on_done));
+  } else {
+    Finish(call, absl::InternalError("insert built a WriteRequest it cannot parse back"));
+  }
+}
+
+void WriteBatcher::Finish(Call* call, const absl::Status& status) {
+  std::unique_ptr<Call> owned(call);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - call->start).count();
+  std::vector<Fragment>& frags = call->fragments;
+  if (status.code() == absl::StatusCode::kInvalidArgument && frags.size() > 1) {
+    // The node refused the whole batch for some row: find out whose, one at a time.
+    for (Fragment& f : frags) {
+      std::vector<Fragment> alone;
+      alone.push_back(std::move(f));
+      Send(std::move(alone), /*counted=*/false);
+    }
+  } else {
+    std::vector<uint64_t> rejected(frags.size(), 0);
+    if (status.ok() && call->resp.rejected_size() > 0) {
+      std::vector<uint64_t> first_row(frags.size());  // row index of each fragment's first row
+      uint64_t next = 0;
+      for (size_t k = 0; k < frags.size(); ++k) {
+        first_row[k] = next;
+        next += frags[k].rows;
+      }
+      for (const auto& r : call->resp.rejected()) {
+        size_t k = std::upper_bound(first_row.begin(), first_row.end(), uint64_t{r.row()}) - first_row.begin() - 1;
+        rejected[k] += r.samples();
+      }
+    }
+    for (size_t k = 0; k < frags.size(); ++k) frags[k].done(WriteResult{status, rejected[k], seconds});
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  if (call->counted) --inflight_;
+  --outstanding_;
+  cv_.notify_all();
+}
+
+}  // namespace strata

@@ -1,0 +1,206 @@
+// WriteBatcher against an in-process gRPC server that stands in for a storage node
+// and records every call, so the batching rules can be checked one by one.
+#include "libs/cluster/write_batcher.h"
+
+#include <algorithm>
+#include <future>
+
+#include <catch2/catch.hpp>
+#include <grpcpp/grpcpp.h>
+
+#include "libs/cluster/encoded_rows.h"
+#include "libs/rpc/zstd_frame.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace pb = strata::storage::v1;
+
+// Records the row count of every Write call; calls are answered only once `hold`
+// is cleared; a row
+// whose metric name is "bad" makes the whole call fail as INVALID_ARGUMENT, as a
+// storage node does; a row named "old" gets one rejected sample.
+class RecordingStorage final : public pb::Storage::CallbackService {
+ public:
+  grpc::ServerUnaryReactor* WriteCompressed(grpc::CallbackServerContext* ctx, const pb::CompressedWriteRequest* req,
+                                            pb::WriteResponse* resp) override {
+    auto raw = strata::ZstdDecompress(req->zstd_write_request(), 64 << 20);
+    pb::WriteRequest w;
+    grpc::Status status;
+    if (!raw.ok() || !w.ParseFromString(*raw)) status = grpc::Status(grpc::StatusCode::INTERNAL, "bad body");
+    for (int i = 0; i < w.series_size(); ++i) {
+      if (w.series(i).labels(0).value() == "bad") {
+        status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "row " + std::to_string(i) + " is bad");
+      }
+      if (w.series(i).labels(0).value() == "old") {
+        auto* r = resp->add_rejected();
+        r->set_row(i);
+        r->set_samples(1);
+      }
+    }
+    auto* reactor = ctx->DefaultReactor();
+    std::lock_guard<std::mutex> l(mu);
+    calls.push_back(w.series_size());
+    ++arrived;
+    cv.notify_all();
+    // Held calls are answered by Release(): never block a gRPC callback thread.
+    if (hold) {
+      held.emplace_back(reactor, status);
+    } else {
+      reactor->Finish(status);
+    }
+    return reactor;
+  }
+
+  void WaitArrived(int n) {
+    std::unique_lock<std::mutex> l(mu);
+    cv.wait(l, [&] { return arrived >= n; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> l(mu);
+    hold = false;
+    for (auto& [reactor, status] : held) reactor->Finish(status);
+    held.clear();
+  }
+
+  std::vector<std::pair<grpc::ServerUnaryReactor*, grpc::Status>> held;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<int> calls;
+  int arrived = 0;
+  bool hold = false;
+};
+
+struct Fixture {
+  Fixture() {
+    grpc::ServerBuilder b;
+    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    b.RegisterService(&service);
+    server = b.BuildAndStart();
+    node = std::make_shared<strata::StorageNode>("127.0.0.1:" + std::to_string(port), strata::StorageClientOptions{});
+  }
+  ~Fixture() {
+    service.Release();
+    server->Shutdown();
+  }
+  int port = 0;
+  RecordingStorage service;
+  std::unique_ptr<grpc::Server> server;
+  std::shared_ptr<strata::StorageNode> node;
+};
+
+// One single-row fragment per metric name, kept alive by the caller.
+strata::EncodedRows Rows(const std::vector<std::string>& names) {
+  strata::EncodedRows rows;
+  strata::Sample s{1000, 1};
+  for (const std::string& n : names) {
+    strata::LabelRef l{"__name__", n};
+    rows.Add({}, {&l, 1}, {&s, 1});
+  }
+  return rows;
+}
+
+struct Waiter {
+  std::vector<std::promise<strata::WriteResult>> promises;
+  std::vector<std::future<strata::WriteResult>> futures;
+  explicit Waiter(size_t n) : promises(n) {
+    for (auto& p : promises) futures.push_back(p.get_future());
+  }
+  strata::WriteBatcher::Done For(size_t i) {
+    return [this, i](const strata::WriteResult& r) { promises[i].set_value(r); };
+  }
+};
+
+}  // namespace
+
+TEST_CASE("fragments that arrive while the node is busy share one call") {
+  Fixture f;
+  f.service.hold = true;
+  strata::EncodedRows rows = Rows({"a", "b", "c", "d"});
+  Waiter w(4);
+  strata::WriteBatcher batcher(f.node, {.max_delay = 10s, .max_inflight = 1});
+  batcher.Submit({rows.bytes(0)}, 1, w.For(0));
+  f.service.WaitArrived(1);  // the first goes out alone at once and is held there
+  for (size_t i = 1; i < 4; ++i) batcher.Submit({rows.bytes(i)}, 1, w.For(i));
+  f.service.Release();
+  for (auto& fut : w.futures) CHECK(fut.get().status.ok());
+  std::lock_guard<std::mutex> l(f.service.mu);
+  CHECK(f.service.calls == std::vector<int>{1, 3});
+  CHECK(batcher.stats().calls == 2);
+  CHECK(batcher.stats().fragments == 4);
+}
+
+TEST_CASE("a batch is cut at max_batch_rows") {
+  Fixture f;
+  f.service.hold = true;
+  strata::EncodedRows rows = Rows({"a", "b", "c", "d", "e"});
+  Waiter w(5);
+  strata::WriteBatcher batcher(f.node, {.max_batch_rows = 2, .max_delay = 10s, .max_inflight = 1});
+  batcher.Submit({rows.bytes(0)}, 1, w.For(0));
+  f.service.WaitArrived(1);
+  for (size_t i = 1; i < 5; ++i) batcher.Submit({rows.bytes(i)}, 1, w.For(i));
+  // Two full batches of 2 go out even though the only slot is taken.
+  f.service.WaitArrived(3);
+  f.service.Release();
+  for (auto& fut : w.futures) CHECK(fut.get().status.ok());
+  std::lock_guard<std::mutex> l(f.service.mu);
+  CHECK(f.service.calls == std::vector<int>{1, 2, 2});
+}
+
+TEST_CASE("a fragment waits at most max_delay for a busy node") {
+  Fixture f;
+  f.service.hold = true;
+  strata::EncodedRows rows = Rows({"a", "b"});
+  Waiter w(2);
+  strata::WriteBatcher batcher(f.node, {.max_delay = 50ms, .max_inflight = 1});
+  batcher.Submit({rows.bytes(0)}, 1, w.For(0));
+  f.service.WaitArrived(1);
+  batcher.Submit({rows.bytes(1)}, 1, w.For(1));
+  // The first call is still held: only the time bound can send the second.
+  f.service.WaitArrived(2);
+  f.service.Release();
+  for (auto& fut : w.futures) CHECK(fut.get().status.ok());
+}
+
+TEST_CASE("a batch the node rejects is resent fragment by fragment; rejections map to their fragment") {
+  Fixture f;
+  f.service.hold = true;
+  strata::EncodedRows rows = Rows({"first", "ok1", "bad", "old", "ok2"});
+  Waiter w(5);
+  strata::WriteBatcher batcher(f.node, {.max_delay = 10s, .max_inflight = 1});
+  batcher.Submit({rows.bytes(0)}, 1, w.For(0));
+  f.service.WaitArrived(1);
+  batcher.Submit({rows.bytes(1)}, 1, w.For(1));
+  batcher.Submit({rows.bytes(2)}, 1, w.For(2));
+  batcher.Submit({rows.bytes(3), rows.bytes(4)}, 2, w.For(3));
+  f.service.Release();
+  CHECK(w.futures[0].get().status.ok());
+  CHECK(w.futures[1].get().status.ok());
+  strata::WriteResult bad = w.futures[2].get();
+  CHECK(bad.status.code() == absl::StatusCode::kInvalidArgument);
+  strata::WriteResult old = w.futures[3].get();
+  CHECK(old.status.ok());
+  CHECK(old.rejected_samples == 1);
+  std::lock_guard<std::mutex> l(f.service.mu);
+  // first alone, then the batch of 4 rows (rejected), then each fragment alone (in
+  // parallel, so in any order).
+  std::vector<int> calls = f.service.calls;
+  REQUIRE(calls.size() == 5);
+  std::sort(calls.begin() + 2, calls.end());
+  CHECK(calls == std::vector<int>{1, 4, 1, 1, 2});
+}
+
+TEST_CASE("an unreachable node fails every fragment with UNAVAILABLE, and the destructor waits") {
+  auto node = std::make_shared<strata::StorageNode>("127.0.0.1:1", strata::StorageClientOptions{});
+  strata::EncodedRows rows = Rows({"a", "b", "c"});
+  Waiter w(3);
+  {
+    strata::WriteBatcher batcher(node, {.max_inflight = 1, .timeout = 2000ms});
+    for (size_t i = 0; i < 3; ++i) batcher.Submit({rows.bytes(i)}, 1, w.For(i));
+  }
+  for (auto& fut : w.futures) {
+    REQUIRE(fut.wait_for(0s) == std::future_status::ready);
+    absl::StatusCode c = fut.get().status.code();
+    CHECK((c == absl::StatusCode::kUnavailable || c == absl::StatusCode::kDeadlineExceeded));
+  }
+}
