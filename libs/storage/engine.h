@@ -26,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -121,9 +122,13 @@ class StorageEngine {
   // and stores nothing. Otherwise samples outside retention or too far in the
   // future are dropped and reported per row in `resp->rejected` (and counted); the
   // rest are appended to the WAL and OK is returned only once they are durable.
-  // `raw`, when given, must be the serialized bytes `req` was parsed from: the WAL
-  // then stores them as they are instead of serializing `req` again.
-  absl::Status Write(const pb::WriteRequest& req, pb::WriteResponse* resp, std::string_view raw = {});
+  // `raw` is a serialized WriteRequest, read in place (libs/rpc/write_wire.h); bytes
+  // that are not one are rejected with InvalidArgument. A series whose label bytes
+  // were seen before skips label parsing and validation (a cache from those bytes,
+  // hashed with XXH3-128, to the series id).
+  absl::Status Write(std::string_view raw, pb::WriteResponse* resp);
+  // The same for a parsed request (tests, tools).
+  absl::Status Write(const pb::WriteRequest& req, pb::WriteResponse* resp);
 
   // Streams every series of the tenant matching all matchers with data in
   // [min, max], each with its blocks (head data as one raw block), in ascending
@@ -183,12 +188,12 @@ class StorageEngine {
 
   struct Row {
     Tenant tenant;
-    uint64_t sid;
-    Labels labels;
-    std::vector<Sample> samples;
+    uint64_t sid = 0;
+    std::string_view label_entries;  // wire form, validated when the series was first seen
+    std::span<const Sample> samples;
   };
   // Adds rows (already validated and filtered) to the index and the head.
-  absl::Status Apply(std::vector<Row>& rows);
+  absl::Status Apply(std::span<const Row> rows);
   absl::Status ApplyRecord(std::string_view record);
   bool MarkIndexed(uint64_t tenant, uint64_t sid, uint32_t day);
 
@@ -234,6 +239,17 @@ class StorageEngine {
   std::mutex indexed_mu_;
   absl::flat_hash_set<IndexedKey> indexed_;  // (series, day) with postings written
   absl::flat_hash_set<HeadKey> known_;       // series whose labels are verified
+  // XXH3-128 of (tenant, a row's label bytes as sent) -> its series: rows of known
+  // series skip label parsing. Guarded by indexed_mu_.
+  struct RawSeriesKey {
+    uint64_t lo, hi;
+    friend bool operator==(const RawSeriesKey&, const RawSeriesKey&) = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const RawSeriesKey& k) {
+      return H::combine(std::move(h), k.lo, k.hi);
+    }
+  };
+  absl::flat_hash_map<RawSeriesKey, HeadKey> raw_series_;
 
   // Bumped by Persist after its blocks are in RocksDB and before it forgets the
   // samples in persisting_: a reader whose block iterators predate a bump may have

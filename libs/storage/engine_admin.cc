@@ -55,6 +55,10 @@ absl::Status StorageEngine::Delete(const pb::DeleteRequest& req, pb::DeleteRespo
       known_.erase(HeadKey{tenant, sid});
       for (uint32_t day : all_days) indexed_.erase(IndexedKey{tenant, sid, day});
     }
+    for (auto it = raw_series_.begin(); !done.empty() && it != raw_series_.end();) {
+      auto cur = it++;
+      if (cur->second.tenant == tenant && done.contains(cur->second.sid)) raw_series_.erase(cur);
+    }
   }
   resp->set_deleted_series(deleted);
   return absl::OkStatus();

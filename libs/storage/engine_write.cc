@@ -1,21 +1,36 @@
-// StorageEngine: the write path (validate, WAL, index, head) and WAL replay.
+// StorageEngine: the write path (decode, validate, WAL, index, head) and WAL replay.
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_util.h"
 #include "libs/rpc/proto_convert.h"
+#include "libs/rpc/write_wire.h"
 #include "libs/storage/engine.h"
 #include "libs/storage/key_format.h"
 #include "rocksdb/write_batch.h"
+#include "xxhash.h"
 
 namespace strata::storage {
+namespace {
+
+// The series a row's label entries describe, validated as Labels::FromPairs does.
+absl::StatusOr<Labels> LabelsFromEntries(std::string_view entries) {
+  std::vector<LabelRef> refs;
+  STRATA_RETURN_IF_ERROR(LabelRefsOf(entries, &refs));
+  std::vector<Label> pairs;
+  pairs.reserve(refs.size());
+  for (const LabelRef& r : refs) pairs.push_back(Label{std::string(r.name), std::string(r.value)});
+  return Labels::FromPairs(std::move(pairs));
+}
+
+}  // namespace
 
 bool StorageEngine::MarkIndexed(uint64_t tenant, uint64_t sid, uint32_t day) {
   std::lock_guard<std::mutex> lock(indexed_mu_);
   return indexed_.insert(IndexedKey{tenant, sid, day}).second;
 }
 
-absl::Status StorageEngine::Apply(std::vector<Row>& rows) {
+absl::Status StorageEngine::Apply(std::span<const Row> rows) {
   rocksdb::WriteBatch batch;
   {
     // One lock for the whole batch: taking it per row showed up in ingestion profiles.
@@ -34,7 +49,9 @@ absl::Status StorageEngine::Apply(std::vector<Row>& rows) {
       }
     }
     for (const auto& [row, day] : to_index) {
-      index_->AddSeries(&batch, day, row->tenant.Key(), row->sid, row->labels);
+      absl::StatusOr<Labels> labels = LabelsFromEntries(row->label_entries);
+      if (!labels.ok()) return labels.status();  // cannot happen: checked before
+      index_->AddSeries(&batch, day, row->tenant.Key(), row->sid, *labels);
     }
   }
   if (batch.Count() > 0) {
@@ -47,40 +64,76 @@ absl::Status StorageEngine::Apply(std::vector<Row>& rows) {
       return s;
     }
   }
-  for (Row& row : rows) head_.Append(HeadKey{row.tenant.Key(), row.sid}, row.labels, row.samples);
+  for (const Row& row : rows) {
+    HeadKey key{row.tenant.Key(), row.sid};
+    if (head_.AppendIfPresent(key, row.samples)) continue;
+    absl::StatusOr<Labels> labels = LabelsFromEntries(row.label_entries);
+    if (!labels.ok()) return labels.status();
+    head_.Append(key, *labels, row.samples);
+  }
   return absl::OkStatus();
 }
 
-absl::Status StorageEngine::Write(const pb::WriteRequest& req, pb::WriteResponse* resp, std::string_view raw) {
-  if (static_cast<size_t>(req.series_size()) > options_.max_rows_per_write) {
-    stats_.rejected_invalid_rows += req.series_size();
-    return absl::InvalidArgumentError(absl::StrCat("batch has ", req.series_size(), " rows, above the limit of ",
+absl::Status StorageEngine::Write(const pb::WriteRequest& req, pb::WriteResponse* resp) {
+  return Write(req.SerializeAsString(), resp);
+}
+
+absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp) {
+  // Reused per thread: decoding then allocates nothing once the buffers have grown.
+  thread_local DecodedWrite d;
+  if (absl::Status s = DecodeWriteRequest(raw, &d); !s.ok()) {
+    stats_.rejected_invalid_rows++;
+    return absl::InvalidArgumentError(absl::StrCat("request body (", raw.size(),
+                                                   " bytes) is not a valid strata.storage.v1.WriteRequest: ",
+                                                   s.message()));
+  }
+  if (d.rows.size() > options_.max_rows_per_write) {
+    stats_.rejected_invalid_rows += d.rows.size();
+    return absl::InvalidArgumentError(absl::StrCat("batch has ", d.rows.size(), " rows, above the limit of ",
                                                    options_.max_rows_per_write, " rows per write"));
   }
-  size_t total_samples = 0;
-  for (const auto& ts : req.series()) total_samples += ts.samples_size();
+  const size_t total_samples = d.samples.size();
   if (total_samples > options_.max_samples_per_write) {
-    stats_.rejected_invalid_rows += req.series_size();
+    stats_.rejected_invalid_rows += d.rows.size();
     return absl::InvalidArgumentError(absl::StrCat("batch has ", total_samples, " samples, above the limit of ",
                                                    options_.max_samples_per_write, " samples per write"));
   }
 
-  // 1. Validate every row; any invalid row rejects the whole batch.
-  std::vector<Row> rows;
-  rows.reserve(req.series_size());
+  // 1. Series ids: rows whose label bytes were seen before take the cached id;
+  // the others are parsed and validated, and any invalid row rejects the batch.
+  std::vector<Row> rows(d.rows.size());
+  std::vector<RawSeriesKey> raw_keys(d.rows.size());
+  std::vector<size_t> misses;
+  for (size_t i = 0; i < d.rows.size(); ++i) {
+    const DecodedRow& in = d.rows[i];
+    XXH128_hash_t h = XXH3_128bits_withSeed(in.labels.data(), in.labels.size(), in.tenant.Key());
+    raw_keys[i] = RawSeriesKey{h.low64, h.high64};
+    rows[i] = Row{in.tenant, 0, in.labels, d.SamplesOf(in)};
+  }
+  {
+    std::lock_guard<std::mutex> lock(indexed_mu_);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      auto it = raw_series_.find(raw_keys[i]);
+      if (it != raw_series_.end()) {
+        rows[i].sid = it->second.sid;
+      } else {
+        misses.push_back(i);
+      }
+    }
+  }
+  std::vector<std::pair<size_t, Labels>> parsed;  // the misses' labels
   std::string errors;
   int bad = 0;
-  for (int i = 0; i < req.series_size(); ++i) {
-    const pb::TimeSeries& ts = req.series(i);
-    absl::StatusOr<Labels> labels = LabelsFromProto(ts.labels());
+  for (size_t i : misses) {
+    absl::StatusOr<Labels> labels = LabelsFromEntries(rows[i].label_entries);
     absl::Status err = labels.status();
     if (err.ok() && labels->empty()) err = absl::InvalidArgumentError("empty label set");
     if (!err.ok()) {
       if (++bad <= 10) absl::StrAppend(&errors, errors.empty() ? "" : "; ", "row ", i, ": ", err.message());
       continue;
     }
-    Row row{TenantOf(ts), labels->Hash(), *std::move(labels), {}};
-    rows.push_back(std::move(row));
+    rows[i].sid = labels->Hash();
+    parsed.emplace_back(i, *std::move(labels));
   }
   if (bad > 0) {
     stats_.rejected_invalid_rows += bad;
@@ -90,20 +143,22 @@ absl::Status StorageEngine::Write(const pb::WriteRequest& req, pb::WriteResponse
 
   // 2. Series ids are label hashes: make sure a new id does not collide with a
   // different series already stored (checked once per series per process).
-  std::vector<size_t> unknown;
+  std::vector<size_t> unknown;  // into parsed
   {
     std::lock_guard<std::mutex> lock(indexed_mu_);
-    for (size_t i = 0; i < rows.size(); ++i) {
-      if (!known_.contains(HeadKey{rows[i].tenant.Key(), rows[i].sid})) unknown.push_back(i);
+    for (size_t k = 0; k < parsed.size(); ++k) {
+      const Row& r = rows[parsed[k].first];
+      if (!known_.contains(HeadKey{r.tenant.Key(), r.sid})) unknown.push_back(k);
     }
   }
-  for (size_t i : unknown) {
+  for (size_t k : unknown) {
+    const auto& [i, labels] = parsed[k];
     HeadKey key{rows[i].tenant.Key(), rows[i].sid};
     absl::StatusOr<Labels> stored = index_->SeriesLabels(key.tenant, key.sid);
-    if (stored.ok() && !(*stored == rows[i].labels)) {
+    if (stored.ok() && !(*stored == labels)) {
       stats_.rejected_invalid_rows++;
       return absl::InvalidArgumentError(absl::StrCat("batch rejected, nothing stored: row ", i, ": series ",
-                                                     rows[i].labels.ToString(), " collides with stored series ",
+                                                     labels.ToString(), " collides with stored series ",
                                                      stored->ToString(), " (64-bit id clash)"));
     }
     if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
@@ -114,27 +169,26 @@ absl::Status StorageEngine::Write(const pb::WriteRequest& req, pb::WriteResponse
   const int64_t now = Now();
   const int64_t min_t = now - options_.retention_ms;
   const int64_t max_t = now + options_.future_tolerance_ms;
-  pb::WriteRequest filtered;
   bool dropped_any = false;
   uint64_t accepted = 0;
-  for (int i = 0; i < req.series_size(); ++i) {
-    const pb::TimeSeries& ts = req.series(i);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::span<Sample> samples = d.SamplesOf(d.rows[i]);
     uint64_t old = 0, future = 0;
-    Row& row = rows[i];
-    row.samples.reserve(ts.samples_size());
-    for (const pb::Sample& s : ts.samples()) {
-      if (s.timestamp_ms() < min_t) {
+    size_t kept = 0;
+    for (const Sample& s : samples) {
+      if (s.t < min_t) {
         ++old;
-      } else if (s.timestamp_ms() > max_t) {
+      } else if (s.t > max_t) {
         ++future;
       } else {
-        row.samples.push_back(Sample{s.timestamp_ms(), s.value()});
+        samples[kept++] = s;
       }
     }
-    accepted += row.samples.size();
+    rows[i].samples = samples.first(kept);
+    accepted += kept;
     if (old > 0) {
       auto* r = resp->add_rejected();
-      r->set_row(i);
+      r->set_row(static_cast<uint32_t>(i));
       r->set_samples(old);
       r->set_reason("outside_retention");
       r->set_message(absl::StrCat(old, " sample(s) older than the retention cut-off ", min_t, " ms"));
@@ -142,7 +196,7 @@ absl::Status StorageEngine::Write(const pb::WriteRequest& req, pb::WriteResponse
     }
     if (future > 0) {
       auto* r = resp->add_rejected();
-      r->set_row(i);
+      r->set_row(static_cast<uint32_t>(i));
       r->set_samples(future);
       r->set_reason("too_far_in_future");
       r->set_message(absl::StrCat(future, " sample(s) newer than now + ", options_.future_tolerance_ms, " ms"));
@@ -154,27 +208,16 @@ absl::Status StorageEngine::Write(const pb::WriteRequest& req, pb::WriteResponse
   resp->set_rejected_samples(total_samples - accepted);
   if (accepted == 0) return absl::OkStatus();
 
-  std::string record;
+  // The WAL gets the request's bytes, or, when samples were dropped, the rows
+  // that are left re-encoded.
+  std::string filtered;
   if (dropped_any) {
-    for (size_t i = 0; i < rows.size(); ++i) {
-      if (rows[i].samples.empty()) continue;
-      pb::TimeSeries* ts = filtered.add_series();
-      ts->set_account_id(rows[i].tenant.account_id);
-      ts->set_project_id(rows[i].tenant.project_id);
-      LabelsToProto(rows[i].labels, ts->mutable_labels());
-      for (const Sample& s : rows[i].samples) {
-        auto* ps = ts->add_samples();
-        ps->set_timestamp_ms(s.t);
-        ps->set_value(s.v);
-      }
+    for (const Row& r : rows) {
+      if (!r.samples.empty()) AppendSeriesEntry(&filtered, r.tenant, r.label_entries, r.samples);
     }
-    filtered.SerializeToString(&record);
     std::erase_if(rows, [](const Row& r) { return r.samples.empty(); });
-  } else if (raw.empty()) {
-    req.SerializeToString(&record);
   }
-  // Nothing dropped and the caller has the request's bytes: log those.
-  std::string_view wal_record = record.empty() && !dropped_any ? raw : std::string_view(record);
+  const std::string_view wal_record = dropped_any ? std::string_view(filtered) : raw;
 
   // 4. WAL, then index + head, under the shared write lock (see write_mu_).
   {
@@ -185,7 +228,11 @@ absl::Status StorageEngine::Write(const pb::WriteRequest& req, pb::WriteResponse
   }
   {
     std::lock_guard<std::mutex> lock(indexed_mu_);
-    for (const Row& r : rows) known_.insert(HeadKey{r.tenant.Key(), r.sid});
+    for (const auto& [i, labels] : parsed) {
+      HeadKey key{d.rows[i].tenant.Key(), labels.Hash()};
+      known_.insert(key);
+      raw_series_.emplace(raw_keys[i], key);
+    }
   }
   stats_.rows_written += rows.size();
   stats_.samples_written += accepted;
@@ -194,19 +241,15 @@ absl::Status StorageEngine::Write(const pb::WriteRequest& req, pb::WriteResponse
 }
 
 absl::Status StorageEngine::ApplyRecord(std::string_view record) {
-  pb::WriteRequest req;
-  if (!req.ParseFromArray(record.data(), static_cast<int>(record.size()))) {
-    return absl::DataLossError("wal record is not a WriteRequest");
+  DecodedWrite d;
+  if (absl::Status s = DecodeWriteRequest(record, &d); !s.ok()) {
+    return absl::DataLossError(absl::StrCat("wal record is not a WriteRequest: ", s.message()));
   }
   std::vector<Row> rows;
-  rows.reserve(req.series_size());
-  for (const pb::TimeSeries& ts : req.series()) {
-    absl::StatusOr<Labels> labels = LabelsFromProto(ts.labels());
-    if (!labels.ok()) return labels.status();
-    Row row{TenantOf(ts), labels->Hash(), *std::move(labels), {}};
-    row.samples.reserve(ts.samples_size());
-    for (const pb::Sample& s : ts.samples()) row.samples.push_back(Sample{s.timestamp_ms(), s.value()});
-    rows.push_back(std::move(row));
+  rows.reserve(d.rows.size());
+  for (const DecodedRow& in : d.rows) {
+    STRATA_ASSIGN_OR_RETURN(Labels labels, LabelsFromEntries(in.labels));
+    rows.push_back(Row{in.tenant, labels.Hash(), in.labels, d.SamplesOf(in)});
   }
   return Apply(rows);
 }

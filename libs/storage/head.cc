@@ -17,6 +17,16 @@ size_t Head::Append(HeadKey key, const Labels& labels, std::span<const Sample> s
   return samples.size();
 }
 
+bool Head::AppendIfPresent(HeadKey key, std::span<const Sample> samples) {
+  Shard& shard = ShardFor(key);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  auto it = shard.series.find(key);
+  if (it == shard.series.end()) return false;
+  it->second->samples.insert(it->second->samples.end(), samples.begin(), samples.end());
+  shard.samples += samples.size();
+  return true;
+}
+
 void Head::Read(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
   const Shard& shard = ShardFor(key);
   std::lock_guard<std::mutex> lock(shard.mu);

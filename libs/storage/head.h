@@ -49,6 +49,8 @@ class Head {
   // Adds samples (any order) to the series. `labels` is copied only the first
   // time the series is seen. Returns the number of samples added.
   size_t Append(HeadKey key, const Labels& labels, std::span<const Sample> samples);
+  // Adds samples to a series the head already has; false (nothing added) if it has not.
+  bool AppendIfPresent(HeadKey key, std::span<const Sample> samples);
 
   // Appends the series' samples with mint <= t <= maxt to *out (unsorted).
   void Read(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;

@@ -72,18 +72,8 @@ grpc::ServerUnaryReactor* StorageService::HandleWrite(grpc::CallbackServerContex
         if (!raw.ok()) return absl::InvalidArgumentError(absl::StrCat("zstd_write_request: ", raw.status().message()));
         bytes = *std::move(raw);
       }
-      // On an arena: a parsed request is thousands of small strings, and their
-      // malloc/free was the top of the storage node's ingest profile.
-      google::protobuf::ArenaOptions arena_opts;
-      arena_opts.start_block_size = 64 << 10;
-      arena_opts.max_block_size = 1 << 20;
-      google::protobuf::Arena arena(arena_opts);
-      pb::WriteRequest& in = *google::protobuf::Arena::CreateMessage<pb::WriteRequest>(&arena);
-      if (!in.ParseFromString(bytes)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("request body (", bytes.size(), " bytes) is not a valid strata.storage.v1.WriteRequest"));
-      }
-      return engine_->Write(in, &out, bytes);
+      // Read in place by the engine (libs/rpc/write_wire.h): no protobuf objects.
+      return engine_->Write(bytes, &out);
     });
     if (status.ok()) {
       std::string bytes = out.SerializeAsString();

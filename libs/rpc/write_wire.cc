@@ -1,0 +1,321 @@
+#include "libs/rpc/write_wire.h"
+
+#include <bit>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace strata {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "fixed64 values are copied as they are in memory");
+
+// Wire types and the tags (field << 3 | wire type) of proto/storage.proto.
+constexpr int kVarint = 0, kFixed64 = 1, kLen = 2, kFixed32 = 5;
+constexpr uint8_t kWriteRequestSeries = (1 << 3) | kLen;
+constexpr uint8_t kTimeSeriesAccount = (1 << 3) | kVarint;
+constexpr uint8_t kTimeSeriesProject = (2 << 3) | kVarint;
+constexpr uint8_t kTimeSeriesLabel = (3 << 3) | kLen;
+constexpr uint8_t kTimeSeriesSample = (4 << 3) | kLen;
+constexpr uint8_t kLabelName = (1 << 3) | kLen;
+constexpr uint8_t kLabelValue = (2 << 3) | kLen;
+constexpr uint8_t kSampleTimestamp = (1 << 3) | kVarint;
+constexpr uint8_t kSampleValue = (2 << 3) | kFixed64;
+
+size_t VarintSize(uint64_t v) { return (std::bit_width(v | 1) + 6) / 7; }
+
+char* PutVarint(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+size_t LabelSize(const LabelRef& l) {
+  return 1 + VarintSize(l.name.size()) + l.name.size() + 1 + VarintSize(l.value.size()) + l.value.size();
+}
+size_t SampleSize(const Sample& s) { return 1 + VarintSize(static_cast<uint64_t>(s.t)) + 1 + 8; }
+
+size_t TenantSize(Tenant t) {
+  return (t.account_id ? 1 + VarintSize(t.account_id) : 0) + (t.project_id ? 1 + VarintSize(t.project_id) : 0);
+}
+
+size_t SamplesSize(std::span<const Sample> samples) {
+  size_t n = 0;
+  for (const Sample& s : samples) n += 1 + VarintSize(SampleSize(s)) + SampleSize(s);
+  return n;
+}
+
+// Grows *out by one entry whose TimeSeries is `body` bytes; returns where the body goes.
+char* StartEntry(std::string* out, size_t body, Tenant t) {
+  const size_t offset = out->size();
+  out->resize(offset + 1 + VarintSize(body) + body);
+  char* p = out->data() + offset;
+  *p++ = static_cast<char>(kWriteRequestSeries);
+  p = PutVarint(p, body);
+  if (t.account_id != 0) {
+    *p++ = static_cast<char>(kTimeSeriesAccount);
+    p = PutVarint(p, t.account_id);
+  }
+  if (t.project_id != 0) {
+    *p++ = static_cast<char>(kTimeSeriesProject);
+    p = PutVarint(p, t.project_id);
+  }
+  return p;
+}
+
+void PutSamples(char* p, std::span<const Sample> samples) {
+  for (const Sample& s : samples) {
+    *p++ = static_cast<char>(kTimeSeriesSample);
+    p = PutVarint(p, SampleSize(s));
+    *p++ = static_cast<char>(kSampleTimestamp);
+    p = PutVarint(p, static_cast<uint64_t>(s.t));
+    *p++ = static_cast<char>(kSampleValue);
+    std::memcpy(p, &s.v, 8);
+    p += 8;
+  }
+}
+
+// Reads protobuf wire primitives from [p, end); on failure records what and where.
+class Reader {
+ public:
+  Reader(std::string_view all) : base_(all.data()) {}
+
+  bool Varint(const char*& p, const char* end, uint64_t* out) {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p >= end) return Fail(p, "truncated varint");
+      uint8_t b = static_cast<uint8_t>(*p++);
+      v |= uint64_t{b & 0x7fu} << shift;
+      if (b < 0x80) {
+        *out = v;
+        return true;
+      }
+    }
+    return Fail(p, "varint longer than 10 bytes");
+  }
+  bool Tag(const char*& p, const char* end, uint32_t* field, int* wt) {
+    uint64_t key;
+    if (!Varint(p, end, &key)) return false;
+    *field = static_cast<uint32_t>(key >> 3);
+    *wt = static_cast<int>(key & 7);
+    if (*field == 0) return Fail(p, "field number 0");
+    return true;
+  }
+  bool Len(const char*& p, const char* end, std::string_view* out) {
+    uint64_t n;
+    if (!Varint(p, end, &n)) return false;
+    if (n > static_cast<uint64_t>(end - p)) return Fail(p, "length runs past the end of its message");
+    *out = std::string_view(p, n);
+    p += n;
+    return true;
+  }
+  bool Fixed64(const char*& p, const char* end, uint64_t* out) {
+    if (end - p < 8) return Fail(p, "truncated fixed64");
+    std::memcpy(out, p, 8);
+    p += 8;
+    return true;
+  }
+  bool Skip(const char*& p, const char* end, int wt) {
+    uint64_t v;
+    std::string_view s;
+    switch (wt) {
+      case kVarint:
+        return Varint(p, end, &v);
+      case kFixed64:
+        return Fixed64(p, end, &v);
+      case kLen:
+        return Len(p, end, &s);
+      case kFixed32:
+        if (end - p < 4) return Fail(p, "truncated fixed32");
+        p += 4;
+        return true;
+      default:
+        return Fail(p, absl::StrCat("unsupported wire type ", wt));
+    }
+  }
+  bool Expect(const char* p, int wt, int want, const char* field) {
+    if (wt == want) return true;
+    return Fail(p, absl::StrCat("field ", field, " has wire type ", wt, ", want ", want));
+  }
+  bool Fail(const char* p, std::string what) {
+    if (error_.empty()) error_ = absl::StrCat(what, " at byte ", p - base_);
+    return false;
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  const char* base_;
+  std::string error_;
+};
+
+bool DecodeSample(Reader& r, std::string_view msg, Sample* out) {
+  const char* p = msg.data();
+  const char* end = p + msg.size();
+  *out = Sample{0, 0};
+  while (p < end) {
+    uint32_t field;
+    int wt;
+    if (!r.Tag(p, end, &field, &wt)) return false;
+    if (field == 1) {
+      uint64_t v;
+      if (!r.Expect(p, wt, kVarint, "Sample.timestamp_ms") || !r.Varint(p, end, &v)) return false;
+      out->t = static_cast<int64_t>(v);
+    } else if (field == 2) {
+      uint64_t bits;
+      if (!r.Expect(p, wt, kFixed64, "Sample.value") || !r.Fixed64(p, end, &bits)) return false;
+      std::memcpy(&out->v, &bits, 8);
+    } else if (!r.Skip(p, end, wt)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool DecodeTimeSeries(Reader& r, std::string_view ts, DecodedWrite* out) {
+  DecodedRow row;
+  row.first_sample = static_cast<uint32_t>(out->samples.size());
+  const char* p = ts.data();
+  const char* end = p + ts.size();
+  const char* labels_begin = nullptr;
+  const char* labels_end = nullptr;
+  bool scattered = false;
+  std::string gathered;
+  while (p < end) {
+    const char* field_start = p;
+    uint32_t field;
+    int wt;
+    if (!r.Tag(p, end, &field, &wt)) return false;
+    uint64_t v;
+    std::string_view sub;
+    switch (field) {
+      case 1:
+      case 2:
+        if (!r.Expect(p, wt, kVarint, field == 1 ? "TimeSeries.account_id" : "TimeSeries.project_id") ||
+            !r.Varint(p, end, &v)) {
+          return false;
+        }
+        (field == 1 ? row.tenant.account_id : row.tenant.project_id) = static_cast<uint32_t>(v);
+        break;
+      case 3:
+        if (!r.Expect(p, wt, kLen, "TimeSeries.labels") || !r.Len(p, end, &sub)) return false;
+        if (labels_begin == nullptr) {
+          labels_begin = field_start;
+        } else if (labels_end != field_start && !scattered) {
+          scattered = true;
+          gathered.assign(labels_begin, labels_end);
+        }
+        if (scattered) gathered.append(field_start, p);
+        labels_end = p;
+        break;
+      case 4: {
+        if (!r.Expect(p, wt, kLen, "TimeSeries.samples") || !r.Len(p, end, &sub)) return false;
+        Sample s;
+        if (!DecodeSample(r, sub, &s)) return false;
+        out->samples.push_back(s);
+        break;
+      }
+      default:
+        if (!r.Skip(p, end, wt)) return false;
+    }
+  }
+  if (scattered) {
+    out->gathered.push_back(std::move(gathered));
+    row.labels = out->gathered.back();
+  } else if (labels_begin != nullptr) {
+    row.labels = std::string_view(labels_begin, labels_end - labels_begin);
+  }
+  row.num_samples = static_cast<uint32_t>(out->samples.size() - row.first_sample);
+  out->rows.push_back(row);
+  return true;
+}
+
+}  // namespace
+
+void AppendSeriesEntry(std::string* out, Tenant tenant, std::span<const LabelRef> labels,
+                       std::span<const Sample> samples) {
+  size_t body = TenantSize(tenant) + SamplesSize(samples);
+  for (const LabelRef& l : labels) body += 1 + VarintSize(LabelSize(l)) + LabelSize(l);
+  char* p = StartEntry(out, body, tenant);
+  for (const LabelRef& l : labels) {
+    *p++ = static_cast<char>(kTimeSeriesLabel);
+    p = PutVarint(p, LabelSize(l));
+    *p++ = static_cast<char>(kLabelName);
+    p = PutVarint(p, l.name.size());
+    std::memcpy(p, l.name.data(), l.name.size());
+    p += l.name.size();
+    *p++ = static_cast<char>(kLabelValue);
+    p = PutVarint(p, l.value.size());
+    std::memcpy(p, l.value.data(), l.value.size());
+    p += l.value.size();
+  }
+  PutSamples(p, samples);
+}
+
+void AppendSeriesEntry(std::string* out, Tenant tenant, std::string_view label_entries,
+                       std::span<const Sample> samples) {
+  char* p = StartEntry(out, TenantSize(tenant) + label_entries.size() + SamplesSize(samples), tenant);
+  std::memcpy(p, label_entries.data(), label_entries.size());
+  PutSamples(p + label_entries.size(), samples);
+}
+
+void DecodedWrite::Clear() {
+  rows.clear();
+  samples.clear();
+  gathered.clear();
+}
+
+absl::Status DecodeWriteRequest(std::string_view raw, DecodedWrite* out) {
+  out->Clear();
+  Reader r(raw);
+  const char* p = raw.data();
+  const char* end = p + raw.size();
+  while (p < end) {
+    uint32_t field;
+    int wt;
+    bool ok = r.Tag(p, end, &field, &wt);
+    if (ok && field == 1) {
+      std::string_view ts;
+      ok = r.Expect(p, wt, kLen, "WriteRequest.series") && r.Len(p, end, &ts) && DecodeTimeSeries(r, ts, out);
+    } else if (ok) {
+      ok = r.Skip(p, end, wt);
+    }
+    if (!ok) {
+      return absl::InvalidArgumentError(absl::StrCat("series ", out->rows.size(), ": ", r.error()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LabelRefsOf(std::string_view label_entries, std::vector<LabelRef>* out) {
+  Reader r(label_entries);
+  const char* p = label_entries.data();
+  const char* end = p + label_entries.size();
+  while (p < end) {
+    uint32_t field;
+    int wt;
+    std::string_view msg;
+    if (!r.Tag(p, end, &field, &wt) || !r.Expect(p, wt, kLen, "TimeSeries.labels") || !r.Len(p, end, &msg)) break;
+    LabelRef l;
+    const char* q = msg.data();
+    const char* qend = q + msg.size();
+    bool ok = true;
+    while (ok && q < qend) {
+      ok = r.Tag(q, qend, &field, &wt);
+      if (ok && (field == 1 || field == 2)) {
+        ok = r.Expect(q, wt, kLen, field == 1 ? "Label.name" : "Label.value") &&
+             r.Len(q, qend, field == 1 ? &l.name : &l.value);
+      } else if (ok) {
+        ok = r.Skip(q, qend, wt);
+      }
+    }
+    if (!ok) break;
+    out->push_back(l);
+  }
+  if (!r.error().empty()) return absl::InvalidArgumentError(absl::StrCat("malformed label: ", r.error()));
+  return absl::OkStatus();
+}
+
+}  // namespace strata

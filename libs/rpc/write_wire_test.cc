@@ -1,0 +1,139 @@
+#include "libs/rpc/write_wire.h"
+
+#include <cmath>
+#include <limits>
+
+#include <catch2/catch.hpp>
+
+#include "storage.pb.h"
+
+namespace pb = strata::storage::v1;
+using strata::DecodedWrite;
+using strata::LabelRef;
+using strata::Sample;
+
+namespace {
+pb::WriteRequest Example() {
+  pb::WriteRequest req;
+  auto* a = req.add_series();
+  for (auto [n, v] : {std::pair{"__name__", "up"}, {"job", "node"}, {"instance", "h:1"}}) {
+    auto* l = a->add_labels();
+    l->set_name(n);
+    l->set_value(v);
+  }
+  for (int i = 0; i < 3; ++i) {
+    auto* s = a->add_samples();
+    s->set_timestamp_ms(1700000000000 + i * 15000);
+    s->set_value(i * 0.5);
+  }
+  auto* b = req.add_series();
+  b->set_account_id(42);
+  b->set_project_id(7);
+  auto* l = b->add_labels();
+  l->set_name("__name__");
+  l->set_value("neg");
+  auto* s = b->add_samples();
+  s->set_timestamp_ms(-1);
+  s->set_value(-std::numeric_limits<double>::infinity());
+  b->add_samples();  // all defaults: t = 0, v = 0
+  return req;
+}
+}  // namespace
+
+TEST_CASE("DecodeWriteRequest reads what protobuf wrote") {
+  pb::WriteRequest req = Example();
+  std::string raw = req.SerializeAsString();
+  DecodedWrite d;
+  REQUIRE(DecodeWriteRequest(raw, &d).ok());
+  REQUIRE(d.rows.size() == 2);
+  CHECK(d.rows[0].tenant == strata::Tenant{});
+  CHECK(d.rows[1].tenant == strata::Tenant{42, 7});
+  auto s0 = d.SamplesOf(d.rows[0]);
+  REQUIRE(s0.size() == 3);
+  CHECK(s0[2].t == 1700000030000);
+  CHECK(s0[2].v == 1.0);
+  auto s1 = d.SamplesOf(d.rows[1]);
+  REQUIRE(s1.size() == 2);
+  CHECK(s1[0].t == -1);
+  CHECK(std::isinf(s1[0].v));
+  CHECK(s1[1].t == 0);
+  CHECK(s1[1].v == 0);
+
+  std::vector<LabelRef> refs;
+  REQUIRE(strata::LabelRefsOf(d.rows[0].labels, &refs).ok());
+  REQUIRE(refs.size() == 3);
+  CHECK(refs[2].name == "instance");
+  CHECK(refs[2].value == "h:1");
+}
+
+TEST_CASE("AppendSeriesEntry writes what protobuf reads, in both forms") {
+  pb::WriteRequest req = Example();
+  DecodedWrite d;
+  std::string raw = req.SerializeAsString();
+  REQUIRE(DecodeWriteRequest(raw, &d).ok());
+  std::string again;
+  for (const auto& row : d.rows) AppendSeriesEntry(&again, row.tenant, row.labels, d.SamplesOf(row));
+  pb::WriteRequest back;
+  REQUIRE(back.ParseFromString(again));
+  CHECK(back.SerializeAsString() == raw);
+
+  std::string from_refs;
+  const std::string long_value(300, 'v');
+  std::vector<LabelRef> refs = {{"__name__", "x"}, {"a", long_value}};
+  Sample s{5, 2.5};
+  AppendSeriesEntry(&from_refs, strata::Tenant{1, 0}, refs, {&s, 1});
+  REQUIRE(back.ParseFromString(from_refs));
+  REQUIRE(back.series_size() == 1);
+  CHECK(back.series(0).account_id() == 1);
+  CHECK(back.series(0).labels(1).value().size() == 300);
+  CHECK(back.series(0).samples(0).value() == 2.5);
+}
+
+TEST_CASE("labels split by another field are gathered; unknown fields skipped") {
+  // TimeSeries: label, sample, unknown field 9, label — valid protobuf, unusual order.
+  pb::TimeSeries ts;
+  auto* l1 = ts.add_labels();
+  l1->set_name("__name__");
+  l1->set_value("m");
+  std::string label1 = ts.SerializeAsString();
+  ts.Clear();
+  auto* smp = ts.add_samples();
+  smp->set_timestamp_ms(9);
+  std::string sample = ts.SerializeAsString();
+  ts.Clear();
+  auto* l2 = ts.add_labels();
+  l2->set_name("z");
+  l2->set_value("last");
+  std::string label2 = ts.SerializeAsString();
+  std::string unknown = std::string("\x48\x05", 2);  // field 9, varint 5
+  std::string body = label1 + sample + unknown + label2;
+  std::string raw = std::string("\x0a", 1) + static_cast<char>(body.size()) + body;
+  pb::WriteRequest check;
+  REQUIRE(check.ParseFromString(raw));
+
+  DecodedWrite d;
+  REQUIRE(DecodeWriteRequest(raw, &d).ok());
+  REQUIRE(d.rows.size() == 1);
+  std::vector<LabelRef> refs;
+  REQUIRE(strata::LabelRefsOf(d.rows[0].labels, &refs).ok());
+  REQUIRE(refs.size() == 2);
+  CHECK(refs[1].value == "last");
+  CHECK(d.SamplesOf(d.rows[0])[0].t == 9);
+}
+
+TEST_CASE("malformed requests are InvalidArgument with the byte offset") {
+  std::string raw = Example().SerializeAsString();
+  DecodedWrite d;
+  for (size_t cut = 1; cut < raw.size(); ++cut) {
+    // Every strict prefix that ends inside a series must fail, never crash.
+    absl::Status s = DecodeWriteRequest(std::string_view(raw).substr(0, cut), &d);
+    pb::WriteRequest ref;
+    CHECK(s.ok() == ref.ParseFromString(raw.substr(0, cut)));
+    if (!s.ok()) {
+      CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+      CHECK(std::string(s.message()).find("at byte") != std::string::npos);
+    }
+  }
+  CHECK(!DecodeWriteRequest(std::string("\x0b", 1), &d).ok());        // wire type 3 (group)
+  CHECK(!DecodeWriteRequest(std::string("\x09\x01", 2), &d).ok());    // series as fixed64
+}
