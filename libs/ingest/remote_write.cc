@@ -32,14 +32,30 @@ const char* WireTypeName(int wt) {
   }
 }
 
-// Decodes a WriteRequest. With a null sink it only validates (the first pass), so
-// that a message that is malformed anywhere delivers nothing.
+// Decodes a WriteRequest in one pass into views of its rows, and delivers them
+// only once the whole message decoded, so that a message that is malformed
+// anywhere delivers nothing.
 class WriteRequestDecoder {
  public:
   WriteRequestDecoder(std::string_view msg, RowSink* sink, ParseResult* result)
       : base_(msg.data()), end_(msg.data() + msg.size()), sink_(sink), result_(result) {}
 
   absl::Status Run() {
+    if (absl::Status st = Decode(); !st.ok()) return st;
+    for (const PendingRow& r : rows_) {
+      sink_->OnRow(RowView{std::span<const LabelView>(labels_.data() + r.first_label, r.labels),
+                           std::span<const Sample>(samples_.data() + r.first_sample, r.samples)});
+      ++result_->rows;
+      result_->samples += r.samples;
+    }
+    result_->skipped_exemplars += exemplars_;
+    result_->unsupported_histograms += histograms_;
+    result_->skipped_metadata += metadata_;
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status Decode() {
     const char* p = base_;
     while (p < end_) {
       uint32_t field = 0;
@@ -57,8 +73,8 @@ class WriteRequestDecoder {
           if (!DecodeTimeSeries(sub)) return Error();
           ++ts_index_;
           in_ts_ = false;
-        } else if (sink_ != nullptr) {
-          ++result_->skipped_metadata;
+        } else {
+          ++metadata_;
         }
       } else if (!Skip(p, end_, field, wt, 0)) {
         return Error();
@@ -67,12 +83,10 @@ class WriteRequestDecoder {
     return absl::OkStatus();
   }
 
- private:
   bool DecodeTimeSeries(std::string_view ts) {
     const char* p = ts.data();
     const char* end = ts.data() + ts.size();
-    labels_.clear();
-    samples_.clear();
+    const size_t first_label = labels_.size(), first_sample = samples_.size();
     sub_index_ = 0;
     sub_kind_ = nullptr;
     size_t n_labels = 0, n_samples = 0;
@@ -90,7 +104,7 @@ class WriteRequestDecoder {
           if (!ExpectWire(p, field, wt, kLen, "labels") || !ReadLen(p, end, &sub)) return false;
           LabelView l;
           if (!DecodeLabel(sub, &l)) return false;
-          if (sink_ != nullptr) labels_.push_back(l);
+          labels_.push_back(l);
           break;
         }
         case 2: {
@@ -99,7 +113,7 @@ class WriteRequestDecoder {
           if (!ExpectWire(p, field, wt, kLen, "samples") || !ReadLen(p, end, &sub)) return false;
           Sample s;
           if (!DecodeSample(sub, &s)) return false;
-          if (sink_ != nullptr) samples_.push_back(s);
+          samples_.push_back(s);
           break;
         }
         case 3:
@@ -117,13 +131,13 @@ class WriteRequestDecoder {
       }
     }
     sub_kind_ = nullptr;
-    if (sink_ == nullptr) return true;
-    result_->skipped_exemplars += exemplars;
-    result_->unsupported_histograms += histograms;
-    if (!samples_.empty()) {
-      sink_->OnRow(RowView{labels_, samples_});
-      ++result_->rows;
-      result_->samples += samples_.size();
+    exemplars_ += exemplars;
+    histograms_ += histograms;
+    if (samples_.size() > first_sample) {
+      rows_.push_back(PendingRow{first_label, labels_.size() - first_label, first_sample,
+                                 samples_.size() - first_sample});
+    } else {
+      labels_.resize(first_label);  // a series without samples delivers nothing
     }
     return true;
   }
@@ -174,6 +188,10 @@ class WriteRequestDecoder {
   }
 
   bool ReadVarint(const char*& p, const char* end, uint64_t* out) {
+    if (p < end && static_cast<uint8_t>(*p) < 0x80) {  // tags and short lengths: one byte
+      *out = static_cast<uint8_t>(*p++);
+      return true;
+    }
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (p >= end) return Fail(p, "truncated varint");
@@ -289,8 +307,14 @@ class WriteRequestDecoder {
   const char* end_;
   RowSink* sink_;
   ParseResult* result_;
+  // Every row's labels and samples, row after row (views into the message).
+  struct PendingRow {
+    size_t first_label, labels, first_sample, samples;
+  };
+  std::vector<PendingRow> rows_;
   std::vector<LabelView> labels_;
   std::vector<Sample> samples_;
+  uint64_t exemplars_ = 0, histograms_ = 0, metadata_ = 0;
   int64_t ts_index_ = 0;
   const char* sub_kind_ = nullptr;
   size_t sub_index_ = 0;
@@ -319,13 +343,7 @@ absl::StatusOr<std::string> SnappyDecompress(std::string_view compressed,
 }
 
 absl::Status ParseRemoteWriteProto(std::string_view proto, RowSink& sink, ParseResult* result) {
-  {
-    WriteRequestDecoder check(proto, nullptr, result);
-    absl::Status st = check.Run();
-    if (!st.ok()) return st;
-  }
-  WriteRequestDecoder deliver(proto, &sink, result);
-  return deliver.Run();
+  return WriteRequestDecoder(proto, &sink, result).Run();
 }
 
 absl::Status ParseRemoteWrite(std::string_view body, const RemoteWriteOptions& opts,

@@ -84,6 +84,10 @@ class Reader {
   Reader(std::string_view all) : base_(all.data()) {}
 
   bool Varint(const char*& p, const char* end, uint64_t* out) {
+    if (p < end && static_cast<uint8_t>(*p) < 0x80) {  // tags and short lengths: one byte
+      *out = static_cast<uint8_t>(*p++);
+      return true;
+    }
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (p >= end) return Fail(p, "truncated varint");
