@@ -241,6 +241,7 @@ absl::Status StorageEngine::ApplyRetention() {
       auto cur = it++;
       if (cur->day < cutoff) indexed_.erase(cur);
     }
+    index_->ForgetPutPairsBefore(cutoff);
   }
   stats_.partitions_dropped += dropped;
   spdlog::info("retention: dropped {} partition(s) before {}", dropped, DayName(cutoff));

@@ -61,6 +61,7 @@ absl::Status StorageEngine::Apply(std::span<const Row> rows) {
     if (!s.ok()) {
       std::lock_guard<std::mutex> lock(indexed_mu_);
       indexed_.clear();  // re-index on the next write
+      index_->ForgetPutPairs();
       return s;
     }
   }

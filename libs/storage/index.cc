@@ -31,10 +31,30 @@ void SortUnique(std::vector<uint64_t>* v) {
 void Index::AddSeries(rocksdb::WriteBatch* batch, uint32_t day, uint64_t tenant, uint64_t sid, const Labels& labels) {
   batch->Put(db_->series(), SeriesKey(tenant, sid), EncodeLabels(labels));
   batch->Put(db_->postings(), PostingKey(day, tenant, "", "", sid), "");
-  for (const Label& l : labels) {
-    batch->Put(db_->postings(), PostingKey(day, tenant, l.name, l.value, sid), "");
-    batch->Put(db_->values(), PairPrefix(day, tenant, l.name, l.value), "");
+  std::vector<std::string> new_pairs;
+  {
+    std::lock_guard<std::mutex> lock(pairs_mu_);
+    absl::flat_hash_set<std::string>& put = put_pairs_[day];
+    for (const Label& l : labels) {
+      std::string key = PairPrefix(day, tenant, l.name, l.value);
+      if (put.insert(key).second) new_pairs.push_back(std::move(key));
+    }
+    // Only the latest few partitions are remembered (they get nearly all writes): a
+    // forgotten pair merely costs a redundant Put.
+    while (put_pairs_.size() > kRememberedDays) put_pairs_.erase(put_pairs_.begin());
   }
+  for (const Label& l : labels) batch->Put(db_->postings(), PostingKey(day, tenant, l.name, l.value, sid), "");
+  for (const std::string& key : new_pairs) batch->Put(db_->values(), key, "");
+}
+
+void Index::ForgetPutPairs() {
+  std::lock_guard<std::mutex> lock(pairs_mu_);
+  put_pairs_.clear();
+}
+
+void Index::ForgetPutPairsBefore(uint32_t day) {
+  std::lock_guard<std::mutex> lock(pairs_mu_);
+  put_pairs_.erase(put_pairs_.begin(), put_pairs_.lower_bound(day));
 }
 
 void Index::RemoveSeries(rocksdb::WriteBatch* batch, uint32_t day, uint64_t tenant, uint64_t sid,

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "libs/model/labels.h"
 #include "libs/model/matcher.h"
@@ -29,8 +30,13 @@ class Index {
   explicit Index(Db* db) : db_(db) {}
 
   // Adds the series record and its postings/values in partition `day` to `batch`.
-  // Idempotent.
+  // Idempotent. A (day, label pair) values entry this Index already put is not put
+  // again (most series share most pairs; every Put is a memtable insert).
   void AddSeries(rocksdb::WriteBatch* batch, uint32_t day, uint64_t tenant, uint64_t sid, const Labels& labels);
+  // Forgets which values entries were put: all (call when a batch from AddSeries
+  // failed to commit), or those of partitions before `day` (dropped by retention).
+  void ForgetPutPairs();
+  void ForgetPutPairsBefore(uint32_t day);
 
   // The labels stored for `sid`; NotFound when unknown.
   absl::StatusOr<Labels> SeriesLabels(uint64_t tenant, uint64_t sid) const;
@@ -59,6 +65,10 @@ class Index {
   std::vector<uint32_t> Days() const;
 
  private:
+  static constexpr size_t kRememberedDays = 3;
+  std::mutex pairs_mu_;
+  std::map<uint32_t, absl::flat_hash_set<std::string>> put_pairs_;  // day -> values keys put
+
   // Sorted ids with postings for (name, value).
   absl::Status PairPostings(uint32_t day, uint64_t tenant, std::string_view name, std::string_view value,
                             std::vector<uint64_t>* out) const;
