@@ -39,6 +39,11 @@ class VectorIterator : public SeriesIterator {
     return i_ < s_->size();
   }
   Sample At() const override { return (*s_)[i_]; }
+  bool Contiguous(std::span<const Sample>* all) const override {
+    if (i_ != SIZE_MAX) return false;
+    *all = *s_;
+    return true;
+  }
 
  private:
   std::shared_ptr<const std::vector<Sample>> s_;

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,13 @@ class SeriesIterator {
   virtual Sample At() const = 0;
   // The error that ended iteration early, if any.
   virtual absl::Status status() const { return absl::OkStatus(); }
+  // When the iterator reads one sorted in-memory array and has not moved yet: sets
+  // *all to every sample it would visit and returns true. A reader that windows over
+  // the whole series (the engine's WindowCursor) then skips the per-sample calls.
+  virtual bool Contiguous(std::span<const Sample>* all) const {
+    (void)all;
+    return false;
+  }
 };
 
 // One series: its label set and a way to read its samples.

@@ -28,6 +28,11 @@ class VectorIterator : public SeriesIterator {
     return i_ < end_;
   }
   Sample At() const override { return (*samples_)[i_]; }
+  bool Contiguous(std::span<const Sample>* all) const override {
+    if (started_) return false;
+    *all = std::span<const Sample>(samples_->data() + i_, end_ - i_);
+    return true;
+  }
 
  private:
   const std::vector<Sample>* samples_;

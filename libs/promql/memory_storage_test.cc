@@ -9,6 +9,25 @@ namespace {
 
 Labels L(std::vector<Label> pairs) { return *Labels::FromPairs(std::move(pairs)); }
 
+// Hides SeriesIterator::Contiguous, so WindowCursor reads sample by sample.
+class Streamed : public SeriesIterator {
+ public:
+  explicit Streamed(std::unique_ptr<SeriesIterator> in) : in_(std::move(in)) {}
+  bool Next() override { return in_->Next(); }
+  bool Seek(int64_t t) override { return in_->Seek(t); }
+  Sample At() const override { return in_->At(); }
+
+ private:
+  std::unique_ptr<SeriesIterator> in_;
+};
+
+// The cursor's two ways of reading: the whole array up front, or sample by sample.
+std::unique_ptr<SeriesIterator> Samples(std::vector<Sample> s, bool streamed) {
+  auto it = MakeVectorIterator(std::move(s));
+  if (streamed) return std::make_unique<Streamed>(std::move(it));
+  return it;
+}
+
 TEST_CASE("memory storage: select by matchers and time, sorted, replace on same t") {
   MemoryStorage st;
   st.Append(L({{"__name__", "m"}, {"a", "2"}}), {{0, 1}, {10, 2}, {20, 3}});
@@ -41,7 +60,8 @@ TEST_CASE("memory storage: select by matchers and time, sorted, replace on same 
 }
 
 TEST_CASE("window cursor: slides without re-reading and drops stale markers") {
-  auto it = MakeVectorIterator({{0, 1}, {10, StaleNaN()}, {20, 3}, {30, 4}, {40, 5}});
+  const bool streamed = GENERATE(false, true);
+  auto it = Samples({{0, 1}, {10, StaleNaN()}, {20, 3}, {30, 4}, {40, 5}}, streamed);
   WindowCursor wc(it.get());
   auto w = wc.Advance(0, 20);
   REQUIRE(w.size() == 2);
@@ -62,7 +82,8 @@ TEST_CASE("window cursor: counts drops inside the window only") {
   // (t=20 -> t=40) is one too.
   std::vector<Sample> s = {{0, 1}, {10, 5}, {20, 2}, {30, StaleNaN()}, {40, 1}, {50, 4}};
   for (int i = 0; i < 600; ++i) s.push_back({60 + i * 10, static_cast<double>(i)});  // forces compaction
-  auto it = MakeVectorIterator(s);
+  const bool streamed = GENERATE(false, true);
+  auto it = Samples(s, streamed);
   WindowCursor wc(it.get(), /*track_drops=*/true);
   CHECK_FALSE(wc.Advance(0, 10).empty());
   CHECK_FALSE(wc.WindowHasDrop());

@@ -254,15 +254,47 @@ Matrix AggregateMatrix(Evaluator& ev, const AggregateExpr& a, Matrix in) {
   if (static_cast<double>(groups) * static_cast<double>(steps) <= 4e6) {
     // Series-major: each series' points are read sequentially. Every (group, step)
     // still sees its inputs in series order, so the sums are the same as step-major.
+    // Large inputs are cut by steps, one slice per thread: each (group, step) is
+    // still summed by one thread in series order, so the answer does not change.
     std::vector<State> st(groups * steps);
-    for (size_t i = 0; i < in.size(); ++i) {
-      if ((i & 255) == 0) ev.CheckInterrupt();
-      State* row = &st[0];
-      size_t g = group_of[i];
-      for (const Sample& p : in[i].points) {
-        int64_t k = (p.t - ev.start()) / ev.interval();
-        add(row[k * groups + g], p.v);
+    const int64_t start = ev.start(), interval = ev.interval();
+    // Adds the points of series i with step index in [k0, k1). Points sit on steps,
+    // ascending: the step index is found by walking, not by a 64-bit division each.
+    auto add_series = [&](size_t i, size_t k0, size_t k1) {
+      const std::vector<Sample>& pts = in[i].points;
+      const int64_t t0 = start + static_cast<int64_t>(k0) * interval;
+      const int64_t t1 = start + static_cast<int64_t>(k1) * interval;  // exclusive
+      auto p = k0 == 0 ? pts.begin()
+                       : std::lower_bound(pts.begin(), pts.end(), t0,
+                                          [](const Sample& s, int64_t t) { return s.t < t; });
+      if (p == pts.end() || p->t >= t1) return;
+      size_t k = static_cast<size_t>((p->t - start) / interval);
+      int64_t kt = start + static_cast<int64_t>(k) * interval;
+      const size_t g = group_of[i];
+      for (; p != pts.end() && p->t < t1; ++p) {
+        while (kt < p->t) {
+          ++k;
+          kt += interval;
+        }
+        add(st[k * groups + g], p->v);
       }
+    };
+    auto add_steps = [&](size_t k0, size_t k1) {
+      for (size_t i = 0; i < in.size(); ++i) add_series(i, k0, k1);
+    };
+    double points = 0;
+    for (const SeriesPoints& s : in) points += static_cast<double>(s.points.size());
+    const size_t threads = ev.MaxThreads();
+    const size_t nsteps = static_cast<size_t>(steps);
+    if (threads <= 1 || points < 200e3 || nsteps < 2 * threads) {
+      for (size_t i = 0; i < in.size(); i += 256) {
+        ev.CheckInterrupt();
+        // A slice of series over all steps: the same order as one pass.
+        const size_t end = std::min(in.size(), i + 256);
+        for (size_t j = i; j < end; ++j) add_series(j, 0, nsteps);
+      }
+    } else {
+      ev.ParallelFor(nsteps, points, add_steps, (nsteps + threads - 1) / threads);
     }
     for (int64_t k = 0; k < steps; ++k) {
       int64_t ts = ev.start() + k * ev.interval();

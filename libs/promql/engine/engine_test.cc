@@ -143,8 +143,9 @@ TEST_CASE("engine: @ and offset") {
   for (const Sample& p : s->matrix[0].points) CHECK(p.v == 60);
 }
 
-// Range functions run over series on several threads once the input is large: the
-// answer must be the one a single thread gives, bit for bit, errors included.
+// Range functions run over series, and aggregations over steps, on several threads
+// once the input is large: the answer must be the one a single thread gives, bit for
+// bit, errors included.
 TEST_CASE("engine: parallel range functions answer as one thread does") {
   MemoryStorage st;
   for (int i = 0; i < 1500; ++i) {
@@ -163,7 +164,8 @@ TEST_CASE("engine: parallel range functions answer as one thread does") {
   Engine e1(one), e4(four);
   for (const char* q : {"rate(x[5m])", "sum by (job) (increase(x[2m]))", "quantile_over_time(0.9, x[10m])",
                         "max_over_time(x[1m]) - min_over_time(x[1m])", "x", "count by (job) (x offset 1m)",
-                        "timestamp(x)"}) {
+                        "timestamp(x)", "sum(rate(x[5m]))", "avg by (job) (rate(x[1m]))",
+                        "stddev without (i) (x)", "max by (job) (x)"}) {
     INFO(q);
     auto a = e1.RangeQuery(st, q, 0, 3600'000, 15'000);
     auto b = e4.RangeQuery(st, q, 0, 3600'000, 15'000);

@@ -31,6 +31,11 @@ class InMemoryIterator : public SeriesIterator {
     return i_ < s_.size();
   }
   Sample At() const override { return s_[i_]; }
+  bool Contiguous(std::span<const Sample>* all) const override {
+    if (started_) return false;
+    *all = s_;
+    return true;
+  }
 
  private:
   std::vector<Sample> s_;
@@ -74,13 +79,16 @@ void Evaluator::CheckInterrupt(bool force) {
   }
 }
 
-void Evaluator::ParallelFor(size_t n, double work, const std::function<void(size_t, size_t)>& fn) {
+size_t Evaluator::MaxThreads() const {
+  return ctx_->opts->max_parallelism > 0 ? static_cast<size_t>(ctx_->opts->max_parallelism)
+                                         : std::max(1u, std::thread::hardware_concurrency());
+}
+
+void Evaluator::ParallelFor(size_t n, double work, const std::function<void(size_t, size_t)>& fn, size_t chunk) {
   // Below this many samples a thread costs more to start than it saves.
   constexpr double kMinParallelWork = 200'000;
-  constexpr size_t kChunk = 256;
-  size_t threads = ctx_->opts->max_parallelism > 0 ? static_cast<size_t>(ctx_->opts->max_parallelism)
-                                                   : std::max(1u, std::thread::hardware_concurrency());
-  threads = std::min(threads, (n + kChunk - 1) / kChunk);
+  const size_t kChunk = std::max<size_t>(1, chunk);
+  size_t threads = std::min(MaxThreads(), (n + kChunk - 1) / kChunk);
   if (threads <= 1 || work < kMinParallelWork) {
     for (size_t b = 0; b < n; b += kChunk) {
       CheckInterrupt();
@@ -129,7 +137,46 @@ void Evaluator::Charge(int64_t n) {
   }
 }
 
+WindowCursor::WindowCursor(SeriesIterator* it, bool track_drops) : it_(it), track_drops_(track_drops) {
+  std::span<const Sample> all;
+  if (!it_->Contiguous(&all)) return;
+  whole_ = true;
+  bool stale = false;
+  for (const Sample& s : all) stale |= IsStaleNaN(s.v);
+  if (stale) {
+    buf_.reserve(all.size());
+    for (const Sample& s : all) {
+      if (!IsStaleNaN(s.v)) buf_.push_back(s);
+    }
+    all = buf_;
+  }
+  whole_data_ = all.data();
+  whole_size_ = all.size();
+  if (track_drops_) {
+    drops_.resize(all.size());
+    uint32_t drops = 0;
+    for (size_t k = 0; k < all.size(); ++k) {
+      if (k > 0 && all[k].v < all[k - 1].v) ++drops;
+      drops_[k] = drops;
+    }
+  }
+}
+
+void WindowCursor::Buffer(const Sample& s) {
+  if (track_drops_) {
+    const uint32_t before = drops_.empty() ? 0 : drops_.back();
+    drops_.push_back(before + (!buf_.empty() && s.v < buf_.back().v ? 1 : 0));
+  }
+  buf_.push_back(s);
+}
+
 std::span<const Sample> WindowCursor::Advance(int64_t lo, int64_t hi) {
+  if (whole_) {
+    // Windows move forward: both ends only ever advance.
+    while (tail_ < whole_size_ && whole_data_[tail_].t <= hi) ++tail_;
+    while (head_ < tail_ && whole_data_[head_].t < lo) ++head_;
+    return std::span<const Sample>(whole_data_ + head_, tail_ - head_);
+  }
   if (has_pending_ && pending_.t < lo && buf_.size() == head_) {
     // Jump over samples that can never be in a window again.
     if (it_->Seek(lo)) {
@@ -157,13 +204,7 @@ std::span<const Sample> WindowCursor::Advance(int64_t lo, int64_t hi) {
     }
     if (pending_.t > hi) break;
     has_pending_ = false;
-    if (pending_.t >= lo && !IsStaleNaN(pending_.v)) {
-      if (track_drops_) {
-        const uint32_t before = drops_.empty() ? 0 : drops_.back();
-        drops_.push_back(before + (!buf_.empty() && pending_.v < buf_.back().v ? 1 : 0));
-      }
-      buf_.push_back(pending_);
-    }
+    if (pending_.t >= lo && !IsStaleNaN(pending_.v)) Buffer(pending_);
   }
   while (head_ < buf_.size() && buf_[head_].t < lo) ++head_;
   if (head_ > 256 && head_ * 2 > buf_.size()) {
@@ -171,6 +212,7 @@ std::span<const Sample> WindowCursor::Advance(int64_t lo, int64_t hi) {
     if (track_drops_) drops_.erase(drops_.begin(), drops_.begin() + static_cast<long>(head_));
     head_ = 0;
   }
+  tail_ = buf_.size();
   return std::span<const Sample>(buf_.data() + head_, buf_.size() - head_);
 }
 

@@ -70,8 +70,11 @@ class Evaluator {
   // state of its own slice; it may throw EvalError (the first one is rethrown here
   // after every slice has finished) and must not call CheckInterrupt/Charge, which
   // are single-threaded: ParallelFor checks for cancellation and the deadline itself
-  // between slices of at most 256 items.
-  void ParallelFor(size_t n, double work, const std::function<void(size_t begin, size_t end)>& fn);
+  // between slices of at most `chunk` items.
+  void ParallelFor(size_t n, double work, const std::function<void(size_t begin, size_t end)>& fn,
+                   size_t chunk = 256);
+  // Threads ParallelFor may use.
+  size_t MaxThreads() const;
   // Accounts `n` more samples held in memory; throws when over the limit.
   void Charge(int64_t n);
   void Release(int64_t n) { ctx_->current_samples -= n; }
@@ -122,19 +125,28 @@ SeriesSource SelectSeries(Evaluator& ev, const VectorSelector& vs, int64_t mint,
 class WindowCursor {
  public:
   // With `track_drops`, WindowHasDrop() answers in O(1) for the last window.
-  explicit WindowCursor(SeriesIterator* it, bool track_drops = false) : it_(it), track_drops_(track_drops) {}
+  // An iterator that holds its samples in one array (SeriesIterator::Contiguous) is
+  // read once, up front, instead of one virtual call per sample.
+  explicit WindowCursor(SeriesIterator* it, bool track_drops = false);
   // Samples with lo <= t <= hi.
   std::span<const Sample> Advance(int64_t lo, int64_t hi);
-  size_t buffered() const { return buf_.size() - head_; }
+  size_t buffered() const { return tail_ - head_; }
   // Whether some sample of the last window is below the one before it in that
   // window (a counter reset). REQUIRES: track_drops.
-  bool WindowHasDrop() const {
-    return buf_.size() - head_ >= 2 && drops_[buf_.size() - 1] != drops_[head_];
-  }
+  bool WindowHasDrop() const { return tail_ - head_ >= 2 && drops_[tail_ - 1] != drops_[head_]; }
 
  private:
+  // Appends one (non-stale) sample to buf_ and its drop count to drops_.
+  void Buffer(const Sample& s);
+
   SeriesIterator* it_;
   bool track_drops_;
+  // Read up front (whole_): the series is whole_data_[0, whole_size_), the
+  // iterator's own array when it has no stale markers, else buf_.
+  bool whole_ = false;
+  const Sample* whole_data_ = nullptr;
+  size_t whole_size_ = 0;
+  size_t tail_ = 0;  // the last window is [head_, tail_) of buf_ (or whole_data_)
   std::vector<Sample> buf_;
   // drops_[k]: how many j <= k have buf_[j].v < buf_[j - 1].v (kept beside buf_).
   std::vector<uint32_t> drops_;

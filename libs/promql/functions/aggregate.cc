@@ -4,11 +4,6 @@
 
 namespace strata::promql::fn {
 
-void SumAggregator::Add(double v) {
-  sum_ = count_ == 0 ? v : sum_ + v;
-  ++count_;
-}
-
 void AvgAggregator::Add(double v) {
   ++count_;
   if (count_ == 1) {

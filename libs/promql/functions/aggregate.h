@@ -24,7 +24,11 @@ namespace strata::promql::fn {
 // sum(): value += v, first sample seeds the value.
 class SumAggregator {
  public:
-  void Add(double v);
+  // Inline: it runs once per input point of a sum.
+  void Add(double v) {
+    sum_ = count_ == 0 ? v : sum_ + v;
+    ++count_;
+  }
   double Result() const { return sum_; }
   int64_t count() const { return count_; }
 
