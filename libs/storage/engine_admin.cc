@@ -47,6 +47,7 @@ absl::Status StorageEngine::Delete(const pb::DeleteRequest& req, pb::DeleteRespo
     }
   }
   STRATA_RETURN_IF_ERROR(db_->Write(&batch, /*sync=*/true));
+  index_->ForgetPostings();
   {
     std::unique_lock<std::shared_mutex> lock(write_mu_);
     std::lock_guard<std::mutex> ilock(indexed_mu_);
@@ -242,6 +243,7 @@ absl::Status StorageEngine::ApplyRetention() {
       if (cur->day < cutoff) indexed_.erase(cur);
     }
     index_->ForgetPutPairsBefore(cutoff);
+    index_->ForgetPostings();
   }
   stats_.partitions_dropped += dropped;
   spdlog::info("retention: dropped {} partition(s) before {}", dropped, DayName(cutoff));

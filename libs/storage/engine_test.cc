@@ -501,3 +501,38 @@ TEST_CASE("export by placement and import elsewhere") {
   CHECK(info.partitions_size() == 1);
   CHECK(info.bytes_on_disk() > 0);
 }
+
+// Posting lists are cached in memory once read: a series added or deleted later
+// must show up in (or vanish from) the next search of the same matchers.
+TEST_CASE("cached posting lists follow new and deleted series") {
+  TempDir dir;
+  int64_t now = kNow;
+  auto e = *StorageEngine::Open(Opts(dir.path, &now));
+  auto write = [&](std::string instance) {
+    pb::WriteRequest req;
+    pb::WriteResponse resp;
+    AddRow(&req, {{"__name__", "up"}, {"job", "node"}, {"instance", instance}}, Ramp(kNow - 60'000, 3, 15'000));
+    REQUIRE(e->Write(req, &resp).ok());
+  };
+  const std::vector<pb::Matcher> job = {M(pb::EQUAL, "job", "node")};
+  const std::vector<pb::Matcher> regex = {M(pb::REGEX, "instance", "a|b|c")};
+  write("a");
+  CHECK(Search(*e, job, kNow - 3600'000, kNow).size() == 1);
+  CHECK(Search(*e, regex, kNow - 3600'000, kNow).size() == 1);
+  write("b");
+  CHECK(Search(*e, job, kNow - 3600'000, kNow).size() == 2);
+  CHECK(Search(*e, regex, kNow - 3600'000, kNow).size() == 2);
+  REQUIRE(e->Persist().ok());  // blocks, same postings
+  write("c");
+  CHECK(Search(*e, job, kNow - 3600'000, kNow).size() == 3);
+
+  pb::DeleteRequest del;
+  *del.add_matchers() = M(pb::EQUAL, "instance", "b");
+  pb::DeleteResponse dresp;
+  REQUIRE(e->Delete(del, &dresp).ok());
+  CHECK(dresp.deleted_series() == 1);
+  auto left = Search(*e, job, kNow - 3600'000, kNow);
+  CHECK(left.size() == 2);
+  CHECK(left.count("up{instance=\"b\", job=\"node\"}") == 0);
+  CHECK(Search(*e, regex, kNow - 3600'000, kNow).size() == 2);
+}

@@ -32,6 +32,12 @@ bool StorageEngine::MarkIndexed(uint64_t tenant, uint64_t sid, uint32_t day) {
 
 absl::Status StorageEngine::Apply(std::span<const Row> rows) {
   rocksdb::WriteBatch batch;
+  struct Indexed {
+    uint32_t day;
+    uint64_t tenant;
+    Labels labels;
+  };
+  std::vector<Indexed> indexed;  // postings added by this batch
   {
     // One lock for the whole batch: taking it per row showed up in ingestion profiles.
     std::vector<std::pair<const Row*, uint32_t>> to_index;
@@ -52,6 +58,7 @@ absl::Status StorageEngine::Apply(std::span<const Row> rows) {
       absl::StatusOr<Labels> labels = LabelsFromEntries(row->label_entries);
       if (!labels.ok()) return labels.status();  // cannot happen: checked before
       index_->AddSeries(&batch, day, row->tenant.Key(), row->sid, *labels);
+      indexed.push_back(Indexed{day, row->tenant.Key(), *std::move(labels)});
     }
   }
   if (batch.Count() > 0) {
@@ -64,6 +71,7 @@ absl::Status StorageEngine::Apply(std::span<const Row> rows) {
       index_->ForgetPutPairs();
       return s;
     }
+    for (const Indexed& x : indexed) index_->PostingsChanged(x.day, x.tenant, x.labels);
   }
   for (const Row& row : rows) {
     HeadKey key{row.tenant.Key(), row.sid};

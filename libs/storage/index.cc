@@ -100,6 +100,17 @@ absl::Status Index::SeriesLabelsBatch(uint64_t tenant, std::span<const uint64_t>
 absl::Status Index::PairPostings(uint32_t day, uint64_t tenant, std::string_view name, std::string_view value,
                                  std::vector<uint64_t>* out) const {
   std::string prefix = PairPrefix(day, tenant, name, value);
+  uint64_t gen;
+  {
+    std::lock_guard<std::mutex> lock(postings_mu_);
+    auto it = postings_.find(prefix);
+    if (it != postings_.end()) {
+      out->insert(out->end(), it->second->begin(), it->second->end());
+      return absl::OkStatus();
+    }
+    gen = postings_gen_;
+  }
+  const size_t before = out->size();
   std::string upper = PrefixSuccessor(prefix);
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
@@ -110,7 +121,38 @@ absl::Status Index::PairPostings(uint32_t day, uint64_t tenant, std::string_view
     if (k.size() != prefix.size() + 8) continue;
     out->push_back(GetBig64(k.data() + prefix.size()));
   }
-  return FromRocks(it->status(), "postings scan");
+  STRATA_RETURN_IF_ERROR(FromRocks(it->status(), "postings scan"));
+  const size_t n = out->size() - before;
+  std::lock_guard<std::mutex> lock(postings_mu_);
+  if (gen == postings_gen_ && n <= kMaxCachedPostings) {
+    if (postings_ids_ + n > kMaxCachedPostings) {
+      postings_.clear();
+      postings_ids_ = 0;
+    }
+    auto list = std::make_shared<const std::vector<uint64_t>>(out->begin() + before, out->end());
+    if (postings_.emplace(std::move(prefix), std::move(list)).second) postings_ids_ += n;
+  }
+  return absl::OkStatus();
+}
+
+void Index::PostingsChanged(uint32_t day, uint64_t tenant, const Labels& labels) {
+  std::lock_guard<std::mutex> lock(postings_mu_);
+  ++postings_gen_;
+  auto forget = [&](std::string_view name, std::string_view value) {
+    auto it = postings_.find(PairPrefix(day, tenant, name, value));
+    if (it == postings_.end()) return;
+    postings_ids_ -= it->second->size();
+    postings_.erase(it);
+  };
+  forget("", "");
+  for (const Label& l : labels) forget(l.name, l.value);
+}
+
+void Index::ForgetPostings() {
+  std::lock_guard<std::mutex> lock(postings_mu_);
+  ++postings_gen_;
+  postings_.clear();
+  postings_ids_ = 0;
 }
 
 template <typename Pred>

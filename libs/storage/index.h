@@ -10,10 +10,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "libs/model/labels.h"
@@ -37,6 +39,13 @@ class Index {
   // failed to commit), or those of partitions before `day` (dropped by retention).
   void ForgetPutPairs();
   void ForgetPutPairsBefore(uint32_t day);
+
+  // Posting lists read from RocksDB are kept in memory (up to kMaxCachedPostings
+  // ids in all; over that the cache starts again empty). The engine calls
+  // PostingsChanged once a batch that added or removed the series' postings has
+  // committed, and ForgetPostings after dropping partitions.
+  void PostingsChanged(uint32_t day, uint64_t tenant, const Labels& labels);
+  void ForgetPostings();
 
   // The labels stored for `sid`; NotFound when unknown.
   absl::StatusOr<Labels> SeriesLabels(uint64_t tenant, uint64_t sid) const;
@@ -65,6 +74,14 @@ class Index {
   std::vector<uint32_t> Days() const;
 
  private:
+  static constexpr size_t kMaxCachedPostings = 8 << 20;  // ids (8 bytes each)
+  mutable std::mutex postings_mu_;
+  mutable absl::flat_hash_map<std::string, std::shared_ptr<const std::vector<uint64_t>>> postings_;  // by PairPrefix
+  mutable size_t postings_ids_ = 0;
+  // Bumped by every change: a list read from RocksDB is cached only if no change
+  // happened while it was read (it could be missing the change).
+  mutable uint64_t postings_gen_ = 0;
+
   static constexpr size_t kRememberedDays = 3;
   std::mutex pairs_mu_;
   std::map<uint32_t, absl::flat_hash_set<std::string>> put_pairs_;  // day -> values keys put
