@@ -72,15 +72,27 @@ absl::StatusOr<Labels> Index::SeriesLabels(uint64_t tenant, uint64_t sid) const 
 
 absl::Status Index::SeriesLabelsBatch(uint64_t tenant, std::span<const uint64_t> sids,
                                       std::vector<absl::StatusOr<Labels>>* out) const {
-  out->clear();
-  out->reserve(sids.size());
+  out->assign(sids.size(), absl::NotFoundError("series not found"));
+  auto shard_of = [this](uint64_t sid) -> LabelShard& { return label_shards_[(sid >> 7) % kLabelShards]; };
+  std::vector<size_t> misses;
+  for (size_t i = 0; i < sids.size(); ++i) {
+    LabelShard& shard = shard_of(sids[i]);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto it = shard.labels.find(std::pair{tenant, sids[i]});
+    if (it == shard.labels.end()) {
+      misses.push_back(i);
+    } else {
+      (*out)[i] = DecodeLabels(it->second);
+    }
+  }
+  if (misses.empty()) return absl::OkStatus();
   // One forward-moving iterator: sorted look-ups of series that sit close together
   // (the usual case: a selector matches a good part of a tenant) cost a few Next()s
   // each instead of a skip-list or index-block search each.
   const bool sorted = std::is_sorted(sids.begin(), sids.end());
   std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), db_->series()));
-  for (uint64_t sid : sids) {
-    const std::string key = SeriesKey(tenant, sid);
+  for (size_t i : misses) {
+    const std::string key = SeriesKey(tenant, sids[i]);
     const rocksdb::Slice key_slice(key);
     if (sorted) {
       SeekForward(it.get(), key_slice);
@@ -88,11 +100,17 @@ absl::Status Index::SeriesLabelsBatch(uint64_t tenant, std::span<const uint64_t>
       it->Seek(key_slice);
     }
     if (!it->status().ok()) return FromRocks(it->status(), "series lookup");
-    if (it->Valid() && it->key() == key_slice) {
-      out->push_back(DecodeLabels(std::string_view(it->value().data(), it->value().size())));
-    } else {
-      out->push_back(absl::NotFoundError("series not found"));
+    if (!it->Valid() || it->key() != key_slice) continue;
+    std::string_view value(it->value().data(), it->value().size());
+    (*out)[i] = DecodeLabels(value);
+    if (!(*out)[i].ok()) continue;
+    LabelShard& shard = shard_of(sids[i]);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    if (shard.bytes + value.size() > kMaxCachedLabelBytes / kLabelShards) {
+      shard.labels.clear();
+      shard.bytes = 0;
     }
+    if (shard.labels.try_emplace(std::pair{tenant, sids[i]}, value).second) shard.bytes += value.size() + 32;
   }
   return absl::OkStatus();
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <array>
 #include <map>
 #include <memory>
 #include <span>
@@ -52,6 +53,7 @@ class Index {
   // The labels of many series through one iterator: (*out)[i] is the labels of
   // sids[i], or NotFound when unknown (deleted meanwhile). Faster than one
   // SeriesLabels call each; `sids` ascending is fastest. Other errors fail the call.
+  // Labels found are kept in memory for the next call (see label_shards_).
   absl::Status SeriesLabelsBatch(uint64_t tenant, std::span<const uint64_t> sids,
                                  std::vector<absl::StatusOr<Labels>>* out) const;
 
@@ -74,6 +76,18 @@ class Index {
   std::vector<uint32_t> Days() const;
 
  private:
+  // Encoded labels of series read before, by (tenant, sid). A series id is the hash
+  // of its labels, so an entry is never wrong, only possibly unneeded (deleted
+  // series); each shard starts again empty past its share of kMaxCachedLabelBytes.
+  static constexpr size_t kMaxCachedLabelBytes = 64 << 20;
+  static constexpr size_t kLabelShards = 16;
+  struct LabelShard {
+    std::mutex mu;
+    absl::flat_hash_map<std::pair<uint64_t, uint64_t>, std::string> labels;
+    size_t bytes = 0;
+  };
+  mutable std::array<LabelShard, kLabelShards> label_shards_;
+
   static constexpr size_t kMaxCachedPostings = 8 << 20;  // ids (8 bytes each)
   mutable std::mutex postings_mu_;
   mutable absl::flat_hash_map<std::string, std::shared_ptr<const std::vector<uint64_t>>> postings_;  // by PairPrefix
