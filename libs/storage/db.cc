@@ -59,6 +59,12 @@ absl::Status Db::Write(rocksdb::WriteBatch* batch, bool sync) {
   return FromRocks(db_->Write(wo, batch), "index write");
 }
 
+absl::Status Db::FlushBlocks() {
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  return FromRocks(db_->Flush(fo, blocks()), "blocks flush");
+}
+
 absl::Status Db::FlushAll() {
   rocksdb::FlushOptions fo;
   fo.wait = true;

@@ -28,6 +28,8 @@ class Db {
   absl::Status Write(rocksdb::WriteBatch* batch, bool sync);
   // Flushes memtables to SST files (before our WAL is truncated).
   absl::Status FlushAll();
+  // Writes the blocks column family's memtable to a table file (waits).
+  absl::Status FlushBlocks();
 
  private:
   Db() = default;
