@@ -8,8 +8,8 @@ namespace {
 
 class VectorIterator : public SeriesIterator {
  public:
-  VectorIterator(const std::vector<Sample>* s, size_t begin, size_t end)
-      : samples_(s), i_(begin), end_(end) {}
+  VectorIterator(const std::vector<Sample>* s, size_t begin, size_t end, bool contiguous)
+      : samples_(s), i_(begin), end_(end), contiguous_(contiguous) {}
   bool Next() override {
     if (!started_) {
       started_ = true;
@@ -29,7 +29,7 @@ class VectorIterator : public SeriesIterator {
   }
   Sample At() const override { return (*samples_)[i_]; }
   bool Contiguous(std::span<const Sample>* all) const override {
-    if (started_) return false;
+    if (started_ || !contiguous_) return false;
     *all = std::span<const Sample>(samples_->data() + i_, end_ - i_);
     return true;
   }
@@ -38,22 +38,24 @@ class VectorIterator : public SeriesIterator {
   const std::vector<Sample>* samples_;
   size_t i_;
   size_t end_;
+  bool contiguous_;
   bool started_ = false;
 };
 
 class MemSeries : public Series {
  public:
-  MemSeries(const Labels* l, const std::vector<Sample>* s, size_t b, size_t e)
-      : labels_(l), samples_(s), b_(b), e_(e) {}
+  MemSeries(const Labels* l, const std::vector<Sample>* s, size_t b, size_t e, bool contiguous)
+      : labels_(l), samples_(s), b_(b), e_(e), contiguous_(contiguous) {}
   const Labels& labels() const override { return *labels_; }
   std::unique_ptr<SeriesIterator> Iterator() const override {
-    return std::make_unique<VectorIterator>(samples_, b_, e_);
+    return std::make_unique<VectorIterator>(samples_, b_, e_, contiguous_);
   }
 
  private:
   const Labels* labels_;
   const std::vector<Sample>* samples_;
   size_t b_, e_;
+  bool contiguous_;
 };
 
 class MemSeriesSet : public SeriesSet {
@@ -74,7 +76,8 @@ using SeriesMap = std::map<Labels, std::shared_ptr<MemoryStorage::Stored>>;
 // anything it returned) is in use.
 class MemQuerier : public strata::Querier {
  public:
-  MemQuerier(const SeriesMap* s, int64_t mint, int64_t maxt) : series_(s), mint_(mint), maxt_(maxt) {}
+  MemQuerier(const SeriesMap* s, int64_t mint, int64_t maxt, bool contiguous)
+      : series_(s), mint_(mint), maxt_(maxt), contiguous_(contiguous) {}
 
   std::unique_ptr<SeriesSet> Select(bool sorted, const SelectHints* hints,
                                     const Matchers& matchers) override {
@@ -92,7 +95,7 @@ class MemQuerier : public strata::Querier {
       auto e = std::upper_bound(b, smp.end(), hi,
                                 [](int64_t v, const Sample& x) { return v < x.t; });
       if (b >= e) continue;
-      out.emplace_back(&labels, &smp, b - smp.begin(), e - smp.begin());
+      out.emplace_back(&labels, &smp, b - smp.begin(), e - smp.begin(), contiguous_);
     }
     return std::make_unique<MemSeriesSet>(std::move(out));
   }
@@ -120,6 +123,7 @@ class MemQuerier : public strata::Querier {
  private:
   const SeriesMap* series_;
   int64_t mint_, maxt_;
+  bool contiguous_;
 };
 
 }  // namespace
@@ -143,7 +147,7 @@ void MemoryStorage::Append(const Labels& labels, const std::vector<Sample>& samp
 
 absl::StatusOr<std::unique_ptr<strata::Querier>> MemoryStorage::NewQuerier(int64_t mint,
                                                                            int64_t maxt) const {
-  return std::unique_ptr<strata::Querier>(new MemQuerier(&series_, mint, maxt));
+  return std::unique_ptr<strata::Querier>(new MemQuerier(&series_, mint, maxt, contiguous_));
 }
 
 }  // namespace strata::promql

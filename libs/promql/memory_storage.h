@@ -25,6 +25,9 @@ class MemoryStorage : public Queryable {
   // Drops every series.
   void Clear() { series_.clear(); }
   size_t NumSeries() const { return series_.size(); }
+  // With false, iterators do not expose their arrays (SeriesIterator::Contiguous),
+  // so readers take their sample-by-sample path (tests compare the two).
+  void set_contiguous_iterators(bool on) { contiguous_ = on; }
 
   absl::StatusOr<std::unique_ptr<strata::Querier>> NewQuerier(int64_t mint,
                                                               int64_t maxt) const override;
@@ -38,6 +41,7 @@ class MemoryStorage : public Queryable {
  private:
   // Keyed by label set, so iteration is in Labels order.
   std::map<Labels, std::shared_ptr<Stored>> series_;
+  bool contiguous_ = true;
 };
 
 }  // namespace strata::promql

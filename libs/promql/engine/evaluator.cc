@@ -259,6 +259,21 @@ Matrix Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) 
     for (size_t i = begin; i < end; ++i) {
       SeriesIterator* it = src.iters[i].get();
       std::vector<Sample>& points = results[i].points;
+      std::span<const Sample> all;
+      if (it->Contiguous(&all)) {
+        // The series is one array: walk it with an index instead of per-sample calls.
+        size_t j = 0;
+        for (int64_t ts = start_; ts <= end_; ts += interval_) {
+          const int64_t ref = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, ts);
+          while (j < all.size() && all[j].t <= ref) ++j;
+          if (j == 0) continue;
+          const Sample& last = all[j - 1];
+          if (last.t >= ref - lookback && !IsStaleNaN(last.v)) {
+            points.push_back({ts, timestamps ? static_cast<double>(last.t) / 1000.0 : last.v});
+          }
+        }
+        continue;
+      }
       bool has_pending = false, has_last = false, exhausted = false;
       Sample pending, last;
       for (int64_t ts = start_; ts <= end_; ts += interval_) {
