@@ -16,6 +16,11 @@ bool PreferSample(const Sample& a, const Sample& b) {
 void SortAndCollapse(std::vector<Sample>* samples) {
   auto& s = *samples;
   if (s.size() < 2) return;
+  // The usual case, one block or blocks in order: strictly increasing, nothing to do.
+  if (std::adjacent_find(s.begin(), s.end(), [](const Sample& a, const Sample& b) { return a.t >= b.t; }) ==
+      s.end()) {
+    return;
+  }
   if (!std::is_sorted(s.begin(), s.end(), [](const Sample& a, const Sample& b) { return a.t < b.t; })) {
     std::stable_sort(s.begin(), s.end(), [](const Sample& a, const Sample& b) { return a.t < b.t; });
   }
