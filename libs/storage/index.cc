@@ -156,6 +156,8 @@ absl::Status Index::PairPostings(uint32_t day, uint64_t tenant, std::string_view
 void Index::PostingsChanged(uint32_t day, uint64_t tenant, const Labels& labels) {
   std::lock_guard<std::mutex> lock(postings_mu_);
   ++postings_gen_;
+  selects_.clear();
+  select_ids_ = 0;
   auto forget = [&](std::string_view name, std::string_view value) {
     auto it = postings_.find(PairPrefix(day, tenant, name, value));
     if (it == postings_.end()) return;
@@ -171,6 +173,8 @@ void Index::ForgetPostings() {
   ++postings_gen_;
   postings_.clear();
   postings_ids_ = 0;
+  selects_.clear();
+  select_ids_ = 0;
 }
 
 template <typename Pred>
@@ -188,6 +192,35 @@ absl::Status Index::NamePostings(uint32_t day, uint64_t tenant, std::string_view
 }
 
 absl::StatusOr<std::vector<uint64_t>> Index::Select(uint32_t day, uint64_t tenant, const Matchers& matchers) const {
+  std::string key = PairPrefix(day, tenant, "", "");
+  for (const Matcher& m : matchers) {
+    key.append(m.ToString());
+    key.push_back('\0');
+  }
+  uint64_t gen;
+  {
+    std::lock_guard<std::mutex> lock(postings_mu_);
+    auto it = selects_.find(key);
+    if (it != selects_.end()) return *it->second;
+    gen = postings_gen_;
+  }
+  absl::StatusOr<std::vector<uint64_t>> ids = SelectUncached(day, tenant, matchers);
+  if (!ids.ok()) return ids;
+  std::lock_guard<std::mutex> lock(postings_mu_);
+  if (gen == postings_gen_ && ids->size() <= kMaxCachedPostings) {
+    if (select_ids_ + ids->size() > kMaxCachedPostings) {
+      selects_.clear();
+      select_ids_ = 0;
+    }
+    if (selects_.emplace(std::move(key), std::make_shared<const std::vector<uint64_t>>(*ids)).second) {
+      select_ids_ += ids->size();
+    }
+  }
+  return ids;
+}
+
+absl::StatusOr<std::vector<uint64_t>> Index::SelectUncached(uint32_t day, uint64_t tenant,
+                                                            const Matchers& matchers) const {
   // Positive matchers (not matching "") intersect; matchers accepting "" subtract the
   // series whose value they reject. Equality and literal-set matchers are point
   // look-ups, so they go first; other regexes enumerate a label's values.

@@ -61,6 +61,8 @@ class Index {
   // matcher (a missing label counts as ""). Empty `matchers` selects all. Once at
   // most kFilterInMemory candidates are left, the remaining matchers are checked
   // against the candidates' labels instead of their posting lists.
+  // Answers are kept in memory until the next change to any posting list (a
+  // dashboard repeats the same selectors every refresh).
   absl::StatusOr<std::vector<uint64_t>> Select(uint32_t day, uint64_t tenant, const Matchers& matchers) const;
 
   // Distinct label names / values of label `name` in partition `day`, from the
@@ -76,6 +78,13 @@ class Index {
   std::vector<uint32_t> Days() const;
 
  private:
+  absl::StatusOr<std::vector<uint64_t>> SelectUncached(uint32_t day, uint64_t tenant, const Matchers& matchers) const;
+
+  // Select answers by (day, tenant, matchers); emptied by every postings change.
+  // Guarded by postings_mu_.
+  mutable absl::flat_hash_map<std::string, std::shared_ptr<const std::vector<uint64_t>>> selects_;
+  mutable size_t select_ids_ = 0;
+
   // Encoded labels of series read before, by (tenant, sid). A series id is the hash
   // of its labels, so an entry is never wrong, only possibly unneeded (deleted
   // series); each shard starts again empty past its share of kMaxCachedLabelBytes.
