@@ -34,14 +34,22 @@ const char* WireTypeName(int wt) {
 
 // Decodes a WriteRequest in one pass into views of its rows, and delivers them
 // only once the whole message decoded, so that a message that is malformed
-// anywhere delivers nothing.
+// anywhere delivers nothing. Past max_buffered views it stops collecting, checks the
+// rest, and then decodes again delivering row by row.
 class WriteRequestDecoder {
  public:
-  WriteRequestDecoder(std::string_view msg, RowSink* sink, ParseResult* result)
-      : base_(msg.data()), end_(msg.data() + msg.size()), sink_(sink), result_(result) {}
+  WriteRequestDecoder(std::string_view msg, RowSink* sink, ParseResult* result, size_t max_buffered)
+      : base_(msg.data()), end_(msg.data() + msg.size()), sink_(sink), result_(result), max_buffered_(max_buffered) {}
 
   absl::Status Run() {
     if (absl::Status st = Decode(); !st.ok()) return st;
+    if (mode_ == Mode::kCheck) {
+      // Too big to hold: the message is valid, so decode it again delivering rows.
+      mode_ = Mode::kDeliver;
+      ts_index_ = 0;
+      exemplars_ = histograms_ = metadata_ = 0;
+      if (absl::Status st = Decode(); !st.ok()) return st;
+    }
     for (const PendingRow& r : rows_) {
       sink_->OnRow(RowView{std::span<const LabelView>(labels_.data() + r.first_label, r.labels),
                            std::span<const Sample>(samples_.data() + r.first_sample, r.samples)});
@@ -73,6 +81,12 @@ class WriteRequestDecoder {
           if (!DecodeTimeSeries(sub)) return Error();
           ++ts_index_;
           in_ts_ = false;
+          if (mode_ == Mode::kCollect && labels_.size() + samples_.size() > max_buffered_) {
+            mode_ = Mode::kCheck;
+            rows_ = {};
+            labels_ = {};
+            samples_ = {};
+          }
         } else {
           ++metadata_;
         }
@@ -133,12 +147,22 @@ class WriteRequestDecoder {
     sub_kind_ = nullptr;
     exemplars_ += exemplars;
     histograms_ += histograms;
-    if (samples_.size() > first_sample) {
-      rows_.push_back(PendingRow{first_label, labels_.size() - first_label, first_sample,
-                                 samples_.size() - first_sample});
-    } else {
-      labels_.resize(first_label);  // a series without samples delivers nothing
+    const size_t n_label_views = labels_.size() - first_label, n_sample_views = samples_.size() - first_sample;
+    if (mode_ == Mode::kCollect) {
+      if (n_sample_views > 0) {
+        rows_.push_back(PendingRow{first_label, n_label_views, first_sample, n_sample_views});
+      } else {
+        labels_.resize(first_label);  // a series without samples delivers nothing
+      }
+      return true;
     }
+    if (mode_ == Mode::kDeliver && n_sample_views > 0) {
+      sink_->OnRow(RowView{labels_, samples_});
+      ++result_->rows;
+      result_->samples += n_sample_views;
+    }
+    labels_.clear();
+    samples_.clear();
     return true;
   }
 
@@ -315,6 +339,11 @@ class WriteRequestDecoder {
   std::vector<LabelView> labels_;
   std::vector<Sample> samples_;
   uint64_t exemplars_ = 0, histograms_ = 0, metadata_ = 0;
+  // kCollect: hold every row; kCheck: only validate (too big to hold); kDeliver:
+  // hand each row over as it is decoded (second pass of a checked message).
+  enum class Mode { kCollect, kCheck, kDeliver };
+  Mode mode_ = Mode::kCollect;
+  size_t max_buffered_;
   int64_t ts_index_ = 0;
   const char* sub_kind_ = nullptr;
   size_t sub_index_ = 0;
@@ -342,15 +371,16 @@ absl::StatusOr<std::string> SnappyDecompress(std::string_view compressed,
   return out;
 }
 
-absl::Status ParseRemoteWriteProto(std::string_view proto, RowSink& sink, ParseResult* result) {
-  return WriteRequestDecoder(proto, &sink, result).Run();
+absl::Status ParseRemoteWriteProto(std::string_view proto, RowSink& sink, ParseResult* result,
+                                   const RemoteWriteOptions& opts) {
+  return WriteRequestDecoder(proto, &sink, result, opts.max_buffered_entries).Run();
 }
 
 absl::Status ParseRemoteWrite(std::string_view body, const RemoteWriteOptions& opts,
                               RowSink& sink, ParseResult* result) {
   absl::StatusOr<std::string> proto = SnappyDecompress(body, opts.max_decoded_bytes);
   if (!proto.ok()) return proto.status();
-  return ParseRemoteWriteProto(*proto, sink, result);
+  return ParseRemoteWriteProto(*proto, sink, result, opts);
 }
 
 }  // namespace strata::ingest

@@ -28,6 +28,11 @@ struct RemoteWriteOptions {
   // Largest decompressed WriteRequest accepted; checked against snappy's length
   // header before anything is allocated.
   size_t max_decoded_bytes = 64 << 20;
+  // Labels + samples held as views while a message decodes (32 / 16 bytes each),
+  // so that rows are delivered only after the whole message checked out. A message
+  // with more is decoded twice instead (check, then deliver): memory stays bounded
+  // whatever the body.
+  size_t max_buffered_entries = 1 << 20;
 };
 
 // Decompresses `body` (snappy block format) and decodes it as a WriteRequest.
@@ -39,7 +44,7 @@ absl::Status ParseRemoteWrite(std::string_view body, const RemoteWriteOptions& o
 
 // Same as ParseRemoteWrite on an already decompressed protobuf WriteRequest.
 absl::Status ParseRemoteWriteProto(std::string_view proto, RowSink& sink,
-                                   ParseResult* result);
+                                   ParseResult* result, const RemoteWriteOptions& opts = {});
 
 // Snappy block decompression with a size limit (also used by remote_read).
 // ResourceExhausted when the length header exceeds `max_decoded_bytes`,

@@ -99,6 +99,32 @@ TEST_CASE("remote_write: histograms and exemplars are counted, not stored") {
   CHECK(result.skipped_exemplars == 1);
 }
 
+// Past max_buffered_entries the decoder checks the whole message first and then
+// delivers row by row: same rows, same counts, and still nothing for a bad message.
+TEST_CASE("remote_write: messages too big to hold decode the same, in two passes") {
+  auto series = NodeExporterScrape();
+  std::string good = EncodeWriteRequestProto(series);
+  RemoteWriteOptions small;
+  small.max_buffered_entries = 5;  // the first series alone has 6 entries
+  TestSink held, streamed;
+  ParseResult r1, r2;
+  REQUIRE(ParseRemoteWriteProto(good, held, &r1).ok());
+  REQUIRE(ParseRemoteWriteProto(good, streamed, &r2, small).ok());
+  CHECK(r2.rows == r1.rows);
+  CHECK(r2.samples == r1.samples);
+  REQUIRE(streamed.rows.size() == held.rows.size());
+  for (size_t i = 0; i < held.rows.size(); ++i) {
+    CHECK(streamed.rows[i].labels == held.rows[i].labels);
+    CHECK(streamed.rows[i].samples.size() == held.rows[i].samples.size());
+  }
+  TestSink none;
+  ParseResult r3;
+  absl::Status st = ParseRemoteWriteProto(good.substr(0, good.size() - 3), none, &r3, small);
+  CHECK(st.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(none.rows.empty());
+  CHECK(r3.rows == 0);
+}
+
 TEST_CASE("remote_write: malformed messages name the place and deliver nothing") {
   auto good = EncodeWriteRequestProto(NodeExporterScrape());
   TestSink sink;
