@@ -33,6 +33,12 @@ char* PutVarint(char* p, uint64_t v) {
   return p;
 }
 
+// memcpy of n bytes that tolerates an empty view (whose data() may be null).
+char* PutRaw(char* p, std::string_view s) {
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
 size_t LabelSize(const LabelRef& l) {
   return 1 + VarintSize(l.name.size()) + l.name.size() + 1 + VarintSize(l.value.size()) + l.value.size();
 }
@@ -247,13 +253,9 @@ void AppendSeriesEntry(std::string* out, Tenant tenant, std::span<const LabelRef
     *p++ = static_cast<char>(kTimeSeriesLabel);
     p = PutVarint(p, LabelSize(l));
     *p++ = static_cast<char>(kLabelName);
-    p = PutVarint(p, l.name.size());
-    std::memcpy(p, l.name.data(), l.name.size());
-    p += l.name.size();
+    p = PutRaw(PutVarint(p, l.name.size()), l.name);
     *p++ = static_cast<char>(kLabelValue);
-    p = PutVarint(p, l.value.size());
-    std::memcpy(p, l.value.data(), l.value.size());
-    p += l.value.size();
+    p = PutRaw(PutVarint(p, l.value.size()), l.value);
   }
   PutSamples(p, samples);
 }
@@ -261,8 +263,7 @@ void AppendSeriesEntry(std::string* out, Tenant tenant, std::span<const LabelRef
 void AppendSeriesEntry(std::string* out, Tenant tenant, std::string_view label_entries,
                        std::span<const Sample> samples) {
   char* p = StartEntry(out, TenantSize(tenant) + label_entries.size() + SamplesSize(samples), tenant);
-  std::memcpy(p, label_entries.data(), label_entries.size());
-  PutSamples(p + label_entries.size(), samples);
+  PutSamples(PutRaw(p, label_entries), samples);
 }
 
 void DecodedWrite::Clear() {

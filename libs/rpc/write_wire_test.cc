@@ -137,3 +137,16 @@ TEST_CASE("malformed requests are InvalidArgument with the byte offset") {
   CHECK(!DecodeWriteRequest(std::string("\x0b", 1), &d).ok());        // wire type 3 (group)
   CHECK(!DecodeWriteRequest(std::string("\x09\x01", 2), &d).ok());    // series as fixed64
 }
+
+// Found by write_wire_fuzz: a row without labels re-encodes (no memcpy from null).
+TEST_CASE("a series entry without labels or samples round-trips") {
+  std::string raw;
+  AppendSeriesEntry(&raw, strata::Tenant{3, 0}, std::string_view(), {});
+  AppendSeriesEntry(&raw, strata::Tenant{}, std::span<const LabelRef>(), {});
+  DecodedWrite d;
+  REQUIRE(DecodeWriteRequest(raw, &d).ok());
+  REQUIRE(d.rows.size() == 2);
+  CHECK(d.rows[0].tenant == strata::Tenant{3, 0});
+  CHECK(d.rows[0].labels.empty());
+  CHECK(d.rows[1].num_samples == 0);
+}
