@@ -26,6 +26,23 @@ ReplicatingWriter::ReplicatingWriter(StorageNodes* nodes, ReplicatingWriterOptio
   if (opts_.min_replicas == 0 || opts_.min_replicas > opts_.replication_factor) {
     opts_.min_replicas = opts_.replication_factor;
   }
+  registry->AddCallbackCounter("strata_insert_storage_write_calls_total",
+                               "Write calls made to storage nodes (each carries one or more request fragments).",
+                               [this] { return static_cast<double>(BatchStats().calls); });
+  registry->AddCallbackCounter("strata_insert_storage_write_fragments_total",
+                               "Request fragments sent to storage nodes (a request has one per node, per 10k rows).",
+                               [this] { return static_cast<double>(BatchStats().fragments); });
+}
+
+WriteBatcher::Stats ReplicatingWriter::BatchStats() {
+  WriteBatcher::Stats total;
+  std::lock_guard<std::mutex> l(batchers_mu_);
+  for (const auto& [address, b] : batchers_) {
+    WriteBatcher::Stats s = b->stats();
+    total.calls += s.calls;
+    total.fragments += s.fragments;
+  }
+  return total;
 }
 
 std::shared_ptr<WriteBatcher> ReplicatingWriter::BatcherFor(const std::shared_ptr<StorageNode>& node) {

@@ -62,6 +62,10 @@ class ReplicatingWriter {
   // unchanged until it returns.
   absl::Status Write(const EncodedRows& rows, WriteOutcome* outcome);
 
+  // Write calls made to storage nodes and the request fragments they carried, over
+  // every node (fragments / calls is the batching factor).
+  WriteBatcher::Stats BatchStats();
+
  private:
   std::shared_ptr<WriteBatcher> BatcherFor(const std::shared_ptr<StorageNode>& node);
 

@@ -111,7 +111,18 @@ TEST_CASE("RF=2 over 3 nodes: placement follows the ring, SIGKILL mid-ingest los
     CHECK((ring.nodes()[owners[0]] == a.grpc_address() || ring.nodes()[owners[1]] == a.grpc_address()));
   }
   http::HttpClient metrics("127.0.0.1", insert.http_port);
-  CHECK(metrics.Get("/metrics")->body.find("strata_insert_rows_rerouted_total") != std::string::npos);
+  const std::string body = metrics.Get("/metrics")->body;
+  CHECK(body.find("strata_insert_rows_rerouted_total") != std::string::npos);
+  // Batching across requests: every fragment went in some call, several may share one.
+  auto value = [&](const std::string& name) {
+    size_t at = body.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(body.substr(at + name.size() + 2));
+  };
+  const double calls = value("strata_insert_storage_write_calls_total");
+  const double fragments = value("strata_insert_storage_write_fragments_total");
+  INFO("calls " << calls << ", fragments " << fragments);
+  CHECK(calls > 0);
+  CHECK(fragments >= calls);
 }
 
 TEST_CASE("fewer reachable nodes than --min-replicas: 503, never a 2xx") {
