@@ -187,71 +187,96 @@ Vector AggregateStep(const AggregateExpr& a, const Vector& in, double param,
   return out;
 }
 
-Matrix AggregateMatrix(Evaluator& ev, const AggregateExpr& a, Matrix in) {
-  // Group of each input series, computed once rather than per step.
+namespace {
+
+// One (group, step) of an aggregation without parameters.
+struct AggState {
+  bool seen = false;
+  double value = 0;
+  int64_t count = 0;
+  fn::SumAggregator sum;
+  fn::AvgAggregator avg;
+  fn::VarianceAggregator var;
+};
+
+inline void AggAdd(AggOp op, AggState& g, double v) {
+  if (!g.seen) {
+    g.seen = true;
+    g.value = op == AggOp::kGroup ? 1 : v;
+    g.count = 1;
+  } else {
+    ++g.count;
+    if (op == AggOp::kMax && (g.value < v || std::isnan(g.value))) g.value = v;
+    if (op == AggOp::kMin && (g.value > v || std::isnan(g.value))) g.value = v;
+  }
+  switch (op) {
+    case AggOp::kSum: g.sum.Add(v); break;
+    case AggOp::kAvg: g.avg.Add(v); break;
+    case AggOp::kStddev:
+    case AggOp::kStdvar: g.var.Add(v); break;
+    default: break;
+  }
+}
+
+inline double AggResult(AggOp op, const AggState& g) {
+  switch (op) {
+    case AggOp::kSum: return g.sum.Result();
+    case AggOp::kAvg: return g.avg.Result();
+    case AggOp::kCount: return static_cast<double>(g.count);
+    case AggOp::kStdvar: return g.var.Stdvar();
+    case AggOp::kStddev: return g.var.Stddev();
+    default: return g.value;
+  }
+}
+
+// The group of each of `n` series (metric(i) its labels), groups numbered in order of
+// first appearance; out gets one empty series per group, labelled as the group.
+template <typename MetricFn>
+void ResolveGroups(const AggregateExpr& a, size_t n, MetricFn metric, std::vector<size_t>* group_of, Matrix* out) {
   std::vector<std::string> grouping = a.grouping;
   std::sort(grouping.begin(), grouping.end());
   absl::flat_hash_map<uint64_t, size_t> index;
-  Matrix out;
-  std::vector<size_t> group_of(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    const Labels& m = in[i].metric;
+  group_of->resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Labels& m = metric(i);
     uint64_t key = a.without ? m.HashWithout(grouping) : m.HashFor(grouping);
-    auto [it, inserted] = index.try_emplace(key, out.size());
+    auto [it, inserted] = index.try_emplace(key, out->size());
     if (inserted) {
       LabelsBuilder b;
       if (a.without) {
         b = LabelsBuilder(m);
         b.Del(kMetricName);
-        for (const std::string& n : grouping) b.Del(n);
+        for (const std::string& name : grouping) b.Del(name);
       } else {
         for (const Label& l : m) {
           if (std::binary_search(grouping.begin(), grouping.end(), l.name)) b.Set(l.name, l.value);
         }
       }
-      out.push_back({b.Build(), {}});
+      out->push_back({b.Build(), {}});
     }
-    group_of[i] = it->second;
+    (*group_of)[i] = it->second;
   }
-  struct State {
-    bool seen = false;
-    double value = 0;
-    int64_t count = 0;
-    fn::SumAggregator sum;
-    fn::AvgAggregator avg;
-    fn::VarianceAggregator var;
-  };
-  auto add = [&a](State& g, double v) {
-    if (!g.seen) {
-      g.seen = true;
-      g.value = a.op == AggOp::kGroup ? 1 : v;
-      g.count = 1;
-    } else {
-      ++g.count;
-      if (a.op == AggOp::kMax && (g.value < v || std::isnan(g.value))) g.value = v;
-      if (a.op == AggOp::kMin && (g.value > v || std::isnan(g.value))) g.value = v;
-    }
-    switch (a.op) {
-      case AggOp::kSum: g.sum.Add(v); break;
-      case AggOp::kAvg: g.avg.Add(v); break;
-      case AggOp::kStddev:
-      case AggOp::kStdvar: g.var.Add(v); break;
-      default: break;
-    }
-  };
-  auto result = [&a](const State& g) {
-    switch (a.op) {
-      case AggOp::kSum: return g.sum.Result();
-      case AggOp::kAvg: return g.avg.Result();
-      case AggOp::kCount: return static_cast<double>(g.count);
-      case AggOp::kStdvar: return g.var.Stdvar();
-      case AggOp::kStddev: return g.var.Stddev();
-      default: return g.value;
-    }
-  };
+}
+
+// Whether one state per (group, step) is affordable.
+bool SeriesMajorFits(size_t groups, int64_t steps) {
+  return static_cast<double>(groups) * static_cast<double>(steps) <= 4e6;
+}
+
+}  // namespace
+
+Matrix AggregateMatrix(Evaluator& ev, const AggregateExpr& a, Matrix in) {
+  // Group of each input series, computed once rather than per step.
+  Matrix out;
+  std::vector<size_t> group_of;
+  ResolveGroups(a, in.size(), [&](size_t i) -> const Labels& { return in[i].metric; }, &group_of, &out);
+  using State = AggState;
+  const AggOp op = a.op;
+  auto add = [op](State& g, double v) { AggAdd(op, g, v); };
+  auto result = [op](const State& g) { return AggResult(op, g); };
   const int64_t steps = ev.NumSteps();
   const size_t groups = out.size();
-  if (static_cast<double>(groups) * static_cast<double>(steps) <= 4e6) {
+  if (SeriesMajorFits(groups, steps)) {
     // Series-major: each series' points are read sequentially. Every (group, step)
     // still sees its inputs in series order, so the sums are the same as step-major.
     // Large inputs are cut by steps, one slice per thread: each (group, step) is
@@ -327,6 +352,74 @@ Matrix AggregateMatrix(Evaluator& ev, const AggregateExpr& a, Matrix in) {
   ev.Release(in_points);
   std::erase_if(out, [](const SeriesPoints& s) { return s.points.empty(); });
   return out;
+}
+
+struct FusedAggregation::Impl {
+  Evaluator& ev;
+  AggOp op;
+  Matrix out;                   // one series per group
+  std::vector<size_t> group_of;
+  size_t groups = 0;
+  std::vector<AggState> st;     // [step * groups + group]
+};
+
+bool FusedAggregation::Supported(const AggregateExpr& a) {
+  switch (a.op) {
+    case AggOp::kSum:
+    case AggOp::kAvg:
+    case AggOp::kCount:
+    case AggOp::kMin:
+    case AggOp::kMax:
+    case AggOp::kGroup:
+    case AggOp::kStddev:
+    case AggOp::kStdvar: return a.param == nullptr;
+    default: return false;
+  }
+}
+
+FusedAggregation::FusedAggregation(Evaluator& ev, const AggregateExpr& a, const std::vector<Labels>& metrics)
+    : impl_(new Impl{ev, a.op, {}, {}, 0, {}}) {
+  ResolveGroups(a, metrics.size(), [&](size_t i) -> const Labels& { return metrics[i]; }, &impl_->group_of,
+                &impl_->out);
+  impl_->groups = impl_->out.size();
+  if (ok()) impl_->st.resize(impl_->groups * static_cast<size_t>(ev.NumSteps()));
+}
+
+FusedAggregation::~FusedAggregation() = default;
+
+bool FusedAggregation::ok() const { return SeriesMajorFits(impl_->groups, impl_->ev.NumSteps()); }
+
+void FusedAggregation::Add(size_t s, size_t k, double v) {
+  AggAdd(impl_->op, impl_->st[k * impl_->groups + impl_->group_of[s]], v);
+}
+
+Matrix FusedAggregation::Finish(const std::vector<uint8_t>& has_point) {
+  Impl& im = *impl_;
+  // AggregateMatrix numbers groups by their first series that has a point: follow it.
+  std::vector<size_t> first(im.groups, SIZE_MAX);
+  for (size_t s = 0; s < has_point.size(); ++s) {
+    size_t& f = first[im.group_of[s]];
+    if (has_point[s] && f == SIZE_MAX) f = s;
+  }
+  std::vector<size_t> order;
+  for (size_t g = 0; g < im.groups; ++g) {
+    if (first[g] != SIZE_MAX) order.push_back(g);
+  }
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return first[x] < first[y]; });
+  const int64_t steps = im.ev.NumSteps();
+  Matrix result;
+  int64_t out_points = 0;
+  for (size_t g : order) {
+    SeriesPoints sp{std::move(im.out[g].metric), {}};
+    for (int64_t k = 0; k < steps; ++k) {
+      const AggState& state = im.st[static_cast<size_t>(k) * im.groups + g];
+      if (state.seen) sp.points.push_back({im.ev.start() + k * im.ev.interval(), AggResult(im.op, state)});
+    }
+    out_points += static_cast<int64_t>(sp.points.size());
+    if (!sp.points.empty()) result.push_back(std::move(sp));
+  }
+  im.ev.Charge(out_points);
+  return result;
 }
 
 }  // namespace strata::promql

@@ -137,30 +137,35 @@ void Evaluator::Charge(int64_t n) {
   }
 }
 
-WindowCursor::WindowCursor(SeriesIterator* it, bool track_drops) : it_(it), track_drops_(track_drops) {
+bool WindowCursor::Prepare(SeriesIterator* it, bool track_drops, Prepared* out) {
   std::span<const Sample> all;
-  if (!it_->Contiguous(&all)) return;
-  whole_ = true;
+  if (!it->Contiguous(&all)) return false;
   bool stale = false;
   for (const Sample& s : all) stale |= IsStaleNaN(s.v);
   if (stale) {
-    buf_.reserve(all.size());
+    out->own.reserve(all.size());
     for (const Sample& s : all) {
-      if (!IsStaleNaN(s.v)) buf_.push_back(s);
+      if (!IsStaleNaN(s.v)) out->own.push_back(s);
     }
-    all = buf_;
+    all = out->own;
   }
-  whole_data_ = all.data();
-  whole_size_ = all.size();
-  if (track_drops_) {
-    drops_.resize(all.size());
+  out->samples = all;
+  if (track_drops) {
+    out->drops.resize(all.size());
     uint32_t drops = 0;
     for (size_t k = 0; k < all.size(); ++k) {
       if (k > 0 && all[k].v < all[k - 1].v) ++drops;
-      drops_[k] = drops;
+      out->drops[k] = drops;
     }
   }
+  return true;
 }
+
+WindowCursor::WindowCursor(SeriesIterator* it, bool track_drops) : it_(it), track_drops_(track_drops) {
+  if (Prepare(it_, track_drops_, &own_prep_)) prep_ = &own_prep_;
+}
+
+WindowCursor::WindowCursor(const Prepared& p) : it_(nullptr), track_drops_(!p.drops.empty()), prep_(&p) {}
 
 void WindowCursor::Buffer(const Sample& s) {
   if (track_drops_) {
@@ -171,11 +176,18 @@ void WindowCursor::Buffer(const Sample& s) {
 }
 
 std::span<const Sample> WindowCursor::Advance(int64_t lo, int64_t hi) {
-  if (whole_) {
+  if (prep_ != nullptr) {
+    const Sample* data = prep_->samples.data();
+    const size_t size = prep_->samples.size();
+    if (!positioned_) {
+      positioned_ = true;
+      head_ = tail_ = static_cast<size_t>(
+          std::lower_bound(data, data + size, lo, [](const Sample& s, int64_t t) { return s.t < t; }) - data);
+    }
     // Windows move forward: both ends only ever advance.
-    while (tail_ < whole_size_ && whole_data_[tail_].t <= hi) ++tail_;
-    while (head_ < tail_ && whole_data_[head_].t < lo) ++head_;
-    return std::span<const Sample>(whole_data_ + head_, tail_ - head_);
+    while (tail_ < size && data[tail_].t <= hi) ++tail_;
+    while (head_ < tail_ && data[head_].t < lo) ++head_;
+    return std::span<const Sample>(data + head_, tail_ - head_);
   }
   if (has_pending_ && pending_.t < lo && buf_.size() == head_) {
     // Jump over samples that can never be in a window again.
@@ -483,6 +495,7 @@ Matrix Evaluator::EvalAggregate(const AggregateExpr& a) {
       return AggregateStep(a, v[1], v[0][0].v, "");
     });
   }
+  if (std::optional<Matrix> fused = EvalFusedAggregate(*this, a)) return *std::move(fused);
   return AggregateMatrix(*this, a, Eval(*a.expr));
 }
 

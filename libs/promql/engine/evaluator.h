@@ -10,6 +10,8 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -128,12 +130,32 @@ class WindowCursor {
   // An iterator that holds its samples in one array (SeriesIterator::Contiguous) is
   // read once, up front, instead of one virtual call per sample.
   explicit WindowCursor(SeriesIterator* it, bool track_drops = false);
+
+  // A series read up front into what windows need: its samples without stale
+  // markers and, when tracking drops, their running count of drops. Built once, it
+  // can back any number of cursors at the same time (one per thread).
+  struct Prepared {
+    std::vector<Sample> own;          // the samples, when stale markers had to go
+    std::span<const Sample> samples;  // `own`, or the iterator's array
+    std::vector<uint32_t> drops;      // drops[k]: samples j <= k below sample j - 1
+  };
+  // False when the iterator does not hold one array (SeriesIterator::Contiguous).
+  static bool Prepare(SeriesIterator* it, bool track_drops, Prepared* out);
+  // A cursor over prepared data, which must outlive it. Its first window is found by
+  // binary search, so a cursor may start anywhere in the series.
+  explicit WindowCursor(const Prepared& p);
+  WindowCursor(const WindowCursor&) = delete;  // may point into itself
+  WindowCursor& operator=(const WindowCursor&) = delete;
+
   // Samples with lo <= t <= hi.
   std::span<const Sample> Advance(int64_t lo, int64_t hi);
   size_t buffered() const { return tail_ - head_; }
   // Whether some sample of the last window is below the one before it in that
   // window (a counter reset). REQUIRES: track_drops.
-  bool WindowHasDrop() const { return tail_ - head_ >= 2 && drops_[tail_ - 1] != drops_[head_]; }
+  bool WindowHasDrop() const {
+    const uint32_t* d = prep_ != nullptr ? prep_->drops.data() : drops_.data();
+    return tail_ - head_ >= 2 && d[tail_ - 1] != d[head_];
+  }
 
  private:
   // Appends one (non-stale) sample to buf_ and its drop count to drops_.
@@ -141,11 +163,10 @@ class WindowCursor {
 
   SeriesIterator* it_;
   bool track_drops_;
-  // Read up front (whole_): the series is whole_data_[0, whole_size_), the
-  // iterator's own array when it has no stale markers, else buf_.
-  bool whole_ = false;
-  const Sample* whole_data_ = nullptr;
-  size_t whole_size_ = 0;
+  // Read up front: prep_ points at own_prep_ or at the caller's Prepared.
+  Prepared own_prep_;
+  const Prepared* prep_ = nullptr;
+  bool positioned_ = false;  // the first window of a prepared series was looked up
   size_t tail_ = 0;  // the last window is [head_, tail_) of buf_ (or whole_data_)
   std::vector<Sample> buf_;
   // drops_[k]: how many j <= k have buf_[j].v < buf_[j - 1].v (kept beside buf_).
@@ -166,6 +187,36 @@ Vector AggregateStep(const AggregateExpr& a, const Vector& in, double param,
 // Whole-matrix aggregation for the operators without parameters (sum, avg, count,
 // min, max, group, stddev, stdvar): groups are resolved once per series.
 Matrix AggregateMatrix(Evaluator& ev, const AggregateExpr& a, Matrix in);
+
+// An aggregation without parameters fed point by point while its input is being
+// computed, instead of from a finished matrix (aggregation.cc). The answer is the
+// one AggregateMatrix gives for the same points: each (group, step) receives its
+// values in series order, and groups come out in the order of their first series
+// that has a point.
+class FusedAggregation {
+ public:
+  // Whether `a` can be fed this way (sum, avg, count, min, max, group, stddev, stdvar).
+  static bool Supported(const AggregateExpr& a);
+  // `metrics`: each input series' labels as the aggregated expression outputs them.
+  FusedAggregation(Evaluator& ev, const AggregateExpr& a, const std::vector<Labels>& metrics);
+  ~FusedAggregation();
+  // False when groups x steps is too large for one state per (group, step): then
+  // evaluate the input and call AggregateMatrix instead.
+  bool ok() const;
+  // Series s's value at step k. Callers may run concurrently for distinct steps,
+  // each adding the series of a step in ascending order.
+  void Add(size_t s, size_t k, double v);
+  // The result; `has_point[s]` tells whether series s produced any point.
+  Matrix Finish(const std::vector<uint8_t>& has_point);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// sum/avg/... (f(matrix selector)) evaluated without the intermediate matrix, when
+// the function and the aggregation allow it; nullopt otherwise (functions.cc).
+std::optional<Matrix> EvalFusedAggregate(Evaluator& ev, const AggregateExpr& a);
 Vector BinaryVectorStep(const BinaryExpr& b, const Vector& lhs, const Vector& rhs);
 Matrix BinaryVectorScalarMatrix(Evaluator& ev, const BinaryExpr& b, Matrix vec,
                                 const Matrix& scalar, bool scalar_on_left);

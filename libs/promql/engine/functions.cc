@@ -3,7 +3,9 @@
 // numbers come from libs/promql/functions; this file decides windows, labels and the
 // special cases (absent, timestamp, label_replace, histogram_quantile, ...).
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <memory>
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
@@ -59,7 +61,9 @@ std::vector<double> ScalarSteps(Evaluator& ev, const Expr& e) {
   return out;
 }
 
-Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg) {
+// With `fuse`, returns that aggregation of the function's result (fed step range by
+// step range without building the intermediate matrix when it can).
+Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const AggregateExpr* fuse = nullptr) {
   std::string_view name = c.func->name;
   const Expr* arg = Unparen(c.args[matrix_arg].get());
   std::vector<std::vector<double>> scalars(c.args.size());
@@ -176,15 +180,87 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg) {
     return std::nullopt;
   };
 
+  const size_t n = src.iters.size();
+  const bool keep_name = name == "last_over_time";
+  const bool track_drops = kind == K::kRate || kind == K::kIncrease;
+  if (fuse != nullptr && arg->kind == NodeKind::kMatrixSelector) {
+    // Fused: the aggregation takes each value as it is computed. Threads split the
+    // steps (not the series), so each (group, step) still gets its values in series
+    // order. Needs series held in arrays, prepared once (in parallel over series)
+    // and then read by one cursor per thread.
+    bool arrays = true;
+    std::span<const Sample> all;
+    for (const auto& it : src.iters) arrays = arrays && it->Contiguous(&all);
+    std::vector<WindowCursor::Prepared> prepared;
+    std::vector<Labels> metrics;
+    if (arrays) {
+      metrics.reserve(n);
+      for (const Labels& l : src.labels) metrics.push_back(keep_name ? l : DropName(l));
+    }
+    std::optional<FusedAggregation> agg;
+    if (arrays) agg.emplace(ev, *fuse, metrics);
+    if (agg && agg->ok()) {
+      prepared.resize(n);
+      double samples = 0;
+      for (const auto& it : src.iters) {
+        if (it->Contiguous(&all)) samples += static_cast<double>(all.size());
+      }
+      ev.ParallelFor(n, samples, [&](size_t begin, size_t end) {
+        for (size_t s = begin; s < end; ++s) WindowCursor::Prepare(src.iters[s].get(), track_drops, &prepared[s]);
+      });
+      std::unique_ptr<std::atomic<uint8_t>[]> has_point(new std::atomic<uint8_t>[n]);
+      for (size_t s = 0; s < n; ++s) has_point[s].store(0, std::memory_order_relaxed);
+      std::atomic<int64_t> produced{0};
+      const size_t nsteps = static_cast<size_t>(steps), threads = ev.MaxThreads();
+      ev.ParallelFor(
+          nsteps, static_cast<double>(n) * static_cast<double>(steps),
+          [&](size_t k0, size_t k1) {
+            Scratch scratch;
+            int64_t mine = 0;
+            for (size_t s = 0; s < n; ++s) {
+              WindowCursor wc(prepared[s]);
+              bool any = false;
+              for (size_t k = k0; k < k1; ++k) {
+                const int64_t ts = ev.start() + static_cast<int64_t>(k) * ev.interval();
+                const int64_t ref = SelectorRefTime(*ev.ctx(), at, at_ms, offset, ts);
+                const int64_t lo = ref - range;
+                Window w = wc.Advance(lo, ref);
+                if (w.empty()) continue;
+                std::optional<double> v = kernel(w, lo, ref, ts, static_cast<int64_t>(k), scratch, wc);
+                if (!v) continue;
+                agg->Add(s, k, *v);
+                any = true;
+                ++mine;
+              }
+              if (any) has_point[s].store(1, std::memory_order_relaxed);
+            }
+            produced += mine;
+          },
+          (nsteps + threads - 1) / threads);
+      std::vector<uint8_t> points_of(n);
+      absl::flat_hash_set<uint64_t> seen;
+      for (size_t s = 0; s < n; ++s) {
+        points_of[s] = has_point[s].load(std::memory_order_relaxed);
+        if (points_of[s] && !seen.insert(metrics[s].Hash()).second) {
+          ThrowExec("vector cannot contain metrics with the same labelset");
+        }
+      }
+      // Accounted as if the function's result had been built, as unfused.
+      ev.Charge(produced.load());
+      Matrix out = agg->Finish(points_of);
+      ev.Release(produced.load());
+      return out;
+    }
+  }
+
   // Series are independent: their windows are evaluated in parallel, then kept in
   // input order.
-  const size_t n = src.iters.size();
   std::vector<SeriesPoints> results(n);
   const double work = static_cast<double>(n) * static_cast<double>(steps);
   ev.ParallelFor(n, work, [&](size_t begin, size_t end) {
     Scratch scratch;
     for (size_t s = begin; s < end; ++s) {
-      WindowCursor wc(src.iters[s].get(), /*track_drops=*/kind == K::kRate || kind == K::kIncrease);
+      WindowCursor wc(src.iters[s].get(), track_drops);
       std::vector<Sample>& points = results[s].points;
       int64_t i = 0;
       for (int64_t ts = ev.start(); ts <= ev.end(); ts += ev.interval(), ++i) {
@@ -199,7 +275,6 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg) {
     }
   });
 
-  bool keep_name = name == "last_over_time";
   Matrix out;
   absl::flat_hash_set<uint64_t> seen;
   for (size_t s = 0; s < n; ++s) {
@@ -213,6 +288,7 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg) {
     out.push_back(std::move(sp));
   }
   ev.Release(held);
+  if (fuse != nullptr) return AggregateMatrix(ev, *fuse, std::move(out));
   return out;
 }
 
@@ -260,6 +336,20 @@ Vector HistogramQuantile(double q, const Vector& in) {
 }
 
 }  // namespace
+
+std::optional<Matrix> EvalFusedAggregate(Evaluator& ev, const AggregateExpr& a) {
+  if (!FusedAggregation::Supported(a)) return std::nullopt;
+  const Expr* inner = Unparen(a.expr.get());
+  if (inner->kind != NodeKind::kCall) return std::nullopt;
+  const Call& c = static_cast<const Call&>(*inner);
+  if (c.func->name == "absent_over_time") return std::nullopt;
+  for (size_t i = 0; i < c.args.size(); ++i) {
+    if (c.func->arg_types[std::min(i, c.func->arg_types.size() - 1)] != ValueType::kMatrix) continue;
+    if (Unparen(c.args[i].get())->kind != NodeKind::kMatrixSelector) return std::nullopt;
+    return EvalRangeFunction(ev, c, i, &a);
+  }
+  return std::nullopt;
+}
 
 Matrix EvalFunctionCall(Evaluator& ev, const Call& c) {
   std::string_view name = c.func->name;
