@@ -19,10 +19,12 @@ ReplicatingWriter::ReplicatingWriter(StorageNodes* nodes, ReplicatingWriterOptio
       failed_rows_(registry->AddCounter("strata_insert_rows_failed_total",
                                         "Rows that could not get --min-replicas copies (request answered 503).")),
       node_errors_(registry->AddCounterFamily("strata_insert_storage_errors_total",
-                                              "Request fragments whose Write call to a storage node failed.", {"node", "code"})),
-      node_latency_(registry->AddHistogramFamily("strata_insert_storage_write_duration_seconds",
-                                                 "Duration of the (batched) Write call that carried a request's rows, per storage node.", {"node"},
-                                                 LatencyBuckets())) {
+                                              "Request fragments whose Write call to a storage node failed.",
+                                              {"node", "code"})),
+      node_latency_(registry->AddHistogramFamily(
+          "strata_insert_storage_write_duration_seconds",
+          "Duration of the (batched) Write call that carried a request's rows, per storage node.", {"node"},
+          LatencyBuckets())) {
   if (opts_.min_replicas == 0 || opts_.min_replicas > opts_.replication_factor) {
     opts_.min_replicas = opts_.replication_factor;
   }

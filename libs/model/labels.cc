@@ -120,7 +120,8 @@ std::string_view Labels::Get(std::string_view name) const {
 uint64_t Labels::Hash() const { return HashAll(std::span<const Label>(items_)); }
 
 uint64_t Labels::HashFor(const std::vector<std::string>& names) const {
-  return HashSelected(std::span<const Label>(items_), [&](const Label& l) { return std::binary_search(names.begin(), names.end(), l.name); });
+  return HashSelected(std::span<const Label>(items_),
+                      [&](const Label& l) { return std::binary_search(names.begin(), names.end(), l.name); });
 }
 
 uint64_t Labels::HashWithout(const std::vector<std::string>& names) const {

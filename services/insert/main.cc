@@ -95,7 +95,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (batch_rows == 0 || batch_bytes == 0 || inflight_calls == 0) {
-    spdlog::error("--storage-max-batch-rows, --storage-max-batch-bytes and --storage-max-inflight-calls must be positive");
+    spdlog::error(
+        "--storage-max-batch-rows, --storage-max-batch-bytes and --storage-max-inflight-calls must be positive");
     return 2;
   }
   if (rf == 0) {

@@ -43,7 +43,9 @@ void RowCollector::OnRow(const ingest::RowView& row) {
   if (!std::is_sorted(scratch_.begin(), scratch_.end(), by_name)) {
     std::sort(scratch_.begin(), scratch_.end(), by_name);
   }
-  if (absl::Status s = ValidateSortedLabels(scratch_); !s.ok()) return Reject("invalid_labels", std::string(s.message()));
+  if (absl::Status s = ValidateSortedLabels(scratch_); !s.ok()) {
+    return Reject("invalid_labels", std::string(s.message()));
+  }
   if (scratch_.empty()) return Reject("empty_labels", "series has no labels");
   if (scratch_.size() > limits_.max_labels_per_series) {
     std::vector<Label> copy;
