@@ -535,4 +535,12 @@ TEST_CASE("cached posting lists follow new and deleted series") {
   CHECK(left.size() == 2);
   CHECK(left.count("up{instance=\"b\", job=\"node\"}") == 0);
   CHECK(Search(*e, regex, kNow - 3600'000, kNow).size() == 2);
+
+  // Written again, the deleted series comes back (its label bytes are still in the
+  // write path's cache; its index entries and head are not).
+  write("b");
+  auto back = Search(*e, job, kNow - 3600'000, kNow);
+  CHECK(back.size() == 3);
+  CHECK(back["up{instance=\"b\", job=\"node\"}"].size() == 3);
+  CHECK(Search(*e, regex, kNow - 3600'000, kNow).size() == 3);
 }
