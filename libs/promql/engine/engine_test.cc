@@ -145,6 +145,18 @@ TEST_CASE("engine: @ and offset") {
   for (const Sample& p : s->matrix[0].points) CHECK(p.v == 60);
 }
 
+// Two answers to one query: both succeeded, same series in the same order, same
+// points bit for bit.
+void CheckSameAnswer(const absl::StatusOr<Result>& a, const absl::StatusOr<Result>& b) {
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(a->matrix.size() == b->matrix.size());
+  for (size_t k = 0; k < a->matrix.size(); ++k) {
+    CHECK(a->matrix[k].metric == b->matrix[k].metric);
+    CHECK(a->matrix[k].points == b->matrix[k].points);
+  }
+}
+
 // Range functions run over series, and aggregations over steps, on several threads
 // once the input is large: the answer must be the one a single thread gives, bit for
 // bit, errors included.
@@ -171,13 +183,7 @@ TEST_CASE("engine: parallel range functions answer as one thread does") {
     INFO(q);
     auto a = e1.RangeQuery(st, q, 0, 3600'000, 15'000);
     auto b = e4.RangeQuery(st, q, 0, 3600'000, 15'000);
-    REQUIRE(a.ok());
-    REQUIRE(b.ok());
-    REQUIRE(a->matrix.size() == b->matrix.size());
-    for (size_t k = 0; k < a->matrix.size(); ++k) {
-      CHECK(a->matrix[k].metric == b->matrix[k].metric);
-      CHECK(a->matrix[k].points == b->matrix[k].points);
-    }
+    CheckSameAnswer(a, b);
   }
   // The engine reads in-memory arrays directly; the sample-by-sample path that other
   // iterators take must answer the same.
@@ -203,13 +209,7 @@ TEST_CASE("engine: parallel range functions answer as one thread does") {
         CHECK(a.status() == b.status());
         continue;
       }
-      REQUIRE(a.ok());
-      REQUIRE(b.ok());
-      REQUIRE(a->matrix.size() == b->matrix.size());
-      for (size_t k = 0; k < a->matrix.size(); ++k) {
-        CHECK(a->matrix[k].metric == b->matrix[k].metric);
-        CHECK(a->matrix[k].points == b->matrix[k].points);
-      }
+      CheckSameAnswer(a, b);
     }
   }
 
@@ -230,13 +230,7 @@ TEST_CASE("engine: parallel range functions answer as one thread does") {
       INFO(fused);
       auto a = e4.RangeQuery(st, fused, 0, 3600'000, 15'000);
       auto b = e4.RangeQuery(st, plain, 0, 3600'000, 15'000);
-      REQUIRE(a.ok());
-      REQUIRE(b.ok());
-      REQUIRE(a->matrix.size() == b->matrix.size());
-      for (size_t k = 0; k < a->matrix.size(); ++k) {
-        CHECK(a->matrix[k].metric == b->matrix[k].metric);
-        CHECK(a->matrix[k].points == b->matrix[k].points);
-      }
+      CheckSameAnswer(a, b);
     }
   }
   // Series that only differ by name collide once the name is dropped, fused or not.
