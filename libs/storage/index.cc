@@ -121,9 +121,8 @@ absl::Status Index::PairPostings(uint32_t day, uint64_t tenant, std::string_view
   uint64_t gen;
   {
     std::lock_guard<std::mutex> lock(postings_mu_);
-    auto it = postings_.find(prefix);
-    if (it != postings_.end()) {
-      out->insert(out->end(), it->second->begin(), it->second->end());
+    if (const std::vector<uint64_t>* ids = postings_.Find(prefix)) {
+      out->insert(out->end(), ids->begin(), ids->end());
       return absl::OkStatus();
     }
     gen = postings_gen_;
@@ -140,41 +139,50 @@ absl::Status Index::PairPostings(uint32_t day, uint64_t tenant, std::string_view
     out->push_back(GetBig64(k.data() + prefix.size()));
   }
   STRATA_RETURN_IF_ERROR(FromRocks(it->status(), "postings scan"));
-  const size_t n = out->size() - before;
   std::lock_guard<std::mutex> lock(postings_mu_);
-  if (gen == postings_gen_ && n <= kMaxCachedPostings) {
-    if (postings_ids_ + n > kMaxCachedPostings) {
-      postings_.clear();
-      postings_ids_ = 0;
-    }
-    auto list = std::make_shared<const std::vector<uint64_t>>(out->begin() + before, out->end());
-    if (postings_.emplace(std::move(prefix), std::move(list)).second) postings_ids_ += n;
+  if (gen == postings_gen_) {
+    postings_.Insert(std::move(prefix), std::vector<uint64_t>(out->begin() + before, out->end()));
   }
   return absl::OkStatus();
+}
+
+const std::vector<uint64_t>* Index::IdListCache::Find(const std::string& key) const {
+  auto it = lists_.find(key);
+  return it == lists_.end() ? nullptr : &it->second;
+}
+
+void Index::IdListCache::Insert(std::string key, std::vector<uint64_t> ids) {
+  if (ids.size() > kMaxCachedPostings) return;
+  if (ids_ + ids.size() > kMaxCachedPostings) Clear();
+  const size_t n = ids.size();
+  if (lists_.try_emplace(std::move(key), std::move(ids)).second) ids_ += n;
+}
+
+void Index::IdListCache::Erase(const std::string& key) {
+  auto it = lists_.find(key);
+  if (it == lists_.end()) return;
+  ids_ -= it->second.size();
+  lists_.erase(it);
+}
+
+void Index::IdListCache::Clear() {
+  lists_.clear();
+  ids_ = 0;
 }
 
 void Index::PostingsChanged(uint32_t day, uint64_t tenant, const Labels& labels) {
   std::lock_guard<std::mutex> lock(postings_mu_);
   ++postings_gen_;
-  selects_.clear();
-  select_ids_ = 0;
-  auto forget = [&](std::string_view name, std::string_view value) {
-    auto it = postings_.find(PairPrefix(day, tenant, name, value));
-    if (it == postings_.end()) return;
-    postings_ids_ -= it->second->size();
-    postings_.erase(it);
-  };
-  forget("", "");
-  for (const Label& l : labels) forget(l.name, l.value);
+  selects_.Clear();
+  postings_.Erase(PairPrefix(day, tenant, "", ""));
+  for (const Label& l : labels) postings_.Erase(PairPrefix(day, tenant, l.name, l.value));
 }
 
 void Index::ForgetPostings() {
   std::lock_guard<std::mutex> lock(postings_mu_);
   ++postings_gen_;
-  postings_.clear();
-  postings_ids_ = 0;
-  selects_.clear();
-  select_ids_ = 0;
+  postings_.Clear();
+  selects_.Clear();
 }
 
 template <typename Pred>
@@ -200,22 +208,13 @@ absl::StatusOr<std::vector<uint64_t>> Index::Select(uint32_t day, uint64_t tenan
   uint64_t gen;
   {
     std::lock_guard<std::mutex> lock(postings_mu_);
-    auto it = selects_.find(key);
-    if (it != selects_.end()) return *it->second;
+    if (const std::vector<uint64_t>* ids = selects_.Find(key)) return *ids;
     gen = postings_gen_;
   }
   absl::StatusOr<std::vector<uint64_t>> ids = SelectUncached(day, tenant, matchers);
   if (!ids.ok()) return ids;
   std::lock_guard<std::mutex> lock(postings_mu_);
-  if (gen == postings_gen_ && ids->size() <= kMaxCachedPostings) {
-    if (select_ids_ + ids->size() > kMaxCachedPostings) {
-      selects_.clear();
-      select_ids_ = 0;
-    }
-    if (selects_.emplace(std::move(key), std::make_shared<const std::vector<uint64_t>>(*ids)).second) {
-      select_ids_ += ids->size();
-    }
-  }
+  if (gen == postings_gen_) selects_.Insert(std::move(key), *ids);
   return ids;
 }
 

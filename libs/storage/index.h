@@ -80,10 +80,19 @@ class Index {
  private:
   absl::StatusOr<std::vector<uint64_t>> SelectUncached(uint32_t day, uint64_t tenant, const Matchers& matchers) const;
 
-  // Select answers by (day, tenant, matchers); emptied by every postings change.
-  // Guarded by postings_mu_.
-  mutable absl::flat_hash_map<std::string, std::shared_ptr<const std::vector<uint64_t>>> selects_;
-  mutable size_t select_ids_ = 0;
+  // Sorted id lists by key, up to kMaxCachedPostings ids in all (past that it starts
+  // again empty). Not thread-safe: the Index guards both of its own with postings_mu_.
+  class IdListCache {
+   public:
+    const std::vector<uint64_t>* Find(const std::string& key) const;
+    void Insert(std::string key, std::vector<uint64_t> ids);
+    void Erase(const std::string& key);
+    void Clear();
+
+   private:
+    absl::flat_hash_map<std::string, std::vector<uint64_t>> lists_;
+    size_t ids_ = 0;
+  };
 
   // Encoded labels of series read before, by (tenant, sid). A series id is the hash
   // of its labels, so an entry is never wrong, only possibly unneeded (deleted
@@ -99,8 +108,8 @@ class Index {
 
   static constexpr size_t kMaxCachedPostings = 8 << 20;  // ids (8 bytes each)
   mutable std::mutex postings_mu_;
-  mutable absl::flat_hash_map<std::string, std::shared_ptr<const std::vector<uint64_t>>> postings_;  // by PairPrefix
-  mutable size_t postings_ids_ = 0;
+  mutable IdListCache postings_;  // posting lists by PairPrefix
+  mutable IdListCache selects_;   // Select answers by (day, tenant, matchers); emptied by any change
   // Bumped by every change: a list read from RocksDB is cached only if no change
   // happened while it was read (it could be missing the change).
   mutable uint64_t postings_gen_ = 0;

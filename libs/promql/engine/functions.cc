@@ -189,8 +189,12 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
     // order. Needs series held in arrays, prepared once (in parallel over series)
     // and then read by one cursor per thread.
     bool arrays = true;
-    std::span<const Sample> all;
-    for (const auto& it : src.iters) arrays = arrays && it->Contiguous(&all);
+    double samples = 0;
+    for (const auto& it : src.iters) {
+      std::span<const Sample> all;
+      arrays = arrays && it->Contiguous(&all);
+      samples += static_cast<double>(all.size());
+    }
     std::vector<WindowCursor::Prepared> prepared;
     std::vector<Labels> metrics;
     if (arrays) {
@@ -201,10 +205,6 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
     if (arrays) agg.emplace(ev, *fuse, metrics);
     if (agg && agg->ok()) {
       prepared.resize(n);
-      double samples = 0;
-      for (const auto& it : src.iters) {
-        if (it->Contiguous(&all)) samples += static_cast<double>(all.size());
-      }
       ev.ParallelFor(n, samples, [&](size_t begin, size_t end) {
         for (size_t s = begin; s < end; ++s) WindowCursor::Prepare(src.iters[s].get(), track_drops, &prepared[s]);
       });
