@@ -191,6 +191,7 @@ class StorageEngine {
     uint64_t sid = 0;
     std::string_view label_entries;  // wire form, validated when the series was first seen
     std::span<const Sample> samples;
+    const Labels* labels = nullptr;  // already parsed, when the caller has them
   };
   // Adds rows (already validated and filtered) to the index and the head.
   absl::Status Apply(std::span<const Row> rows);

@@ -55,7 +55,8 @@ absl::Status StorageEngine::Apply(std::span<const Row> rows) {
       }
     }
     for (const auto& [row, day] : to_index) {
-      absl::StatusOr<Labels> labels = LabelsFromEntries(row->label_entries);
+      absl::StatusOr<Labels> labels =
+          row->labels != nullptr ? *row->labels : LabelsFromEntries(row->label_entries);
       if (!labels.ok()) return labels.status();  // cannot happen: checked before
       index_->AddSeries(&batch, day, row->tenant.Key(), row->sid, *labels);
       indexed.push_back(Indexed{day, row->tenant.Key(), *std::move(labels)});
@@ -76,6 +77,10 @@ absl::Status StorageEngine::Apply(std::span<const Row> rows) {
   for (const Row& row : rows) {
     HeadKey key{row.tenant.Key(), row.sid};
     if (head_.AppendIfPresent(key, row.samples)) continue;
+    if (row.labels != nullptr) {
+      head_.Append(key, *row.labels, row.samples);
+      continue;
+    }
     absl::StatusOr<Labels> labels = LabelsFromEntries(row.label_entries);
     if (!labels.ok()) return labels.status();
     head_.Append(key, *labels, row.samples);
@@ -148,6 +153,13 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp)
     stats_.rejected_invalid_rows += bad;
     return absl::InvalidArgumentError(
         absl::StrCat("batch rejected, nothing stored: ", bad, " invalid row(s): ", errors, bad > 10 ? "; ..." : ""));
+  }
+  // The misses, learned once stored: their raw keys and series.
+  std::vector<std::pair<RawSeriesKey, HeadKey>> learned;
+  learned.reserve(parsed.size());
+  for (const auto& [i, labels] : parsed) {
+    rows[i].labels = &labels;  // `parsed` no longer grows
+    learned.emplace_back(raw_keys[i], HeadKey{rows[i].tenant.Key(), rows[i].sid});
   }
 
   // 2. Series ids are label hashes: make sure a new id does not collide with a
@@ -237,10 +249,9 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp)
   }
   {
     std::lock_guard<std::mutex> lock(indexed_mu_);
-    for (const auto& [i, labels] : parsed) {
-      HeadKey key{d.rows[i].tenant.Key(), labels.Hash()};
+    for (const auto& [raw, key] : learned) {
       known_.insert(key);
-      raw_series_.emplace(raw_keys[i], key);
+      raw_series_.emplace(raw, key);
     }
   }
   stats_.rows_written += rows.size();
@@ -254,11 +265,16 @@ absl::Status StorageEngine::ApplyRecord(std::string_view record) {
   if (absl::Status s = DecodeWriteRequest(record, &d); !s.ok()) {
     return absl::DataLossError(absl::StrCat("wal record is not a WriteRequest: ", s.message()));
   }
+  std::vector<Labels> labels;
+  labels.reserve(d.rows.size());
+  for (const DecodedRow& in : d.rows) {
+    STRATA_ASSIGN_OR_RETURN(Labels l, LabelsFromEntries(in.labels));
+    labels.push_back(std::move(l));
+  }
   std::vector<Row> rows;
   rows.reserve(d.rows.size());
-  for (const DecodedRow& in : d.rows) {
-    STRATA_ASSIGN_OR_RETURN(Labels labels, LabelsFromEntries(in.labels));
-    rows.push_back(Row{in.tenant, labels.Hash(), in.labels, d.SamplesOf(in)});
+  for (size_t i = 0; i < d.rows.size(); ++i) {
+    rows.push_back(Row{d.rows[i].tenant, labels[i].Hash(), d.rows[i].labels, d.SamplesOf(d.rows[i]), &labels[i]});
   }
   return Apply(rows);
 }
