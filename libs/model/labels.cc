@@ -1,6 +1,7 @@
 #include "libs/model/labels.h"
 
 #include <algorithm>
+#include <array>
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/absl_compat.h"
@@ -10,27 +11,37 @@
 namespace strata {
 namespace {
 
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+// Character classes of label and metric names, one table lookup per byte.
+enum : uint8_t { kAlpha = 1, kDigit = 2, kColon = 4 };
+constexpr std::array<uint8_t, 256> kNameChars = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = kAlpha;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = kAlpha;
+  t['_'] = kAlpha;
+  for (int c = '0'; c <= '9'; ++c) t[c] = kDigit;
+  t[':'] = kColon;
+  return t;
+}();
+
+// Whether every byte of `s` is in `classes`.
+bool AllIn(std::string_view s, uint8_t classes) {
+  for (char c : s) {
+    if ((kNameChars[static_cast<unsigned char>(c)] & classes) == 0) return false;
+  }
+  return true;
+}
 
 constexpr char kSep = '\xff';
 
 }  // namespace
 
 bool IsValidLabelName(std::string_view name) {
-  if (name.empty() || !IsAlpha(name[0])) return false;
-  for (char c : name) {
-    if (!IsAlpha(c) && !IsDigit(c)) return false;
-  }
-  return true;
+  return !name.empty() && (kNameChars[static_cast<unsigned char>(name[0])] & kAlpha) && AllIn(name, kAlpha | kDigit);
 }
 
 bool IsValidMetricName(std::string_view name) {
-  if (name.empty() || !(IsAlpha(name[0]) || name[0] == ':')) return false;
-  for (char c : name) {
-    if (!IsAlpha(c) && !IsDigit(c) && c != ':') return false;
-  }
-  return true;
+  return !name.empty() && (kNameChars[static_cast<unsigned char>(name[0])] & (kAlpha | kColon)) &&
+         AllIn(name, kAlpha | kDigit | kColon);
 }
 
 namespace {

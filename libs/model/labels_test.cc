@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "libs/model/string_escape.h"
+
 using strata::Label;
 using strata::Labels;
 
@@ -82,4 +84,44 @@ TEST_CASE("ValidateSortedLabels says what FromPairs says about the same labels")
     if (!owned.ok()) CHECK(std::string(view.message()) == std::string(owned.status().message()));
     if (owned.ok()) CHECK(strata::HashSortedLabels(refs) == owned->Hash());
   }
+}
+
+// Names: [a-zA-Z_][a-zA-Z0-9_]* for labels, with ':' also allowed in metric names.
+TEST_CASE("label and metric name characters, byte by byte") {
+  for (int c = 0; c < 256; ++c) {
+    const char ch = static_cast<char>(c);
+    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    const bool digit = c >= '0' && c <= '9';
+    INFO("byte " << c);
+    CHECK(strata::IsValidLabelName(std::string(1, ch)) == alpha);
+    CHECK(strata::IsValidLabelName("a" + std::string(1, ch) + "b") == (alpha || digit));
+    CHECK(strata::IsValidMetricName(std::string(1, ch)) == (alpha || c == ':'));
+    CHECK(strata::IsValidMetricName("a" + std::string(1, ch) + "b") == (alpha || digit || c == ':'));
+  }
+  CHECK_FALSE(strata::IsValidLabelName(""));
+  CHECK_FALSE(strata::IsValidMetricName(""));
+}
+
+// The 8-byte ASCII fast path must not hide a bad byte at any position.
+TEST_CASE("UTF-8 validation at every offset and length") {
+  const std::vector<std::pair<std::string, bool>> pieces = {
+      {"\xc3\xa9", true},          // é
+      {"\xe2\x82\xac", true},      // €
+      {"\xf0\x9f\x98\x80", true},  // 😀
+      {"\xff", false},
+      {"\xc3", false},              // truncated
+      {"\xc0\x80", false},          // overlong
+      {"\xed\xa0\x80", false},      // surrogate
+      {"\xf4\x90\x80\x80", false},  // above U+10FFFF
+  };
+  for (const auto& [piece, valid] : pieces) {
+    for (size_t before = 0; before <= 17; ++before) {
+      for (size_t after : {0, 1, 7, 8, 9}) {
+        std::string s = std::string(before, 'x') + piece + std::string(after, 'y');
+        INFO("piece " << strata::CEscapeForMessage(piece) << " at " << before << " +" << after);
+        CHECK(strata::IsValidUtf8(s) == valid);
+      }
+    }
+  }
+  CHECK(strata::IsValidUtf8(std::string(64, 'a')));
 }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace strata {
 namespace {
@@ -45,7 +46,14 @@ size_t DecodeRune(std::string_view s, size_t i, uint32_t* rune) {
 }  // namespace
 
 bool IsValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
+  size_t i = 0;
+  // Label values are nearly always ASCII: check 8 bytes at a time for a high bit.
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    if (word & 0x8080808080808080ULL) break;
+  }
+  while (i < s.size()) {
     uint32_t r;
     size_t n = DecodeRune(s, i, &r);
     if (n == 0) return false;
