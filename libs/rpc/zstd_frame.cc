@@ -15,6 +15,11 @@ void ZstdCompress(std::string_view in, int level, std::string* out) {
   out->resize(n);
 }
 
+bool IsZstdFrame(std::string_view in) {
+  return in.size() >= 4 && static_cast<unsigned char>(in[0]) == 0x28 && static_cast<unsigned char>(in[1]) == 0xB5 &&
+         static_cast<unsigned char>(in[2]) == 0x2F && static_cast<unsigned char>(in[3]) == 0xFD;
+}
+
 absl::StatusOr<std::string> ZstdDecompress(std::string_view in, size_t max_bytes) {
   const unsigned long long size = ZSTD_getFrameContentSize(in.data(), in.size());
   if (size == ZSTD_CONTENTSIZE_ERROR) return absl::InvalidArgumentError("body is not a zstd frame");

@@ -18,6 +18,9 @@ namespace strata {
 // Replaces *out with `in` compressed as one zstd frame that records its content size.
 void ZstdCompress(std::string_view in, int level, std::string* out);
 
+// Whether `in` starts with the zstd frame magic number (bytes 28 B5 2F FD).
+bool IsZstdFrame(std::string_view in);
+
 // Decompresses one frame. InvalidArgument, naming the problem, when `in` is not a
 // single zstd frame with a recorded content size of at most `max_bytes`, or is corrupt.
 absl::StatusOr<std::string> ZstdDecompress(std::string_view in, size_t max_bytes);

@@ -126,7 +126,9 @@ class StorageEngine {
   // that are not one are rejected with InvalidArgument. A series whose label bytes
   // were seen before skips label parsing and validation (a cache from those bytes,
   // hashed with XXH3-128, to the series id).
-  absl::Status Write(std::string_view raw, pb::WriteResponse* resp);
+  // `zstd_frame`, when given, is `raw` as one zstd frame (WriteCompressed's body):
+  // the WAL then holds the frame instead of `raw`, several times fewer bytes.
+  absl::Status Write(std::string_view raw, pb::WriteResponse* resp, std::string_view zstd_frame = {});
   // The same for a parsed request (tests, tools).
   absl::Status Write(const pb::WriteRequest& req, pb::WriteResponse* resp);
 
@@ -192,11 +194,15 @@ class StorageEngine {
     std::string_view label_entries;  // wire form, validated when the series was first seen
     std::span<const Sample> samples;
     const Labels* labels = nullptr;  // already parsed, when the caller has them
+    // Every sample's (series, day) is known to have postings: Apply skips indexed_.
+    bool indexed = false;
   };
   // Adds rows (already validated and filtered) to the index and the head.
   absl::Status Apply(std::span<const Row> rows);
   absl::Status ApplyRecord(std::string_view record);
-  bool MarkIndexed(uint64_t tenant, uint64_t sid, uint32_t day);
+  // Forgets what indexed_ and the raw-series entries know about postings (after a
+  // failed index write). Requires indexed_mu_.
+  void ForgetIndexedLocked();
 
   // Reads the series' samples in [mint, maxt] not yet in blocks (head + being persisted).
   void ReadUnpersisted(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
@@ -250,7 +256,16 @@ class StorageEngine {
       return H::combine(std::move(h), k.lo, k.hi);
     }
   };
-  absl::flat_hash_map<RawSeriesKey, HeadKey> raw_series_;
+  // `indexed_day` caches, for rows whose samples all fall on one day, the indexed_
+  // probe: valid while `indexed_epoch` equals indexed_epoch_, which is bumped
+  // whenever entries leave indexed_ (failed index write, retention, delete).
+  struct RawSeries {
+    HeadKey key;
+    uint32_t indexed_day = UINT32_MAX;
+    uint64_t indexed_epoch = 0;
+  };
+  absl::flat_hash_map<RawSeriesKey, RawSeries> raw_series_;
+  uint64_t indexed_epoch_ = 1;  // guarded by indexed_mu_
 
   // Bumped by Persist after its blocks are in RocksDB and before it forgets the
   // samples in persisting_: a reader whose block iterators predate a bump may have

@@ -58,8 +58,9 @@ absl::Status StorageEngine::Delete(const pb::DeleteRequest& req, pb::DeleteRespo
     }
     for (auto it = raw_series_.begin(); !done.empty() && it != raw_series_.end();) {
       auto cur = it++;
-      if (cur->second.tenant == tenant && done.contains(cur->second.sid)) raw_series_.erase(cur);
+      if (cur->second.key.tenant == tenant && done.contains(cur->second.key.sid)) raw_series_.erase(cur);
     }
+    ++indexed_epoch_;
   }
   resp->set_deleted_series(deleted);
   return absl::OkStatus();
@@ -242,6 +243,7 @@ absl::Status StorageEngine::ApplyRetention() {
       auto cur = it++;
       if (cur->day < cutoff) indexed_.erase(cur);
     }
+    ++indexed_epoch_;
     index_->ForgetPutPairsBefore(cutoff);
     index_->ForgetPostings();
   }

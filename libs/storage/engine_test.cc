@@ -14,6 +14,7 @@
 #include "libs/encoding/block.h"
 #include "libs/model/dedup.h"
 #include "libs/rpc/proto_convert.h"
+#include "libs/rpc/zstd_frame.h"
 #include "libs/storage/key_format.h"
 
 using namespace strata;
@@ -543,4 +544,109 @@ TEST_CASE("cached posting lists follow new and deleted series") {
   CHECK(back.size() == 3);
   CHECK(back["up{instance=\"b\", job=\"node\"}"].size() == 3);
   CHECK(Search(*e, regex, kNow - 3600'000, kNow).size() == 3);
+}
+
+// A known series' rows skip the per-day index probe while they stay on the day
+// already indexed; a row on a new day (alone, or spanning two) must still add
+// that day's postings, or the series would vanish from searches of that day.
+TEST_CASE("a known series gets postings for each new day it writes to") {
+  TempDir dir;
+  int64_t now = kNow + 2 * 86'400'000;
+  auto e = *StorageEngine::Open(Opts(dir.path, &now));
+  const std::vector<Label> labels = {{"__name__", "up"}, {"job", "node"}};
+  auto write = [&](std::vector<Sample> samples) {
+    pb::WriteRequest req;
+    pb::WriteResponse resp;
+    AddRow(&req, labels, std::move(samples));
+    REQUIRE(e->Write(req, &resp).ok());
+    REQUIRE(resp.accepted_samples() > 0);
+  };
+  const std::vector<pb::Matcher> up = {M(pb::EQUAL, "__name__", "up")};
+  const int64_t day = 86'400'000;
+  write(Ramp(kNow - 60'000, 2, 15'000));  // day D-1: indexed as a new series
+  write(Ramp(kNow - 30'000, 2, 15'000));  // day D-1 again: the cached path
+  write(Ramp(kNow + 1'000, 2, 15'000));   // day D only
+  write({{kNow + day - 1'000, 1}, {kNow + day + 1'000, 2}});  // days D and D+1 in one row
+  write(Ramp(kNow + day + 5'000, 2, 15'000));                 // day D+1 again
+  for (int pass = 0; pass < 2; ++pass) {
+    INFO("pass " << pass << (pass ? " (after flush)" : ""));
+    auto d0 = Search(*e, up, kNow, kNow + 3'600'000);
+    REQUIRE(d0.size() == 1);
+    CHECK(d0.begin()->second.size() == 2);
+    auto d1 = Search(*e, up, kNow + day, kNow + day + 3'600'000);
+    REQUIRE(d1.size() == 1);
+    CHECK(d1.begin()->second.size() == 3);
+    auto all = Search(*e, up, kNow - day, kNow + 2 * day);
+    REQUIRE(all.size() == 1);
+    CHECK(all.begin()->second.size() == 10);
+    REQUIRE(e->Persist().ok());
+  }
+}
+
+// WriteCompressed's zstd frame goes into the WAL as it came, and replay reads it
+// back; a plain request whose bytes start like a frame (an unknown leading field)
+// and a frame whose rows were partly dropped are both re-encoded instead.
+TEST_CASE("WAL records hold compressed writes as frames and replay them") {
+  TempDir dir;
+  int64_t now = kNow;
+  size_t raw_bytes = 0;
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    auto e = *StorageEngine::Open(Opts(dir.path, &now));
+    auto check = [](bool ok) {
+      if (!ok) _exit(2);
+    };
+    pb::WriteResponse resp;
+    // 1. 200 rows as a frame.
+    pb::WriteRequest big;
+    for (int i = 0; i < 200; ++i) {
+      AddRow(&big, {{"__name__", "framed"}, {"instance", "host-" + std::to_string(i)}, {"job", "node_exporter"}},
+             {{kNow - 1000, double(i)}});
+    }
+    std::string raw = big.SerializeAsString(), frame;
+    ZstdCompress(raw, 1, &frame);
+    check(e->Write(raw, &resp, frame).ok() && resp.accepted_samples() == 200);
+    // 2. A frame with one sample outside retention: re-encoded without it.
+    pb::WriteRequest part;
+    AddRow(&part, {{"__name__", "partly"}}, {{kNow - 1000, 1}, {kNow - 40LL * 86'400'000, 2}});
+    raw = part.SerializeAsString();
+    ZstdCompress(raw, 1, &frame);
+    check(e->Write(raw, &resp, frame).ok() && resp.accepted_samples() == 1 && resp.rejected_samples() == 1);
+    // 3. A plain request starting with the frame magic: field 5 varint 0x2FB5,
+    // then field 31 fixed32, both unknown and skipped.
+    pb::WriteRequest odd;
+    AddRow(&odd, {{"__name__", "odd"}}, {{kNow - 1000, 3}});
+    raw = std::string("\x28\xB5\x2F\xFD\x01\x00\x00\x00\x00", 9) + odd.SerializeAsString();
+    check(IsZstdFrame(raw));
+    check(e->Write(raw, &resp).ok() && resp.accepted_samples() == 1);
+    _exit(0);  // no Close(): the head was never flushed
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  // The 200 rows' raw bytes vs the whole WAL: only a frame is this small.
+  {
+    pb::WriteRequest big;
+    for (int i = 0; i < 200; ++i) {
+      AddRow(&big, {{"__name__", "framed"}, {"instance", "host-" + std::to_string(i)}, {"job", "node_exporter"}},
+             {{kNow - 1000, double(i)}});
+    }
+    raw_bytes = big.ByteSizeLong();
+  }
+  size_t wal_bytes = 0;
+  for (const auto& f : fs::recursive_directory_iterator(dir.path + "/wal")) {
+    if (f.is_regular_file()) wal_bytes += f.file_size();
+  }
+  CHECK(wal_bytes < raw_bytes / 2);
+  auto e = *StorageEngine::Open(Opts(dir.path, &now));
+  CHECK(e->stats().wal_replayed_records == 3);
+  CHECK(Search(*e, {M(pb::EQUAL, "__name__", "framed")}, kNow - 3'600'000, kNow).size() == 200);
+  auto partly = Search(*e, {M(pb::EQUAL, "__name__", "partly")}, kNow - 3'600'000, kNow);
+  REQUIRE(partly.size() == 1);
+  CHECK(partly.begin()->second == std::vector<Sample>{{kNow - 1000, 1}});
+  auto odd = Search(*e, {M(pb::EQUAL, "__name__", "odd")}, kNow - 3'600'000, kNow);
+  REQUIRE(odd.size() == 1);
+  CHECK(odd.begin()->second == std::vector<Sample>{{kNow - 1000, 3}});
 }

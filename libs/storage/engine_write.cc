@@ -5,6 +5,7 @@
 #include "libs/common/status_util.h"
 #include "libs/rpc/proto_convert.h"
 #include "libs/rpc/write_wire.h"
+#include "libs/rpc/zstd_frame.h"
 #include "libs/storage/engine.h"
 #include "libs/storage/key_format.h"
 #include "rocksdb/write_batch.h"
@@ -12,6 +13,9 @@
 
 namespace strata::storage {
 namespace {
+
+// A WAL record's decompressed size limit: the WAL's own record limit.
+constexpr size_t kMaxWalRecordBytes = size_t{1} << 30;
 
 // The series a row's label entries describe, validated as Labels::FromPairs does.
 absl::StatusOr<Labels> LabelsFromEntries(std::string_view entries) {
@@ -25,9 +29,20 @@ absl::StatusOr<Labels> LabelsFromEntries(std::string_view entries) {
 
 }  // namespace
 
-bool StorageEngine::MarkIndexed(uint64_t tenant, uint64_t sid, uint32_t day) {
-  std::lock_guard<std::mutex> lock(indexed_mu_);
-  return indexed_.insert(IndexedKey{tenant, sid, day}).second;
+// The day all of `samples` fall on, or UINT32_MAX when they span several (or none).
+uint32_t SingleDay(std::span<const Sample> samples) {
+  if (samples.empty()) return UINT32_MAX;
+  const uint32_t day = DayOf(samples.front().t);
+  for (const Sample& s : samples) {
+    if (DayOf(s.t) != day) return UINT32_MAX;
+  }
+  return day;
+}
+
+void StorageEngine::ForgetIndexedLocked() {
+  indexed_.clear();
+  ++indexed_epoch_;
+  index_->ForgetPutPairs();
 }
 
 absl::Status StorageEngine::Apply(std::span<const Row> rows) {
@@ -44,6 +59,7 @@ absl::Status StorageEngine::Apply(std::span<const Row> rows) {
     {
       std::lock_guard<std::mutex> lock(indexed_mu_);
       for (const Row& row : rows) {
+        if (row.indexed) continue;
         uint64_t tenant = row.tenant.Key();
         uint32_t last_day = UINT32_MAX;
         for (const Sample& s : row.samples) {
@@ -68,8 +84,7 @@ absl::Status StorageEngine::Apply(std::span<const Row> rows) {
     absl::Status s = db_->Write(&batch, /*sync=*/false);
     if (!s.ok()) {
       std::lock_guard<std::mutex> lock(indexed_mu_);
-      indexed_.clear();  // re-index on the next write
-      index_->ForgetPutPairs();
+      ForgetIndexedLocked();  // re-index on the next write
       return s;
     }
     for (const Indexed& x : indexed) index_->PostingsChanged(x.day, x.tenant, x.labels);
@@ -92,7 +107,7 @@ absl::Status StorageEngine::Write(const pb::WriteRequest& req, pb::WriteResponse
   return Write(req.SerializeAsString(), resp);
 }
 
-absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp) {
+absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp, std::string_view zstd_frame) {
   // Reused per thread: decoding then allocates nothing once the buffers have grown.
   thread_local DecodedWrite d;
   if (absl::Status s = DecodeWriteRequest(raw, &d); !s.ok()) {
@@ -118,6 +133,8 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp)
   std::vector<Row> rows(d.rows.size());
   std::vector<RawSeriesKey> raw_keys(d.rows.size());
   std::vector<size_t> misses;
+  std::vector<uint32_t> cached_day(d.rows.size(), UINT32_MAX);  // a hit's indexed day, if valid
+  uint64_t epoch = 0;  // indexed_epoch_ when the hits were looked up
   for (size_t i = 0; i < d.rows.size(); ++i) {
     const DecodedRow& in = d.rows[i];
     XXH128_hash_t h = XXH3_128bits_withSeed(in.labels.data(), in.labels.size(), in.tenant.Key());
@@ -126,10 +143,12 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp)
   }
   {
     std::lock_guard<std::mutex> lock(indexed_mu_);
+    epoch = indexed_epoch_;
     for (size_t i = 0; i < rows.size(); ++i) {
       auto it = raw_series_.find(raw_keys[i]);
       if (it != raw_series_.end()) {
-        rows[i].sid = it->second.sid;
+        rows[i].sid = it->second.key.sid;
+        if (it->second.indexed_epoch == indexed_epoch_) cached_day[i] = it->second.indexed_day;
       } else {
         misses.push_back(i);
       }
@@ -192,6 +211,7 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp)
   const int64_t max_t = now + options_.future_tolerance_ms;
   bool dropped_any = false;
   uint64_t accepted = 0;
+  std::vector<uint32_t> single_day(rows.size(), UINT32_MAX);  // of the kept samples
   for (size_t i = 0; i < rows.size(); ++i) {
     std::span<Sample> samples = d.SamplesOf(d.rows[i]);
     uint64_t old = 0, future = 0;
@@ -206,6 +226,8 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp)
       }
     }
     rows[i].samples = samples.first(kept);
+    single_day[i] = SingleDay(rows[i].samples);
+    rows[i].indexed = single_day[i] != UINT32_MAX && single_day[i] == cached_day[i];
     accepted += kept;
     if (old > 0) {
       auto* r = resp->add_rejected();
@@ -229,16 +251,19 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp)
   resp->set_rejected_samples(total_samples - accepted);
   if (accepted == 0) return absl::OkStatus();
 
-  // The WAL gets the request's bytes, or, when samples were dropped, the rows
-  // that are left re-encoded.
+  // The WAL gets the request's bytes (or their zstd frame), or, when samples were
+  // dropped, the rows that are left re-encoded. Replay tells a frame by its magic
+  // number, so a plain request that starts with those bytes (possible only with an
+  // unknown leading field) is re-encoded too.
   std::string filtered;
-  if (dropped_any) {
+  const bool reencode = dropped_any || IsZstdFrame(raw);
+  if (reencode) {
     for (const Row& r : rows) {
       if (!r.samples.empty()) AppendSeriesEntry(&filtered, r.tenant, r.label_entries, r.samples);
     }
     std::erase_if(rows, [](const Row& r) { return r.samples.empty(); });
   }
-  const std::string_view wal_record = dropped_any ? std::string_view(filtered) : raw;
+  const std::string_view wal_record = reencode ? std::string_view(filtered) : !zstd_frame.empty() ? zstd_frame : raw;
 
   // 4. WAL, then index + head, under the shared write lock (see write_mu_).
   {
@@ -251,7 +276,17 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp)
     std::lock_guard<std::mutex> lock(indexed_mu_);
     for (const auto& [raw, key] : learned) {
       known_.insert(key);
-      raw_series_.emplace(raw, key);
+      raw_series_.emplace(raw, RawSeries{key});
+    }
+    // Remember each row's day as indexed, unless indexed_ lost entries meanwhile.
+    if (indexed_epoch_ == epoch) {
+      for (size_t i = 0; i < single_day.size(); ++i) {
+        if (single_day[i] == UINT32_MAX || single_day[i] == cached_day[i]) continue;
+        auto it = raw_series_.find(raw_keys[i]);
+        if (it == raw_series_.end()) continue;
+        it->second.indexed_day = single_day[i];
+        it->second.indexed_epoch = epoch;
+      }
     }
   }
   stats_.rows_written += rows.size();
@@ -261,6 +296,13 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp)
 }
 
 absl::Status StorageEngine::ApplyRecord(std::string_view record) {
+  std::string inflated;
+  if (IsZstdFrame(record)) {
+    absl::StatusOr<std::string> raw = ZstdDecompress(record, kMaxWalRecordBytes);
+    if (!raw.ok()) return absl::DataLossError(absl::StrCat("wal record: ", raw.status().message()));
+    inflated = *std::move(raw);
+    record = inflated;
+  }
   DecodedWrite d;
   if (absl::Status s = DecodeWriteRequest(record, &d); !s.ok()) {
     return absl::DataLossError(absl::StrCat("wal record is not a WriteRequest: ", s.message()));
