@@ -55,7 +55,7 @@ absl::StatusOr<std::vector<std::string>> Resolve(const std::string& name_port) {
 }  // namespace
 
 StorageNode::StorageNode(std::string address, const StorageClientOptions& opts)
-    : address_(std::move(address)), compress_(opts.compress) {
+    : address_(std::move(address)), compress_(opts.compress), compression_level_(opts.compression_level) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(static_cast<int>(opts.max_message_bytes));
   args.SetMaxSendMessageSize(static_cast<int>(opts.max_message_bytes));

@@ -105,7 +105,7 @@ void WriteBatcher::Send(std::vector<Fragment> fragments, bool counted) {
   call->start = std::chrono::steady_clock::now();
   auto on_done = [this, call](grpc::Status s) { Finish(call, FromGrpcStatus(s)); };
   if (node_->compress()) {
-    ZstdCompress(raw, 1, call->packed.mutable_zstd_write_request());
+    ZstdCompress(raw, node_->compression_level(), call->packed.mutable_zstd_write_request());
     node_->stub()->async()->WriteCompressed(&call->ctx, &call->packed, &call->resp, std::move(on_done));
   } else if (call->plain.ParseFromString(raw)) {
     node_->stub()->async()->Write(&call->ctx, &call->plain, &call->resp, std::move(on_done));

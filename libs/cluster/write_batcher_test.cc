@@ -41,6 +41,8 @@ class RecordingStorage final : public pb::Storage::CallbackService {
     auto* reactor = ctx->DefaultReactor();
     std::lock_guard<std::mutex> l(mu);
     calls.push_back(w.series_size());
+    frames.push_back(req->zstd_write_request());
+    if (raw.ok()) raws.push_back(*raw);
     ++arrived;
     cv.notify_all();
     // Held calls are answered by Release(): never block a gRPC callback thread.
@@ -67,17 +69,18 @@ class RecordingStorage final : public pb::Storage::CallbackService {
   std::mutex mu;
   std::condition_variable cv;
   std::vector<int> calls;
+  std::vector<std::string> frames, raws;  // each call's zstd frame and its content
   int arrived = 0;
   bool hold = false;
 };
 
 struct Fixture {
-  Fixture() {
+  explicit Fixture(strata::StorageClientOptions opts = {}) {
     grpc::ServerBuilder b;
     b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     b.RegisterService(&service);
     server = b.BuildAndStart();
-    node = std::make_shared<strata::StorageNode>("127.0.0.1:" + std::to_string(port), strata::StorageClientOptions{});
+    node = std::make_shared<strata::StorageNode>("127.0.0.1:" + std::to_string(port), opts);
   }
   ~Fixture() {
     service.Release();
@@ -202,5 +205,31 @@ TEST_CASE("an unreachable node fails every fragment with UNAVAILABLE, and the de
     REQUIRE(fut.wait_for(0s) == std::future_status::ready);
     absl::StatusCode c = fut.get().status.code();
     CHECK((c == absl::StatusCode::kUnavailable || c == absl::StatusCode::kDeadlineExceeded));
+  }
+}
+
+TEST_CASE("writes are compressed at the configured zstd level") {
+  for (int level : {-2, 1, 19}) {
+    INFO("level " << level);
+    Fixture f(strata::StorageClientOptions{.compression_level = level});
+    std::vector<std::string> names;
+    for (int i = 0; i < 200; ++i) names.push_back("metric_with_a_long_repeated_name_" + std::to_string(i % 7));
+    strata::EncodedRows rows = Rows(names);
+    std::vector<std::string_view> pieces;
+    for (size_t i = 0; i < rows.size(); ++i) pieces.push_back(rows.bytes(i));
+    Waiter w(1);
+    {
+      strata::WriteBatcher batcher(f.node, {});
+      batcher.Submit(pieces, static_cast<uint32_t>(rows.size()), w.For(0));
+      CHECK(w.futures[0].get().status.ok());
+    }
+    std::lock_guard<std::mutex> l(f.service.mu);
+    REQUIRE(f.service.frames.size() == 1);
+    std::string want;
+    strata::ZstdCompress(f.service.raws[0], level, &want);
+    CHECK(f.service.frames[0] == want);
+    std::string other;
+    strata::ZstdCompress(f.service.raws[0], level == 1 ? 19 : 1, &other);
+    CHECK(f.service.frames[0] != other);
   }
 }

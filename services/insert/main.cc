@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   size_t max_labels = 40, max_name = 256, max_value = 4096;
   int http_threads = 64;
   bool storage_compression = true;
+  int compression_level = -2;
   std::string batch_delay = "5ms";
   size_t batch_rows = 10'000, batch_bytes = 4 << 20, inflight_calls = 2;
   std::string graphite_listen, opentsdb_listen, influx_listen, tcp_flush_interval = "1s";
@@ -54,6 +55,10 @@ int main(int argc, char** argv) {
   app.add_option("--http-threads", http_threads, "Request handler threads")->capture_default_str();
   app.add_option("--storage-compression", storage_compression,
                  "Send writes to storage nodes zstd-compressed (WriteCompressed); false sends plain Write")
+      ->capture_default_str();
+  app.add_option("--storage-compression-level", compression_level,
+                 "zstd level of writes to storage nodes: negative = faster, 1..19 = smaller")
+      ->check(CLI::Range(-7, 19))
       ->capture_default_str();
   app.add_option("--storage-max-inflight-calls", inflight_calls,
                  "Write calls in flight per storage node; rows of further requests wait and are batched")
@@ -120,6 +125,7 @@ int main(int argc, char** argv) {
 
   strata::StorageClientOptions client_opts;
   client_opts.compress = storage_compression;
+  client_opts.compression_level = compression_level;
   absl::StatusOr<std::unique_ptr<strata::StorageNodes>> nodes =
       strata::StorageNodes::Create(storage_nodes, client_opts);
   if (!nodes.ok()) {
