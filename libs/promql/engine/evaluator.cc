@@ -137,25 +137,41 @@ void Evaluator::Charge(int64_t n) {
   }
 }
 
+namespace {
+// How many samples are below the one before them.
+uint32_t CountDrops(std::span<const Sample> all) {
+  uint32_t drops = 0;
+  for (size_t k = 1; k < all.size(); ++k) drops += all[k].v < all[k - 1].v ? 1 : 0;
+  return drops;
+}
+}  // namespace
+
 bool WindowCursor::Prepare(SeriesIterator* it, bool track_drops, Prepared* out) {
   std::span<const Sample> all;
   if (!it->Contiguous(&all)) return false;
+  // One pass finds stale markers and counts drops; counters seldom reset, so the
+  // running count is usually not needed at all.
   bool stale = false;
-  for (const Sample& s : all) stale |= IsStaleNaN(s.v);
+  uint32_t drops = 0;
+  for (size_t k = 0; k < all.size(); ++k) {
+    stale |= IsStaleNaN(all[k].v);
+    drops += k > 0 && all[k].v < all[k - 1].v ? 1 : 0;
+  }
   if (stale) {
     out->own.reserve(all.size());
     for (const Sample& s : all) {
       if (!IsStaleNaN(s.v)) out->own.push_back(s);
     }
     all = out->own;
+    drops = CountDrops(all);
   }
   out->samples = all;
-  if (track_drops) {
+  if (track_drops && drops > 0) {
     out->drops.resize(all.size());
-    uint32_t drops = 0;
+    uint32_t running = 0;
     for (size_t k = 0; k < all.size(); ++k) {
-      if (k > 0 && all[k].v < all[k - 1].v) ++drops;
-      out->drops[k] = drops;
+      if (k > 0 && all[k].v < all[k - 1].v) ++running;
+      out->drops[k] = running;
     }
   }
   return true;

@@ -137,7 +137,9 @@ class WindowCursor {
   struct Prepared {
     std::vector<Sample> own;          // the samples, when stale markers had to go
     std::span<const Sample> samples;  // `own`, or the iterator's array
-    std::vector<uint32_t> drops;      // drops[k]: samples j <= k below sample j - 1
+    // drops[k]: samples j <= k below sample j - 1. Empty when tracking drops and
+    // the series has none (WindowHasDrop() is then false everywhere).
+    std::vector<uint32_t> drops;
   };
   // False when the iterator does not hold one array (SeriesIterator::Contiguous).
   static bool Prepare(SeriesIterator* it, bool track_drops, Prepared* out);
@@ -153,6 +155,7 @@ class WindowCursor {
   // Whether some sample of the last window is below the one before it in that
   // window (a counter reset). REQUIRES: track_drops.
   bool WindowHasDrop() const {
+    if (prep_ != nullptr && prep_->drops.empty()) return false;
     const uint32_t* d = prep_ != nullptr ? prep_->drops.data() : drops_.data();
     return tail_ - head_ >= 2 && d[tail_ - 1] != d[head_];
   }
