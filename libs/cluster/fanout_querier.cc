@@ -133,7 +133,7 @@ absl::Status DecodeSearchResponse(const storage::v1::SearchResponse& resp, int64
                                   DecodedBatch* out) {
   out->series.reserve(resp.series_size());
   for (const auto& s : resp.series()) {
-    absl::StatusOr<Labels> ls = LabelsFromProto(s.labels());
+    absl::StatusOr<Labels> ls = LabelsOfSearchSeries(s);
     if (!ls.ok()) return absl::DataLossError("storage node sent invalid labels");
     std::vector<Sample> samples;
     for (const auto& b : s.blocks()) STRATA_RETURN_IF_ERROR(DecodeProtoBlock(b, mint, maxt, &samples));
@@ -250,6 +250,7 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
   req.set_min_time_ms(mint);
   req.set_max_time_ms(maxt);
   req.set_max_series(q_->opts_.max_series);
+  req.set_accept_label_entries(true);
 
   // Each answer message is decoded on the decode pool while the node's thread goes
   // on reading: one thread parsing and decoding everything was most of a large
@@ -398,6 +399,7 @@ absl::StatusOr<std::vector<Labels>> ClusterQueryable::SeriesLabels(const Matcher
   req.set_max_time_ms(maxt);
   req.set_labels_only(true);
   req.set_max_series(opts_.max_series);
+  req.set_accept_label_entries(true);
   std::vector<std::vector<Labels>> per_node(view->nodes.size());
   auto st = ForEachNode(*view, [&](size_t i) -> absl::Status {
     grpc::ClientContext ctx;
@@ -406,7 +408,7 @@ absl::StatusOr<std::vector<Labels>> ClusterQueryable::SeriesLabels(const Matcher
     storage::v1::SearchResponse resp;
     while (reader->Read(&resp)) {
       for (const auto& s : resp.series()) {
-        absl::StatusOr<Labels> ls = LabelsFromProto(s.labels());
+        absl::StatusOr<Labels> ls = LabelsOfSearchSeries(s);
         if (ls.ok()) per_node[i].push_back(*std::move(ls));
       }
     }

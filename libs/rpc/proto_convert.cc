@@ -1,15 +1,34 @@
 #include "libs/rpc/proto_convert.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "libs/encoding/block.h"
+#include "libs/rpc/write_wire.h"
 
 namespace strata {
 
 // Raw blocks are little-endian; the host's own layout is written as it is.
 static_assert(std::endian::native == std::endian::little, "raw sample blocks assume a little-endian host");
+
+absl::StatusOr<Labels> LabelsOfSearchSeries(const pb::SearchSeries& series) {
+  if (series.label_entries().empty()) return LabelsFromProto(series.labels());
+  thread_local std::vector<LabelRef> refs;
+  refs.clear();
+  if (absl::Status s = LabelRefsOf(series.label_entries(), &refs); !s.ok()) return s;
+  auto by_name = [](const LabelRef& a, const LabelRef& b) { return a.name < b.name; };
+  if (!std::is_sorted(refs.begin(), refs.end(), by_name)) std::sort(refs.begin(), refs.end(), by_name);
+  if (std::any_of(refs.begin(), refs.end(), [](const LabelRef& r) { return r.value.empty(); })) {
+    return absl::InvalidArgumentError("a label has an empty value");
+  }
+  if (absl::Status s = ValidateSortedLabels(refs); !s.ok()) return s;
+  std::vector<Label> pairs;
+  pairs.reserve(refs.size());
+  for (const LabelRef& r : refs) pairs.push_back(Label{std::string(r.name), std::string(r.value)});
+  return Labels::FromSortedUnchecked(std::move(pairs));
+}
 
 absl::StatusOr<Labels> LabelsFromProto(const google::protobuf::RepeatedPtrField<pb::Label>& in) {
   std::vector<Label> pairs;

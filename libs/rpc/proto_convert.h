@@ -19,6 +19,10 @@ namespace pb = ::strata::storage::v1;
 
 // Validates as Labels::FromPairs does (sorted on return).
 absl::StatusOr<Labels> LabelsFromProto(const google::protobuf::RepeatedPtrField<pb::Label>& in);
+// A Search answer's series labels, from `label_entries` when the node sent them so
+// (SearchRequest.accept_label_entries), else from `labels`. InvalidArgument when
+// they are malformed, unsorted or invalid.
+absl::StatusOr<Labels> LabelsOfSearchSeries(const pb::SearchSeries& series);
 void LabelsToProto(const Labels& in, google::protobuf::RepeatedPtrField<pb::Label>* out);
 
 absl::StatusOr<Matchers> MatchersFromProto(const google::protobuf::RepeatedPtrField<pb::Matcher>& in);

@@ -7,6 +7,7 @@
 
 #include "libs/encoding/block.h"
 #include "libs/model/sample.h"
+#include "libs/rpc/write_wire.h"
 
 using namespace strata;
 
@@ -72,4 +73,49 @@ TEST_CASE("corrupt raw blocks are DataLoss and leave the output alone") {
     CHECK(DecodeProtoBlock(b, &out).code() == absl::StatusCode::kDataLoss);
   }
   CHECK(out.size() == 1);
+}
+
+TEST_CASE("search series labels from entries or messages") {
+  pb::SearchSeries msg;
+  auto* l = msg.add_labels();
+  l->set_name("job");
+  l->set_value("node");
+  l = msg.add_labels();
+  l->set_name("__name__");
+  l->set_value("up");
+  auto from_msgs = LabelsOfSearchSeries(msg);
+  REQUIRE(from_msgs.ok());
+
+  pb::SearchSeries ent;
+  std::vector<LabelRef> sorted = {{"__name__", "up"}, {"job", "node"}};
+  std::string bytes;
+  AppendLabelEntries(&bytes, sorted);
+  ent.set_label_entries(bytes);
+  auto from_entries = LabelsOfSearchSeries(ent);
+  REQUIRE(from_entries.ok());
+  CHECK(*from_entries == *from_msgs);
+
+  // Out of order, they are sorted (as Label messages are); bad names, empty values
+  // and truncated bytes are errors.
+  std::vector<LabelRef> unsorted = {{"job", "node"}, {"__name__", "up"}};
+  bytes.clear();
+  AppendLabelEntries(&bytes, unsorted);
+  ent.set_label_entries(bytes);
+  auto resorted = LabelsOfSearchSeries(ent);
+  REQUIRE(resorted.ok());
+  CHECK(*resorted == *from_msgs);
+  std::vector<LabelRef> empty_value = {{"__name__", "up"}, {"job", ""}};
+  bytes.clear();
+  AppendLabelEntries(&bytes, empty_value);
+  ent.set_label_entries(bytes);
+  CHECK_FALSE(LabelsOfSearchSeries(ent).ok());
+  std::vector<LabelRef> bad = {{"bad-name", "x"}};
+  bytes.clear();
+  AppendLabelEntries(&bytes, bad);
+  ent.set_label_entries(bytes);
+  CHECK_FALSE(LabelsOfSearchSeries(ent).ok());
+  bytes.clear();
+  AppendLabelEntries(&bytes, sorted);
+  ent.set_label_entries(bytes.substr(0, bytes.size() - 2));
+  CHECK_FALSE(LabelsOfSearchSeries(ent).ok());
 }

@@ -244,11 +244,15 @@ bool DecodeTimeSeries(Reader& r, std::string_view ts, DecodedWrite* out) {
 
 }  // namespace
 
-void AppendSeriesEntry(std::string* out, Tenant tenant, std::span<const LabelRef> labels,
-                       std::span<const Sample> samples) {
-  size_t body = TenantSize(tenant) + SamplesSize(samples);
-  for (const LabelRef& l : labels) body += 1 + VarintSize(LabelSize(l)) + LabelSize(l);
-  char* p = StartEntry(out, body, tenant);
+namespace {
+
+size_t LabelEntriesSize(std::span<const LabelRef> labels) {
+  size_t n = 0;
+  for (const LabelRef& l : labels) n += 1 + VarintSize(LabelSize(l)) + LabelSize(l);
+  return n;
+}
+
+char* PutLabelEntries(char* p, std::span<const LabelRef> labels) {
   for (const LabelRef& l : labels) {
     *p++ = static_cast<char>(kTimeSeriesLabel);
     p = PutVarint(p, LabelSize(l));
@@ -257,7 +261,21 @@ void AppendSeriesEntry(std::string* out, Tenant tenant, std::span<const LabelRef
     *p++ = static_cast<char>(kLabelValue);
     p = PutRaw(PutVarint(p, l.value.size()), l.value);
   }
-  PutSamples(p, samples);
+  return p;
+}
+
+}  // namespace
+
+void AppendLabelEntries(std::string* out, std::span<const LabelRef> labels) {
+  const size_t at = out->size();
+  out->resize(at + LabelEntriesSize(labels));
+  PutLabelEntries(out->data() + at, labels);
+}
+
+void AppendSeriesEntry(std::string* out, Tenant tenant, std::span<const LabelRef> labels,
+                       std::span<const Sample> samples) {
+  char* p = StartEntry(out, TenantSize(tenant) + LabelEntriesSize(labels) + SamplesSize(samples), tenant);
+  PutSamples(PutLabelEntries(p, labels), samples);
 }
 
 void AppendSeriesEntry(std::string* out, Tenant tenant, std::string_view label_entries,

@@ -43,6 +43,10 @@ void AppendSeriesEntry(std::string* out, Tenant tenant, std::span<const LabelRef
 void AppendSeriesEntry(std::string* out, Tenant tenant, std::string_view label_entries,
                        std::span<const Sample> samples);
 
+// Appends `labels` as TimeSeries.labels entries (tag 0x1a, length, Label bytes),
+// in the given order: the form LabelRefsOf reads.
+void AppendLabelEntries(std::string* out, std::span<const LabelRef> labels);
+
 struct DecodedRow {
   Tenant tenant;
   std::string_view labels;  // the TimeSeries' `labels` entries (tag, length, Label bytes)...

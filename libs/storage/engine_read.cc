@@ -149,18 +149,31 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
   auto read_chunk = [&](size_t chunk, BlockIterators& iters, std::vector<pb::SearchSeries>* out) -> absl::Status {
     std::span<const uint64_t> sids(ids.data() + chunk * kLabelBatch,
                                    std::min(kLabelBatch, ids.size() - chunk * kLabelBatch));
+    // Labels as entries (one string per series) when the client reads them, else
+    // as Label messages.
+    const bool entries = req.accept_label_entries();
     std::vector<absl::StatusOr<Labels>> labels;
-    STRATA_RETURN_IF_ERROR(index_->SeriesLabelsBatch(tenant, sids, &labels));
+    std::vector<std::string> label_entries;
+    std::vector<bool> found;
+    if (entries) {
+      STRATA_RETURN_IF_ERROR(index_->SeriesLabelEntriesBatch(tenant, sids, &label_entries, &found));
+    } else {
+      STRATA_RETURN_IF_ERROR(index_->SeriesLabelsBatch(tenant, sids, &labels));
+    }
     for (size_t i = 0; i < sids.size(); ++i) {
-      if (absl::IsNotFound(labels[i].status())) continue;  // deleted meanwhile
-      if (!labels[i].ok()) return labels[i].status();
+      if (entries ? !found[i] : absl::IsNotFound(labels[i].status())) continue;  // deleted meanwhile
+      if (!entries && !labels[i].ok()) return labels[i].status();
       pb::SearchSeries series;
       if (!req.labels_only()) {
         STRATA_RETURN_IF_ERROR(
             CollectBlocks(tenant, sids[i], iters, req.min_time_ms(), req.max_time_ms(), series.mutable_blocks()));
         if (series.blocks_size() == 0) continue;  // indexed in the partition, no samples in range
       }
-      LabelsToProto(*labels[i], series.mutable_labels());
+      if (entries) {
+        series.set_label_entries(std::move(label_entries[i]));
+      } else {
+        LabelsToProto(*labels[i], series.mutable_labels());
+      }
       out->push_back(std::move(series));
     }
     return absl::OkStatus();

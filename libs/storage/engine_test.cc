@@ -74,15 +74,21 @@ pb::Matcher M(pb::MatchType t, std::string name, std::string value) {
 
 // Labels string -> merged samples of every matching series.
 std::map<std::string, std::vector<Sample>> Search(StorageEngine& e, std::vector<pb::Matcher> ms, int64_t mint,
-                                                  int64_t maxt, uint32_t account = 0) {
+                                                  int64_t maxt, uint32_t account = 0, bool entries = false) {
   pb::SearchRequest req;
   req.set_account_id(account);
   for (auto& m : ms) *req.add_matchers() = m;
   req.set_min_time_ms(mint);
   req.set_max_time_ms(maxt);
+  req.set_accept_label_entries(entries);
   std::map<std::string, std::vector<Sample>> out;
   absl::Status s = e.Search(req, [&](pb::SearchSeries&& series) {
-    auto labels = *LabelsFromProto(series.labels());
+    // Labels come in exactly one of the two forms, the one asked for.
+    CHECK(series.label_entries().empty() != entries);
+    CHECK((series.labels_size() == 0) == entries);
+    auto parsed = LabelsOfSearchSeries(series);
+    REQUIRE(parsed.ok());
+    auto labels = *parsed;
     auto& v = out[labels.ToString()];
     for (const auto& b : series.blocks()) REQUIRE(DecodeProtoBlock(b, &v).ok());
     SortAndCollapse(&v);
@@ -649,4 +655,33 @@ TEST_CASE("WAL records hold compressed writes as frames and replay them") {
   auto odd = Search(*e, {M(pb::EQUAL, "__name__", "odd")}, kNow - 3'600'000, kNow);
   REQUIRE(odd.size() == 1);
   CHECK(odd.begin()->second == std::vector<Sample>{{kNow - 1000, 3}});
+}
+
+// Search answers carry labels as Label messages or, when the client accepts them,
+// as TimeSeries.labels entries: the same series and labels either way, whether the
+// labels come from the index's cache or from RocksDB (after a reopen).
+TEST_CASE("search labels as entries equal labels as messages") {
+  TempDir dir;
+  int64_t now = kNow;
+  {
+    auto e = *StorageEngine::Open(Opts(dir.path, &now));
+    pb::WriteRequest req;
+    for (int i = 0; i < 1500; ++i) {
+      AddRow(&req, {{"__name__", "m"}, {"i", std::to_string(i)}, {"job", i % 2 ? "a" : std::string("\xc3\xa9t\xc3\xa9")},
+                    {"zone", std::string(i % 300, 'z')}},
+             {{kNow - 1000, double(i)}});
+    }
+    pb::WriteResponse resp;
+    REQUIRE(e->Write(req, &resp).ok());
+    auto messages = Search(*e, {M(pb::EQUAL, "__name__", "m")}, kNow - 3'600'000, kNow);
+    auto entries = Search(*e, {M(pb::EQUAL, "__name__", "m")}, kNow - 3'600'000, kNow, 0, true);
+    CHECK(messages.size() == 1500);
+    CHECK(entries == messages);
+    REQUIRE(e->Persist().ok());
+  }
+  auto e = *StorageEngine::Open(Opts(dir.path, &now));  // cold label cache
+  auto entries = Search(*e, {M(pb::EQUAL, "__name__", "m")}, kNow - 3'600'000, kNow, 0, true);
+  auto messages = Search(*e, {M(pb::EQUAL, "__name__", "m")}, kNow - 3'600'000, kNow);
+  CHECK(entries.size() == 1500);
+  CHECK(entries == messages);
 }

@@ -73,6 +73,25 @@ absl::StatusOr<Labels> Index::SeriesLabels(uint64_t tenant, uint64_t sid) const 
 absl::Status Index::SeriesLabelsBatch(uint64_t tenant, std::span<const uint64_t> sids,
                                       std::vector<absl::StatusOr<Labels>>* out) const {
   out->assign(sids.size(), absl::NotFoundError("series not found"));
+  return VisitSeriesLabels(tenant, sids, [&](size_t i, std::string_view encoded) {
+    (*out)[i] = DecodeLabels(encoded);
+    return (*out)[i].status();
+  });
+}
+
+absl::Status Index::SeriesLabelEntriesBatch(uint64_t tenant, std::span<const uint64_t> sids,
+                                            std::vector<std::string>* entries, std::vector<bool>* found) const {
+  entries->assign(sids.size(), std::string());
+  found->assign(sids.size(), false);
+  return VisitSeriesLabels(tenant, sids, [&](size_t i, std::string_view encoded) {
+    absl::Status s = EncodedLabelsToEntries(encoded, &(*entries)[i]);
+    if (s.ok()) (*found)[i] = true;
+    return s;
+  });
+}
+
+absl::Status Index::VisitSeriesLabels(uint64_t tenant, std::span<const uint64_t> sids,
+                                      const std::function<absl::Status(size_t, std::string_view)>& fn) const {
   auto shard_of = [this](uint64_t sid) -> LabelShard& { return label_shards_[(sid >> 7) % kLabelShards]; };
   std::vector<size_t> misses;
   for (size_t i = 0; i < sids.size(); ++i) {
@@ -82,7 +101,7 @@ absl::Status Index::SeriesLabelsBatch(uint64_t tenant, std::span<const uint64_t>
     if (it == shard.labels.end()) {
       misses.push_back(i);
     } else {
-      (*out)[i] = DecodeLabels(it->second);
+      (void)fn(i, it->second);  // a cached value was checked when it was cached
     }
   }
   if (misses.empty()) return absl::OkStatus();
@@ -102,8 +121,7 @@ absl::Status Index::SeriesLabelsBatch(uint64_t tenant, std::span<const uint64_t>
     if (!it->status().ok()) return FromRocks(it->status(), "series lookup");
     if (!it->Valid() || it->key() != key_slice) continue;
     std::string_view value(it->value().data(), it->value().size());
-    (*out)[i] = DecodeLabels(value);
-    if (!(*out)[i].ok()) continue;
+    if (!fn(i, value).ok()) continue;  // corrupt: reported by fn's result, never cached
     LabelShard& shard = shard_of(sids[i]);
     std::lock_guard<std::mutex> lock(shard.mu);
     if (shard.bytes + value.size() > kMaxCachedLabelBytes / kLabelShards) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <array>
 #include <map>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -56,6 +57,11 @@ class Index {
   // Labels found are kept in memory for the next call (see label_shards_).
   absl::Status SeriesLabelsBatch(uint64_t tenant, std::span<const uint64_t> sids,
                                  std::vector<absl::StatusOr<Labels>>* out) const;
+  // The same as TimeSeries.labels entries (libs/rpc/write_wire.h), the form a
+  // Search answer carries them in when the client asks: (*entries)[i] for sids[i]
+  // when (*found)[i]. No Labels objects are built.
+  absl::Status SeriesLabelEntriesBatch(uint64_t tenant, std::span<const uint64_t> sids,
+                                       std::vector<std::string>* entries, std::vector<bool>* found) const;
 
   // Sorted ids of the series of `tenant` in partition `day` that satisfy every
   // matcher (a missing label counts as ""). Empty `matchers` selects all. Once at
@@ -78,6 +84,10 @@ class Index {
   std::vector<uint32_t> Days() const;
 
  private:
+  // Calls fn(i, stored label bytes) for each sid found (cache first, then one
+  // forward iterator); values for which fn returns OK are cached.
+  absl::Status VisitSeriesLabels(uint64_t tenant, std::span<const uint64_t> sids,
+                                 const std::function<absl::Status(size_t, std::string_view)>& fn) const;
   absl::StatusOr<std::vector<uint64_t>> SelectUncached(uint32_t day, uint64_t tenant, const Matchers& matchers) const;
 
   // Sorted id lists by key, up to kMaxCachedPostings ids in all (past that it starts

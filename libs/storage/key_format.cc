@@ -1,5 +1,7 @@
 #include "libs/storage/key_format.h"
 
+#include "libs/rpc/write_wire.h"
+
 #include <cstdio>
 #include <ctime>
 
@@ -181,6 +183,24 @@ absl::StatusOr<Labels> DecodeLabels(std::string_view data) {
     out.push_back(Label{std::string(name), std::string(value)});
   }
   return Labels::FromSortedUnchecked(std::move(out));
+}
+
+absl::Status EncodedLabelsToEntries(std::string_view data, std::string* out) {
+  const char* p = data.data();
+  const char* end = p + data.size();
+  uint64_t n;
+  if (!GetUvarint(&p, end, &n) || n > data.size()) return absl::DataLossError("corrupt series labels");
+  LabelRef refs[64];
+  std::vector<LabelRef> many;
+  std::span<LabelRef> views = n <= 64 ? std::span<LabelRef>(refs, n) : (many.resize(n), std::span<LabelRef>(many));
+  for (uint64_t i = 0; i < n; ++i) {
+    if (!GetLengthPrefixed(&p, end, &views[i].name) || !GetLengthPrefixed(&p, end, &views[i].value)) {
+      return absl::DataLossError("corrupt series labels");
+    }
+  }
+  out->clear();
+  AppendLabelEntries(out, views);
+  return absl::OkStatus();
 }
 
 std::string EncodeBlockValue(int64_t min_t, int64_t max_t, uint32_t count, std::string_view data) {

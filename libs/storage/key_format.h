@@ -73,6 +73,9 @@ std::string PrefixSuccessor(std::string p);
 // Series labels in the series CF: uv(n) then n times uv(len) name uv(len) value.
 std::string EncodeLabels(const Labels& labels);
 absl::StatusOr<Labels> DecodeLabels(std::string_view data);
+// Replaces *out with EncodeLabels() bytes re-encoded as TimeSeries.labels entries
+// (libs/rpc/write_wire.h AppendLabelEntries). DataLoss when `data` is corrupt.
+absl::Status EncodedLabelsToEntries(std::string_view data, std::string* out);
 
 // Block value: min_t(8) max_t(8) count(4) then the block bytes (docs/format/block.md).
 struct BlockValue {

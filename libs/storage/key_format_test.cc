@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "libs/rpc/write_wire.h"
+
 #include "libs/storage/db.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -39,6 +41,25 @@ TEST_CASE("labels encoding round-trips and rejects garbage") {
   REQUIRE(back.ok());
   CHECK(*back == ls);
   CHECK_FALSE(DecodeLabels("\x05\x01").ok());
+}
+
+TEST_CASE("stored labels re-encode as TimeSeries.labels entries") {
+  for (size_t n : {1, 3, 64, 65, 200}) {
+    std::vector<strata::Label> pairs;
+    for (size_t i = 0; i < n; ++i) pairs.push_back({"l" + std::to_string(1000 + i), "v" + std::to_string(i)});
+    auto ls = *strata::Labels::FromPairs(pairs);
+    std::string entries = "junk";
+    REQUIRE(EncodedLabelsToEntries(EncodeLabels(ls), &entries).ok());
+    std::vector<strata::LabelRef> refs;
+    REQUIRE(strata::LabelRefsOf(entries, &refs).ok());
+    REQUIRE(refs.size() == n);
+    for (size_t i = 0; i < n; ++i) {
+      CHECK(refs[i].name == ls.begin()[i].name);
+      CHECK(refs[i].value == ls.begin()[i].value);
+    }
+  }
+  std::string out;
+  CHECK(EncodedLabelsToEntries("\x05\x01", &out).code() == absl::StatusCode::kDataLoss);
 }
 
 TEST_CASE("block value header") {
