@@ -154,15 +154,16 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
     const bool entries = req.accept_label_entries();
     std::vector<absl::StatusOr<Labels>> labels;
     std::vector<std::string> label_entries;
-    std::vector<bool> found;
+    std::vector<absl::Status> entries_status;
     if (entries) {
-      STRATA_RETURN_IF_ERROR(index_->SeriesLabelEntriesBatch(tenant, sids, &label_entries, &found));
+      STRATA_RETURN_IF_ERROR(index_->SeriesLabelEntriesBatch(tenant, sids, &label_entries, &entries_status));
     } else {
       STRATA_RETURN_IF_ERROR(index_->SeriesLabelsBatch(tenant, sids, &labels));
     }
     for (size_t i = 0; i < sids.size(); ++i) {
-      if (entries ? !found[i] : absl::IsNotFound(labels[i].status())) continue;  // deleted meanwhile
-      if (!entries && !labels[i].ok()) return labels[i].status();
+      const absl::Status& found = entries ? entries_status[i] : labels[i].status();
+      if (absl::IsNotFound(found)) continue;  // deleted meanwhile
+      if (!found.ok()) return found;
       pb::SearchSeries series;
       if (!req.labels_only()) {
         STRATA_RETURN_IF_ERROR(

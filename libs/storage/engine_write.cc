@@ -27,8 +27,6 @@ absl::StatusOr<Labels> LabelsFromEntries(std::string_view entries) {
   return Labels::FromPairs(std::move(pairs));
 }
 
-}  // namespace
-
 // The day all of `samples` fall on, or UINT32_MAX when they span several (or none).
 uint32_t SingleDay(std::span<const Sample> samples) {
   if (samples.empty()) return UINT32_MAX;
@@ -38,6 +36,8 @@ uint32_t SingleDay(std::span<const Sample> samples) {
   }
   return day;
 }
+
+}  // namespace
 
 void StorageEngine::ForgetIndexedLocked() {
   indexed_.clear();

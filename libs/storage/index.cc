@@ -80,13 +80,13 @@ absl::Status Index::SeriesLabelsBatch(uint64_t tenant, std::span<const uint64_t>
 }
 
 absl::Status Index::SeriesLabelEntriesBatch(uint64_t tenant, std::span<const uint64_t> sids,
-                                            std::vector<std::string>* entries, std::vector<bool>* found) const {
+                                            std::vector<std::string>* entries,
+                                            std::vector<absl::Status>* status) const {
   entries->assign(sids.size(), std::string());
-  found->assign(sids.size(), false);
+  status->assign(sids.size(), absl::NotFoundError("series not found"));
   return VisitSeriesLabels(tenant, sids, [&](size_t i, std::string_view encoded) {
-    absl::Status s = EncodedLabelsToEntries(encoded, &(*entries)[i]);
-    if (s.ok()) (*found)[i] = true;
-    return s;
+    (*status)[i] = EncodedLabelsToEntries(encoded, &(*entries)[i]);
+    return (*status)[i];
   });
 }
 

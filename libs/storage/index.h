@@ -59,9 +59,10 @@ class Index {
                                  std::vector<absl::StatusOr<Labels>>* out) const;
   // The same as TimeSeries.labels entries (libs/rpc/write_wire.h), the form a
   // Search answer carries them in when the client asks: (*entries)[i] for sids[i]
-  // when (*found)[i]. No Labels objects are built.
+  // when (*status)[i] is OK (NotFound: unknown; DataLoss: corrupt). No Labels
+  // objects are built.
   absl::Status SeriesLabelEntriesBatch(uint64_t tenant, std::span<const uint64_t> sids,
-                                       std::vector<std::string>* entries, std::vector<bool>* found) const;
+                                       std::vector<std::string>* entries, std::vector<absl::Status>* status) const;
 
   // Sorted ids of the series of `tenant` in partition `day` that satisfy every
   // matcher (a missing label counts as ""). Empty `matchers` selects all. Once at
