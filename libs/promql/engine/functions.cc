@@ -151,14 +151,9 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
     std::vector<double> values;
     fn::ExtrapolationCache extrapolation;
   };
-  auto kernel = [&](Window w, int64_t lo, int64_t hi, int64_t ts, int64_t step, Scratch& scratch,
-                    const WindowCursor& wc) -> std::optional<double> {
+  // The functions other than rate/increase/delta.
+  auto other_kernel = [&](Window w, int64_t ts, int64_t step, Scratch& scratch) -> std::optional<double> {
     switch (kind) {
-      case K::kRate:
-        return fn::ExtrapolatedRate(w, lo, hi, true, true, !wc.WindowHasDrop(), &scratch.extrapolation);
-      case K::kIncrease:
-        return fn::ExtrapolatedRate(w, lo, hi, true, false, !wc.WindowHasDrop(), &scratch.extrapolation);
-      case K::kDelta: return fn::ExtrapolatedRate(w, lo, hi, false, false, false, &scratch.extrapolation);
       case K::kIrate: return fn::Irate(w);
       case K::kIdelta: return fn::Idelta(w);
       case K::kResets: return fn::Resets(w);
@@ -176,8 +171,27 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
       case K::kDeriv: return fn::Deriv(w);
       case K::kPredictLinear: return fn::PredictLinear(w, ts, scalars[1][step]);
       case K::kHoltWinters: return fn::HoltWinters(w, scalars[1][step], scalars[2][step]);
+      case K::kRate:
+      case K::kIncrease:
+      case K::kDelta: break;  // kernel() below
     }
     return std::nullopt;
+  };
+  // Returns whether the window has a value and writes it to *out (no
+  // std::optional: see fn::ExtrapolatedRateTo).
+  auto kernel = [&](Window w, int64_t lo, int64_t hi, int64_t ts, int64_t step, Scratch& scratch,
+                    const WindowCursor& wc, double* out) -> bool {
+    switch (kind) {
+      case K::kRate:
+        return fn::ExtrapolatedRateTo(w, lo, hi, true, true, !wc.WindowHasDrop(), &scratch.extrapolation, out);
+      case K::kIncrease:
+        return fn::ExtrapolatedRateTo(w, lo, hi, true, false, !wc.WindowHasDrop(), &scratch.extrapolation, out);
+      case K::kDelta: return fn::ExtrapolatedRateTo(w, lo, hi, false, false, false, &scratch.extrapolation, out);
+      default: break;  // the others return std::optional
+    }
+    std::optional<double> v = other_kernel(w, ts, step, scratch);
+    if (v) *out = *v;
+    return v.has_value();
   };
 
   const size_t n = src.iters.size();
@@ -226,9 +240,9 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
                 const int64_t lo = ref - range;
                 Window w = wc.Advance(lo, ref);
                 if (w.empty()) continue;
-                std::optional<double> v = kernel(w, lo, ref, ts, static_cast<int64_t>(k), scratch, wc);
-                if (!v) continue;
-                agg->Add(s, k, *v);
+                double v;
+                if (!kernel(w, lo, ref, ts, static_cast<int64_t>(k), scratch, wc, &v)) continue;
+                agg->Add(s, k, v);
                 any = true;
                 ++mine;
               }
@@ -268,8 +282,8 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
         int64_t lo = ref - range;
         Window w = wc.Advance(lo, ref);
         if (w.empty()) continue;
-        std::optional<double> v = kernel(w, lo, ref, ts, i, scratch, wc);
-        if (v) points.push_back({ts, *v});
+        double v;
+        if (kernel(w, lo, ref, ts, i, scratch, wc, &v)) points.push_back({ts, v});
       }
       if (!src.iters[s]->status().ok()) throw EvalError{src.iters[s]->status()};
     }

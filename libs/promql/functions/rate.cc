@@ -36,7 +36,16 @@ double ExtrapolationFactor(int64_t to_start_ms, int64_t to_end_ms, int64_t sampl
 std::optional<double> ExtrapolatedRate(std::span<const Sample> samples, int64_t range_start_ms,
                                        int64_t range_end_ms, bool is_counter, bool is_rate,
                                        bool known_no_drops, ExtrapolationCache* cache) {
-  if (samples.size() < 2) return std::nullopt;
+  double v;
+  if (!ExtrapolatedRateTo(samples, range_start_ms, range_end_ms, is_counter, is_rate, known_no_drops, cache, &v)) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+bool ExtrapolatedRateTo(std::span<const Sample> samples, int64_t range_start_ms, int64_t range_end_ms,
+                        bool is_counter, bool is_rate, bool known_no_drops, ExtrapolationCache* cache, double* out) {
+  if (samples.size() < 2) return false;
   const Sample& first = samples.front();
   const Sample& last = samples.back();
 
@@ -60,7 +69,8 @@ std::optional<double> ExtrapolatedRate(std::span<const Sample> samples, int64_t 
   const bool cap_may_bite =
       cap && !(first.v * static_cast<double>(sampled) >= 2 * static_cast<double>(to_start) * result);
   if (cache == nullptr || cap_may_bite) {
-    return result * ExtrapolationFactor(to_start, to_end, sampled, n, range, is_rate, first.v, result, cap);
+    *out = result * ExtrapolationFactor(to_start, to_end, sampled, n, range, is_rate, first.v, result, cap);
+    return true;
   }
   if (!cache->valid || cache->to_start != to_start || cache->to_end != to_end || cache->sampled != sampled ||
       cache->n != n || cache->range != range || cache->is_rate != is_rate) {
@@ -73,7 +83,8 @@ std::optional<double> ExtrapolatedRate(std::span<const Sample> samples, int64_t 
     cache->n = n;
     cache->range = range;
   }
-  return result * cache->factor;
+  *out = result * cache->factor;
+  return true;
 }
 
 std::optional<double> Rate(std::span<const Sample> samples, int64_t range_start_ms,

@@ -50,6 +50,11 @@ struct ExtrapolationCache {
 std::optional<double> ExtrapolatedRate(std::span<const Sample> samples, int64_t range_start_ms,
                                        int64_t range_end_ms, bool is_counter, bool is_rate,
                                        bool known_no_drops = false, ExtrapolationCache* cache = nullptr);
+// The same, writing the value to *out and returning whether there is one: the
+// engine's per-window form. Returning std::optional<double> through memory cost a
+// store-forwarding stall per window (a 1-byte flag stored, 8 bytes loaded back).
+bool ExtrapolatedRateTo(std::span<const Sample> samples, int64_t range_start_ms, int64_t range_end_ms,
+                        bool is_counter, bool is_rate, bool known_no_drops, ExtrapolationCache* cache, double* out);
 
 // rate(): ExtrapolatedRate(counter, per second).
 std::optional<double> Rate(std::span<const Sample> samples, int64_t range_start_ms,
