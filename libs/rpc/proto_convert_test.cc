@@ -86,36 +86,24 @@ TEST_CASE("search series labels from entries or messages") {
   auto from_msgs = LabelsOfSearchSeries(msg);
   REQUIRE(from_msgs.ok());
 
-  pb::SearchSeries ent;
-  std::vector<LabelRef> sorted = {{"__name__", "up"}, {"job", "node"}};
-  std::string bytes;
-  AppendLabelEntries(&bytes, sorted);
-  ent.set_label_entries(bytes);
-  auto from_entries = LabelsOfSearchSeries(ent);
+  // A SearchSeries carrying `refs` (in that order) as label entries, cut short by `cut` bytes.
+  auto with_entries = [](std::vector<LabelRef> refs, size_t cut = 0) {
+    std::string bytes;
+    AppendLabelEntries(&bytes, refs);
+    pb::SearchSeries s;
+    s.set_label_entries(bytes.substr(0, bytes.size() - cut));
+    return s;
+  };
+  auto from_entries = LabelsOfSearchSeries(with_entries({{"__name__", "up"}, {"job", "node"}}));
   REQUIRE(from_entries.ok());
   CHECK(*from_entries == *from_msgs);
 
   // Out of order, they are sorted (as Label messages are); bad names, empty values
   // and truncated bytes are errors.
-  std::vector<LabelRef> unsorted = {{"job", "node"}, {"__name__", "up"}};
-  bytes.clear();
-  AppendLabelEntries(&bytes, unsorted);
-  ent.set_label_entries(bytes);
-  auto resorted = LabelsOfSearchSeries(ent);
+  auto resorted = LabelsOfSearchSeries(with_entries({{"job", "node"}, {"__name__", "up"}}));
   REQUIRE(resorted.ok());
   CHECK(*resorted == *from_msgs);
-  std::vector<LabelRef> empty_value = {{"__name__", "up"}, {"job", ""}};
-  bytes.clear();
-  AppendLabelEntries(&bytes, empty_value);
-  ent.set_label_entries(bytes);
-  CHECK_FALSE(LabelsOfSearchSeries(ent).ok());
-  std::vector<LabelRef> bad = {{"bad-name", "x"}};
-  bytes.clear();
-  AppendLabelEntries(&bytes, bad);
-  ent.set_label_entries(bytes);
-  CHECK_FALSE(LabelsOfSearchSeries(ent).ok());
-  bytes.clear();
-  AppendLabelEntries(&bytes, sorted);
-  ent.set_label_entries(bytes.substr(0, bytes.size() - 2));
-  CHECK_FALSE(LabelsOfSearchSeries(ent).ok());
+  CHECK_FALSE(LabelsOfSearchSeries(with_entries({{"__name__", "up"}, {"job", ""}})).ok());
+  CHECK_FALSE(LabelsOfSearchSeries(with_entries({{"bad-name", "x"}})).ok());
+  CHECK_FALSE(LabelsOfSearchSeries(with_entries({{"__name__", "up"}, {"job", "node"}}, 2)).ok());
 }
