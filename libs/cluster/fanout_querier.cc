@@ -10,10 +10,12 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "libs/encoding/block.h"
 #include "libs/common/metrics.h"
 #include "libs/common/thread_pool.h"
 #include "libs/common/status_util.h"
+#include "libs/common/thread_cache.h"
 #include "libs/model/dedup.h"
 #include "libs/rpc/grpc_status.h"
 #include "libs/rpc/proto_convert.h"
@@ -96,19 +98,19 @@ NodeMetrics& Metrics() {
 template <typename Fn>
 std::vector<absl::Status> ForEachNode(const StorageNodes::View& view, Fn fn) {
   std::vector<absl::Status> out(view.nodes.size());
-  std::vector<std::thread> threads;
-  threads.reserve(view.nodes.size());
+  absl::BlockingCounter done(static_cast<int>(view.nodes.size()));
   for (size_t i = 0; i < view.nodes.size(); ++i) {
-    threads.emplace_back([&, i] {
+    ThreadCache::Shared().Run([&, i] {
       auto start = std::chrono::steady_clock::now();
       out[i] = fn(i);
       const std::string& node = view.nodes[i]->address();
       Metrics().latency.WithLabels({node}).Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       if (!out[i].ok()) Metrics().errors.WithLabels({node, absl::StatusCodeToString(out[i].code())}).Inc();
+      done.DecrementCount();
     });
   }
-  for (auto& t : threads) t.join();
+  done.Wait();
   return out;
 }
 

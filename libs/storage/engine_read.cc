@@ -6,7 +6,9 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "libs/common/status_util.h"
+#include "libs/common/thread_cache.h"
 #include "libs/encoding/block.h"
 #include "libs/model/dedup.h"
 #include "libs/rpc/proto_convert.h"
@@ -229,8 +231,13 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
       cv.notify_all();
     }
   };
-  std::vector<std::thread> pool;
-  for (size_t i = 0; i < threads; ++i) pool.emplace_back(worker);
+  absl::BlockingCounter workers_done(static_cast<int>(threads));
+  for (size_t i = 0; i < threads; ++i) {
+    ThreadCache::Shared().Run([&] {
+      worker();
+      workers_done.DecrementCount();
+    });
+  }
   absl::Status status;
   for (size_t c = 0; c < chunks && status.ok(); ++c) {
     std::vector<pb::SearchSeries> batch;
@@ -250,7 +257,7 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
     stop = true;
     cv.notify_all();
   }
-  for (auto& t : pool) t.join();
+  workers_done.Wait();
   return status;
 }
 

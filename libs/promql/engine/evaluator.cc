@@ -9,7 +9,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "libs/common/absl_compat.h"
+#include "libs/common/thread_cache.h"
 
 namespace strata::promql {
 namespace {
@@ -85,8 +87,9 @@ size_t Evaluator::MaxThreads() const {
 }
 
 void Evaluator::ParallelFor(size_t n, double work, const std::function<void(size_t, size_t)>& fn, size_t chunk) {
-  // Below this many samples a thread costs more to start than it saves.
-  constexpr double kMinParallelWork = 200'000;
+  // Below this much work (samples or windows, ~50 ns each) waking a cached
+  // thread costs more than it saves.
+  constexpr double kMinParallelWork = 20'000;
   const size_t kChunk = std::max<size_t>(1, chunk);
   size_t threads = std::min(MaxThreads(), (n + kChunk - 1) / kChunk);
   if (threads <= 1 || work < kMinParallelWork) {
@@ -120,11 +123,15 @@ void Evaluator::ParallelFor(size_t n, double work, const std::function<void(size
       }
     }
   };
-  std::vector<std::thread> helpers;
-  helpers.reserve(threads - 1);
-  for (size_t i = 1; i < threads; ++i) helpers.emplace_back(run);
+  absl::BlockingCounter helpers_done(static_cast<int>(threads - 1));
+  for (size_t i = 1; i < threads; ++i) {
+    ThreadCache::Shared().Run([&] {
+      run();
+      helpers_done.DecrementCount();
+    });
+  }
   run();
-  for (auto& t : helpers) t.join();
+  helpers_done.Wait();
   if (first_error) std::rethrow_exception(first_error);
 }
 
