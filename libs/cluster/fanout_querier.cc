@@ -58,6 +58,7 @@ class MergedSeries : public Series {
       : labels_(std::move(labels)), samples_(std::make_shared<const std::vector<Sample>>(std::move(samples))) {}
   const Labels& labels() const override { return labels_; }
   std::unique_ptr<SeriesIterator> Iterator() const override { return std::make_unique<VectorIterator>(samples_); }
+  Labels TakeLabels() { return std::move(labels_); }
 
  private:
   Labels labels_;
@@ -71,6 +72,7 @@ class VectorSeriesSet : public SeriesSet {
       : series_(std::move(series)), status_(std::move(status)), warnings_(std::move(warnings)) {}
   bool Next() override { return status_.ok() && ++i_ < series_.size(); }
   const Series& At() const override { return *series_[i_]; }
+  Labels TakeLabels() override { return series_[i_]->TakeLabels(); }
   absl::Status status() const override { return status_; }
   std::vector<std::string> warnings() const override { return warnings_; }
 
@@ -139,6 +141,9 @@ absl::Status DecodeSearchResponse(const storage::v1::SearchResponse& resp, int64
     if (!ls.ok()) return absl::DataLossError("storage node sent invalid labels");
     std::vector<Sample> samples;
     for (const auto& b : s.blocks()) STRATA_RETURN_IF_ERROR(DecodeProtoBlock(b, mint, maxt, &samples));
+    // Here, while the samples are in cache: done at the merge, it was a serial
+    // pass over every sample of the query.
+    SortAndCollapse(&samples);
     std::string key;
     for (const Label& l : *ls) {
       if (l.value.find('\0') != std::string::npos) out->nul_in_values = true;
@@ -147,7 +152,30 @@ absl::Status DecodeSearchResponse(const storage::v1::SearchResponse& resp, int64
     }
     out->series.push_back(DecodedSeries{*std::move(ls), std::move(samples), std::move(key)});
   }
+  // Sorted here, in parallel with the other batches; the merge joins sorted runs.
+  if (!out->nul_in_values) {
+    std::sort(out->series.begin(), out->series.end(),
+              [](const DecodedSeries& a, const DecodedSeries& b) { return a.key < b.key; });
+  }
   return absl::OkStatus();
+}
+
+// Sorts `all` by key, given that each range [runs[i], runs[i + 1]) (the last one
+// ending at all->size()) is sorted already: neighbouring runs are merged pairwise,
+// log2(runs) passes over the pointers instead of a full sort.
+void MergeSortedRuns(std::vector<DecodedSeries*>* all, std::vector<size_t> runs) {
+  auto less = [](const DecodedSeries* a, const DecodedSeries* b) { return a->key < b->key; };
+  auto it = [&](size_t pos) { return all->begin() + static_cast<long>(pos); };
+  while (runs.size() > 1) {
+    std::vector<size_t> merged;
+    for (size_t r = 0; r < runs.size(); r += 2) {
+      merged.push_back(runs[r]);
+      if (r + 1 == runs.size()) break;
+      const size_t end = r + 2 < runs.size() ? runs[r + 2] : all->size();
+      std::inplace_merge(it(runs[r]), it(runs[r + 1]), it(end), less);
+    }
+    runs = std::move(merged);
+  }
 }
 
 // Threads decoding answer messages for every query of the process.
@@ -292,17 +320,19 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
   // Merge by labels: sort every node's series together, then join equal neighbours
   // (the copies of one series from its replicas).
   std::vector<DecodedSeries*> all;
+  std::vector<size_t> runs;  // where each batch's (sorted) series start in `all`
   bool by_key = true;
   for (size_t i = 0; i < per_node.size(); ++i) {
     // A node that failed part-way still contributes what it sent (Judge decided
     // whether the answer is complete).
     for (auto& batch : per_node[i]) {
       if (batch->nul_in_values) by_key = false;
+      runs.push_back(all.size());
       for (DecodedSeries& d : batch->series) all.push_back(&d);
     }
   }
   if (by_key) {
-    std::sort(all.begin(), all.end(), [](const DecodedSeries* a, const DecodedSeries* b) { return a->key < b->key; });
+    MergeSortedRuns(&all, std::move(runs));
   } else {
     std::sort(all.begin(), all.end(),
               [](const DecodedSeries* a, const DecodedSeries* b) { return a->first < b->first; });
@@ -321,7 +351,7 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
       std::inplace_merge(v.begin(), v.begin() + static_cast<long>(mid), v.end(),
                          [](const Sample& a, const Sample& b) { return a.t < b.t; });
     }
-    SortAndCollapse(&v);
+    if (e > k + 1) SortAndCollapse(&v);  // one copy was collapsed when decoded
     Deduplicate(&v, q_->opts_.dedup_interval_ms);
     if (!v.empty()) out.push_back(std::make_unique<MergedSeries>(std::move(all[k]->first), std::move(v)));
     k = e;

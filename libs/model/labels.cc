@@ -158,7 +158,14 @@ std::string Labels::ToString() const {
   return out;
 }
 
-Labels Labels::WithoutMetricName() const {
+Labels Labels::WithoutMetricName() && {
+  Labels out = std::move(*this);
+  auto it = std::find_if(out.items_.begin(), out.items_.end(), [](const Label& l) { return l.name == kMetricName; });
+  if (it != out.items_.end()) out.items_.erase(it);
+  return out;
+}
+
+Labels Labels::WithoutMetricName() const& {
   Labels out;
   out.items_.reserve(items_.size());
   for (const Label& l : items_) {

@@ -86,8 +86,9 @@ class Labels {
   // escaped as Go's %q does); `{}` for an empty set.
   std::string ToString() const;
 
-  // Copy without the metric name.
-  Labels WithoutMetricName() const;
+  // Copy without the metric name; the rvalue form reuses this set's storage.
+  Labels WithoutMetricName() const&;
+  Labels WithoutMetricName() &&;
 
   friend bool operator==(const Labels& a, const Labels& b) { return a.items_ == b.items_; }
   // Prometheus' labels.Compare order: pairwise by name then value, shorter first.

@@ -13,6 +13,7 @@
 //     const Series& s = set->At();
 //     std::unique_ptr<SeriesIterator> it = s.Iterator();
 //     while (it->Next()) use(s.labels(), it->At());
+//     keep(set->TakeLabels());  // optional, last: moves them out when it can
 //   }
 //   if (!set->status().ok()) return set->status();
 #pragma once
@@ -76,6 +77,12 @@ class SeriesSet {
   virtual bool Next() = 0;
   // REQUIRES: the last Next() returned true. Valid until the next call to Next().
   virtual const Series& At() const = 0;
+  // The current series' labels, for a reader that keeps them. A set that owns its
+  // labels moves them out (At().labels() is then unspecified until Next()); the
+  // default copies. Copying every series' labels was ~7 % of a 20 000-series range
+  // query in select.
+  // REQUIRES: the last Next() returned true.
+  virtual Labels TakeLabels() { return At().labels(); }
   // Non-OK when the set ended because of an error.
   virtual absl::Status status() const = 0;
   // Non-fatal problems (e.g. a storage node that did not answer), shown to the user.

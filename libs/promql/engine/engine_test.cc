@@ -233,6 +233,26 @@ TEST_CASE("engine: parallel range functions answer as one thread does") {
       CheckSameAnswer(a, b);
     }
   }
+  // More groups x steps than one state each can hold (4e6): the fused path gives up
+  // after it has taken each series' labels, and the unfused one must still see them.
+  {
+    MemoryStorage many;
+    for (int i = 0; i < 1150; ++i) {
+      std::vector<Sample> s;
+      for (int64_t t = 0; t <= 3600'000; t += 15'000) s.push_back({t, double(t / 1000 + i)});
+      many.Append(L({{"__name__", "w"}, {"i", std::to_string(i)}}), s);
+    }
+    for (const char* fn : {"rate(w[5m])", "last_over_time(w[1m])"}) {
+      const std::string fused = absl::StrCat("sum by (i) (", fn, ")");
+      const std::string plain = absl::StrCat("sum by (i) (", fn, " * 1)");
+      INFO(fused);
+      auto a = e4.RangeQuery(many, fused, 0, 3600'000, 1'000);
+      auto b = e4.RangeQuery(many, plain, 0, 3600'000, 1'000);
+      REQUIRE(a.ok());
+      REQUIRE(a->matrix.size() == 1150);
+      CheckSameAnswer(a, b);
+    }
+  }
   // Series that only differ by name collide once the name is dropped, fused or not.
   st.Append(L({{"__name__", "z"}, {"job", "0"}, {"i", "0"}}), {{60'000, 1}, {75'000, 2}});
   auto clash = e4.RangeQuery(st, "sum(rate({__name__=~\"x|z\"}[5m]))", 0, 3600'000, 15'000);

@@ -262,9 +262,8 @@ SeriesSource SelectSeries(Evaluator& ev, const VectorSelector& vs, int64_t mint,
   std::unique_ptr<SeriesSet> set = ev.ctx()->querier->Select(true, &hints, vs.matchers);
   SeriesSource src;
   while (set->Next()) {
-    const Series& s = set->At();
-    src.labels.push_back(s.labels());
-    src.iters.push_back(s.Iterator());
+    src.iters.push_back(set->At().Iterator());
+    src.labels.push_back(set->TakeLabels());
   }
   if (!set->status().ok()) throw EvalError{set->status()};
   for (std::string& w : set->warnings()) ev.ctx()->warnings.push_back(std::move(w));

@@ -228,5 +228,6 @@ Matrix EvalFunctionCall(Evaluator& ev, const Call& c);
 
 // Labels without the metric name (shared helper).
 inline Labels DropName(const Labels& l) { return l.WithoutMetricName(); }
+inline Labels DropName(Labels&& l) { return std::move(l).WithoutMetricName(); }
 
 }  // namespace strata::promql

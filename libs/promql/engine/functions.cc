@@ -197,6 +197,9 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
   const size_t n = src.iters.size();
   const bool keep_name = name == "last_over_time";
   const bool track_drops = kind == K::kRate || kind == K::kIncrease;
+  // Each series' labels as the result carries them, when the fused path below made
+  // them (moved out of src.labels, which it leaves unspecified).
+  std::vector<Labels> metrics;
   if (fuse != nullptr && arg->kind == NodeKind::kMatrixSelector) {
     // Fused: the aggregation takes each value as it is computed. Threads split the
     // steps (not the series), so each (group, step) still gets its values in series
@@ -210,10 +213,9 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
       samples += static_cast<double>(all.size());
     }
     std::vector<WindowCursor::Prepared> prepared;
-    std::vector<Labels> metrics;
     if (arrays) {
       metrics.reserve(n);
-      for (const Labels& l : src.labels) metrics.push_back(keep_name ? l : DropName(l));
+      for (Labels& l : src.labels) metrics.push_back(keep_name ? std::move(l) : DropName(std::move(l)));
     }
     std::optional<FusedAggregation> agg;
     if (arrays) agg.emplace(ev, *fuse, metrics);
@@ -294,7 +296,11 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
   for (size_t s = 0; s < n; ++s) {
     SeriesPoints& sp = results[s];
     if (sp.points.empty()) continue;
-    sp.metric = keep_name ? std::move(src.labels[s]) : DropName(src.labels[s]);
+    if (!metrics.empty()) {
+      sp.metric = std::move(metrics[s]);
+    } else {
+      sp.metric = keep_name ? std::move(src.labels[s]) : DropName(std::move(src.labels[s]));
+    }
     if (!seen.insert(sp.metric.Hash()).second) {
       ThrowExec("vector cannot contain metrics with the same labelset");
     }
