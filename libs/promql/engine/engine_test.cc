@@ -225,12 +225,28 @@ TEST_CASE("engine: parallel range functions answer as one thread does") {
   for (const char* agg : {"sum", "avg by (job)", "count without (i)", "min by (job)", "max", "group by (job)",
                           "stddev by (job)", "stdvar"}) {
     for (const char* fn : {"rate(x[5m])", "increase(late[2m])", "max_over_time(late[1m])",
-                           "quantile_over_time(0.5, x[3m])", "predict_linear(late[5m], 60)"}) {
+                           "quantile_over_time(0.5, x[3m])", "predict_linear(late[5m], 60)", "x", "late",
+                           "x offset 1m", "late @ 3000", "y"}) {
       const std::string fused = absl::StrCat(agg, " (", fn, ")"), plain = absl::StrCat(agg, " (", fn, " * 1)");
       INFO(fused);
       auto a = e4.RangeQuery(st, fused, 0, 3600'000, 15'000);
       auto b = e4.RangeQuery(st, plain, 0, 3600'000, 15'000);
       CheckSameAnswer(a, b);
+    }
+  }
+  // An aggregation over a selector is fused too; label_replace (a no-op here) keeps
+  // the metric name but forces the unfused path.
+  for (const char* agg : {"count by (__name__)", "sum by (__name__, job)", "max"}) {
+    const std::string fused = absl::StrCat(agg, " ({__name__=~\"x|late|y\"})");
+    const std::string plain = absl::StrCat(agg, " (label_replace({__name__=~\"x|late|y\"}, \"a\", \"\", \"\", \"\"))");
+    INFO(fused);
+    for (int64_t step : {15'000, 60'000, 7'000}) {
+      auto a = e4.RangeQuery(st, fused, 0, 3600'000, step);
+      auto b = e4.RangeQuery(st, plain, 0, 3600'000, step);
+      REQUIRE(a.ok());
+      CHECK(!a->matrix.empty());
+      CheckSameAnswer(a, b);
+      CheckSameAnswer(a, e1.RangeQuery(st, fused, 0, 3600'000, step));
     }
   }
   // More groups x steps than one state each can hold (4e6): the fused path gives up
@@ -242,7 +258,7 @@ TEST_CASE("engine: parallel range functions answer as one thread does") {
       for (int64_t t = 0; t <= 3600'000; t += 15'000) s.push_back({t, double(t / 1000 + i)});
       many.Append(L({{"__name__", "w"}, {"i", std::to_string(i)}}), s);
     }
-    for (const char* fn : {"rate(w[5m])", "last_over_time(w[1m])"}) {
+    for (const char* fn : {"rate(w[5m])", "last_over_time(w[1m])", "w"}) {
       const std::string fused = absl::StrCat("sum by (i) (", fn, ")");
       const std::string plain = absl::StrCat("sum by (i) (", fn, " * 1)");
       INFO(fused);

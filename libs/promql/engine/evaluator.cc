@@ -281,11 +281,72 @@ Matrix Evaluator::ScalarMatrix(double v) {
   return m;
 }
 
-Matrix Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) {
+SeriesSource Evaluator::SelectInstant(const VectorSelector& vs) {
   const int64_t lookback = ctx_->opts->lookback_delta_ms;
   int64_t first_ref = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, start_);
   int64_t last_ref = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, end_);
-  SeriesSource src = SelectSeries(*this, vs, first_ref - lookback, last_ref, 0, "");
+  return SelectSeries(*this, vs, first_ref - lookback, last_ref, 0, "");
+}
+
+Matrix Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) {
+  return InstantMatrix(vs, SelectInstant(vs), timestamps);
+}
+
+Matrix Evaluator::EvalAggregatedSelector(const AggregateExpr& a, const VectorSelector& vs) {
+  SeriesSource src = SelectInstant(vs);
+  const size_t n = src.iters.size();
+  std::vector<std::span<const Sample>> all(n);
+  for (size_t s = 0; s < n; ++s) {
+    if (!src.iters[s]->Contiguous(&all[s])) return AggregateMatrix(*this, a, InstantMatrix(vs, std::move(src), false));
+  }
+  FusedAggregation agg(*this, a, src.labels);
+  if (!agg.ok()) return AggregateMatrix(*this, a, InstantMatrix(vs, std::move(src), false));
+  // Threads split the steps, so each (group, step) gets its values in series order.
+  const int64_t lookback = ctx_->opts->lookback_delta_ms;
+  const size_t nsteps = static_cast<size_t>(NumSteps()), threads = MaxThreads();
+  std::vector<uint8_t> has_point(n, 0);  // each written by one thread at most once per value
+  std::mutex mu;
+  int64_t produced = 0;
+  ParallelFor(
+      nsteps, static_cast<double>(n) * static_cast<double>(nsteps),
+      [&](size_t k0, size_t k1) {
+        int64_t mine = 0;
+        std::vector<size_t> got;  // series with a point in [k0, k1)
+        for (size_t s = 0; s < n; ++s) {
+          const std::span<const Sample> xs = all[s];
+          const int64_t ref0 = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, start_ + static_cast<int64_t>(k0) * interval_);
+          // Samples [0, j) are at or before the step's reference time.
+          size_t j = static_cast<size_t>(
+              std::upper_bound(xs.begin(), xs.end(), ref0, [](int64_t t, const Sample& x) { return t < x.t; }) -
+              xs.begin());
+          bool any = false;
+          for (size_t k = k0; k < k1; ++k) {
+            const int64_t ref =
+                SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, start_ + static_cast<int64_t>(k) * interval_);
+            while (j < xs.size() && xs[j].t <= ref) ++j;
+            if (j == 0) continue;
+            const Sample& last = xs[j - 1];
+            if (last.t < ref - lookback || IsStaleNaN(last.v)) continue;
+            agg.Add(s, k, last.v);
+            any = true;
+            ++mine;
+          }
+          if (any) got.push_back(s);
+        }
+        std::lock_guard<std::mutex> l(mu);
+        for (size_t s : got) has_point[s] = 1;
+        produced += mine;
+      },
+      (nsteps + threads - 1) / threads);
+  // Accounted as if the selector's matrix had been built, as unfused.
+  Charge(produced);
+  Matrix out = agg.Finish(has_point);
+  Release(produced);
+  return out;
+}
+
+Matrix Evaluator::InstantMatrix(const VectorSelector& vs, SeriesSource src, bool timestamps) {
+  const int64_t lookback = ctx_->opts->lookback_delta_ms;
   // Series are independent: looked up on several threads, then kept in input order.
   const size_t n = src.iters.size();
   std::vector<SeriesPoints> results(n);
@@ -518,6 +579,9 @@ Matrix Evaluator::EvalAggregate(const AggregateExpr& a) {
     });
   }
   if (std::optional<Matrix> fused = EvalFusedAggregate(*this, a)) return *std::move(fused);
+  if (const Expr* e = Unparen(a.expr.get()); e->kind == NodeKind::kVectorSelector && FusedAggregation::Supported(a)) {
+    return EvalAggregatedSelector(a, static_cast<const VectorSelector&>(*e));
+  }
   return AggregateMatrix(*this, a, Eval(*a.expr));
 }
 

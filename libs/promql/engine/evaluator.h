@@ -46,6 +46,12 @@ struct EvalContext {
   int checks = 0;
 };
 
+// Source of series for range functions: a storage selection or a subquery's result.
+struct SeriesSource {
+  std::vector<Labels> labels;
+  std::vector<std::unique_ptr<SeriesIterator>> iters;
+};
+
 class Evaluator {
  public:
   Evaluator(EvalContext* ctx, int64_t start, int64_t end, int64_t interval)
@@ -94,10 +100,16 @@ class Evaluator {
 
   // With `timestamps`, each point's value is the selected sample's time in seconds.
   Matrix EvalVectorSelector(const VectorSelector& vs, bool timestamps);
+  // `a` over the selector `vs` (a parameterless aggregation FusedAggregation
+  // supports): each series' value at each step goes straight to the aggregation,
+  // without the intermediate matrix. The answer is AggregateMatrix's.
+  Matrix EvalAggregatedSelector(const AggregateExpr& a, const VectorSelector& vs);
   // The subquery's inner evaluation (points at its own steps).
   Matrix EvalSubqueryMatrix(const SubqueryExpr& sq, int64_t* range_start_out);
 
  private:
+  SeriesSource SelectInstant(const VectorSelector& vs);
+  Matrix InstantMatrix(const VectorSelector& vs, SeriesSource src, bool timestamps);
   Matrix EvalBinary(const BinaryExpr& b);
   Matrix EvalAggregate(const AggregateExpr& a);
   Matrix ScalarMatrix(double v);
@@ -111,12 +123,6 @@ class Evaluator {
 // Time a selector with `at`/`offset` reads at for evaluation step `ts`.
 int64_t SelectorRefTime(const EvalContext& ctx, AtKind at, int64_t at_ms, int64_t offset_ms,
                         int64_t ts);
-
-// Source of series for range functions: a storage selection or a subquery's result.
-struct SeriesSource {
-  std::vector<Labels> labels;
-  std::vector<std::unique_ptr<SeriesIterator>> iters;
-};
 
 // Series selected by a vector selector (sorted), with hints for [mint, maxt].
 SeriesSource SelectSeries(Evaluator& ev, const VectorSelector& vs, int64_t mint, int64_t maxt,
