@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "libs/promql/engine/evaluator.h"
+#include "libs/promql/engine/agg_state.h"
 #include "libs/promql/functions/aggregate.h"
 #include "libs/promql/functions/format.h"
 #include "libs/promql/functions/histogram.h"
@@ -189,46 +190,6 @@ Vector AggregateStep(const AggregateExpr& a, const Vector& in, double param,
 
 namespace {
 
-// One (group, step) of an aggregation without parameters.
-struct AggState {
-  bool seen = false;
-  double value = 0;
-  int64_t count = 0;
-  fn::SumAggregator sum;
-  fn::AvgAggregator avg;
-  fn::VarianceAggregator var;
-};
-
-inline void AggAdd(AggOp op, AggState& g, double v) {
-  if (!g.seen) {
-    g.seen = true;
-    g.value = op == AggOp::kGroup ? 1 : v;
-    g.count = 1;
-  } else {
-    ++g.count;
-    if (op == AggOp::kMax && (g.value < v || std::isnan(g.value))) g.value = v;
-    if (op == AggOp::kMin && (g.value > v || std::isnan(g.value))) g.value = v;
-  }
-  switch (op) {
-    case AggOp::kSum: g.sum.Add(v); break;
-    case AggOp::kAvg: g.avg.Add(v); break;
-    case AggOp::kStddev:
-    case AggOp::kStdvar: g.var.Add(v); break;
-    default: break;
-  }
-}
-
-inline double AggResult(AggOp op, const AggState& g) {
-  switch (op) {
-    case AggOp::kSum: return g.sum.Result();
-    case AggOp::kAvg: return g.avg.Result();
-    case AggOp::kCount: return static_cast<double>(g.count);
-    case AggOp::kStdvar: return g.var.Stdvar();
-    case AggOp::kStddev: return g.var.Stddev();
-    default: return g.value;
-  }
-}
-
 // The group of each of `n` series (metric(i) its labels), groups numbered in order of
 // first appearance; out gets one empty series per group, labelled as the group.
 template <typename MetricFn>
@@ -301,7 +262,7 @@ Matrix AggregateMatrix(Evaluator& ev, const AggregateExpr& a, Matrix in) {
           ++k;
           kt += interval;
         }
-        add(st[k * groups + g], p->v);
+        add(st[g * static_cast<size_t>(steps) + k], p->v);
       }
     };
     auto add_steps = [&](size_t k0, size_t k1) {
@@ -321,11 +282,10 @@ Matrix AggregateMatrix(Evaluator& ev, const AggregateExpr& a, Matrix in) {
     } else {
       ev.ParallelFor(nsteps, points, add_steps, (nsteps + threads - 1) / threads);
     }
-    for (int64_t k = 0; k < steps; ++k) {
-      int64_t ts = ev.start() + k * ev.interval();
-      for (size_t g = 0; g < groups; ++g) {
-        const State& s = st[k * groups + g];
-        if (s.seen) out[g].points.push_back({ts, result(s)});
+    for (size_t g = 0; g < groups; ++g) {
+      for (int64_t k = 0; k < steps; ++k) {
+        const State& s = st[g * static_cast<size_t>(steps) + static_cast<size_t>(k)];
+        if (s.seen()) out[g].points.push_back({ev.start() + k * ev.interval(), result(s)});
       }
     }
   } else {
@@ -341,7 +301,7 @@ Matrix AggregateMatrix(Evaluator& ev, const AggregateExpr& a, Matrix in) {
         add(st[group_of[i]], pts[c++].v);
       }
       for (size_t g = 0; g < groups; ++g) {
-        if (st[g].seen) out[g].points.push_back({ts, result(st[g])});
+        if (st[g].seen()) out[g].points.push_back({ts, result(st[g])});
       }
     }
   }
@@ -360,7 +320,10 @@ struct FusedAggregation::Impl {
   Matrix out;                   // one series per group
   std::vector<size_t> group_of;
   size_t groups = 0;
-  std::vector<AggState> st;     // [step * groups + group]
+  size_t steps = 0;
+  // [group * steps + step]: a series' steps are neighbours. Step-major put each of a
+  // series' points on another page once there were many groups (sum by (instance)).
+  std::vector<AggState> st;
 };
 
 bool FusedAggregation::Supported(const AggregateExpr& a) {
@@ -382,16 +345,17 @@ FusedAggregation::FusedAggregation(Evaluator& ev, const AggregateExpr& a, const 
   ResolveGroups(a, metrics.size(), [&](size_t i) -> const Labels& { return metrics[i]; }, &impl_->group_of,
                 &impl_->out);
   impl_->groups = impl_->out.size();
-  if (ok()) impl_->st.resize(impl_->groups * static_cast<size_t>(ev.NumSteps()));
+  impl_->steps = static_cast<size_t>(ev.NumSteps());
+  if (ok()) impl_->st.resize(impl_->groups * impl_->steps);
 }
 
 FusedAggregation::~FusedAggregation() = default;
 
 bool FusedAggregation::ok() const { return SeriesMajorFits(impl_->groups, impl_->ev.NumSteps()); }
 
-void FusedAggregation::Add(size_t s, size_t k, double v) {
-  AggAdd(impl_->op, impl_->st[k * impl_->groups + impl_->group_of[s]], v);
-}
+AggOp FusedAggregation::op() const { return impl_->op; }
+
+AggState* FusedAggregation::Row(size_t s) { return impl_->st.data() + impl_->group_of[s] * impl_->steps; }
 
 Matrix FusedAggregation::Finish(const std::vector<uint8_t>& has_point) {
   Impl& im = *impl_;
@@ -412,8 +376,8 @@ Matrix FusedAggregation::Finish(const std::vector<uint8_t>& has_point) {
   for (size_t g : order) {
     SeriesPoints sp{std::move(im.out[g].metric), {}};
     for (int64_t k = 0; k < steps; ++k) {
-      const AggState& state = im.st[static_cast<size_t>(k) * im.groups + g];
-      if (state.seen) sp.points.push_back({im.ev.start() + k * im.ev.interval(), AggResult(im.op, state)});
+      const AggState& state = im.st[g * im.steps + static_cast<size_t>(k)];
+      if (state.seen()) sp.points.push_back({im.ev.start() + k * im.ev.interval(), AggResult(im.op, state)});
     }
     out_points += static_cast<int64_t>(sp.points.size());
     if (!sp.points.empty()) result.push_back(std::move(sp));

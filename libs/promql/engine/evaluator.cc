@@ -312,8 +312,10 @@ Matrix Evaluator::EvalAggregatedSelector(const AggregateExpr& a, const VectorSel
       [&](size_t k0, size_t k1) {
         int64_t mine = 0;
         std::vector<size_t> got;  // series with a point in [k0, k1)
+        const AggOp op = agg.op();
         for (size_t s = 0; s < n; ++s) {
           const std::span<const Sample> xs = all[s];
+          AggState* row = agg.Row(s);
           const int64_t ref0 = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, start_ + static_cast<int64_t>(k0) * interval_);
           // Samples [0, j) are at or before the step's reference time.
           size_t j = static_cast<size_t>(
@@ -327,7 +329,7 @@ Matrix Evaluator::EvalAggregatedSelector(const AggregateExpr& a, const VectorSel
             if (j == 0) continue;
             const Sample& last = xs[j - 1];
             if (last.t < ref - lookback || IsStaleNaN(last.v)) continue;
-            agg.Add(s, k, last.v);
+            AggAdd(op, row[k], last.v);
             any = true;
             ++mine;
           }

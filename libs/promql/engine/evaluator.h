@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "libs/model/queryable.h"
+#include "libs/promql/engine/agg_state.h"
 #include "libs/promql/engine/engine.h"
 #include "libs/promql/engine/value.h"
 #include "libs/promql/parser/ast.h"
@@ -212,9 +213,11 @@ class FusedAggregation {
   // False when groups x steps is too large for one state per (group, step): then
   // evaluate the input and call AggregateMatrix instead.
   bool ok() const;
-  // Series s's value at step k. Callers may run concurrently for distinct steps,
-  // each adding the series of a step in ascending order.
-  void Add(size_t s, size_t k, double v);
+  // Series s's value at step k is added with AggAdd(op(), Row(s)[k], v). Callers
+  // may run concurrently for distinct steps, each adding the series of a step in
+  // ascending order.
+  AggOp op() const;
+  AggState* Row(size_t s);
   // The result; `has_point[s]` tells whether series s produced any point.
   Matrix Finish(const std::vector<uint8_t>& has_point);
 

@@ -233,8 +233,10 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
           [&](size_t k0, size_t k1) {
             Scratch scratch;
             int64_t mine = 0;
+            const AggOp op = agg->op();
             for (size_t s = 0; s < n; ++s) {
               WindowCursor wc(prepared[s]);
+              AggState* row = agg->Row(s);
               bool any = false;
               for (size_t k = k0; k < k1; ++k) {
                 const int64_t ts = ev.start() + static_cast<int64_t>(k) * ev.interval();
@@ -244,7 +246,7 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
                 if (w.empty()) continue;
                 double v;
                 if (!kernel(w, lo, ref, ts, static_cast<int64_t>(k), scratch, wc, &v)) continue;
-                agg->Add(s, k, v);
+                AggAdd(op, row[k], v);
                 any = true;
                 ++mine;
               }

@@ -4,32 +4,30 @@
 
 namespace strata::promql::fn {
 
-void AvgAggregator::Add(double v) {
-  ++count_;
-  if (count_ == 1) {
-    mean_ = v;
+void AvgAggregator::Step(double* mean, int64_t count, double v) {
+  if (count == 1) {
+    *mean = v;
     return;
   }
-  if (std::isinf(mean_)) {
+  if (std::isinf(*mean)) {
     // Inf - Inf would turn a correct infinite mean into NaN.
-    if (std::isinf(v) && (mean_ > 0) == (v > 0)) return;
+    if (std::isinf(v) && (*mean > 0) == (v > 0)) return;
     if (!std::isinf(v) && !std::isnan(v)) return;
   }
-  double n = static_cast<double>(count_);
-  mean_ += v / n - mean_ / n;
+  double n = static_cast<double>(count);
+  *mean += v / n - *mean / n;
 }
 
-void VarianceAggregator::Add(double v) {
-  ++count_;
-  if (count_ == 1) {
-    mean_ = v;
-    m2_ = 0;
+void VarianceAggregator::Step(double* mean, double* m2, int64_t count, double v) {
+  if (count == 1) {
+    *mean = v;
+    *m2 = 0;
     return;
   }
-  double n = static_cast<double>(count_);
-  double delta = v - mean_;
-  mean_ += delta / n;
-  m2_ += delta * (v - mean_);
+  double n = static_cast<double>(count);
+  double delta = v - *mean;
+  *mean += delta / n;
+  *m2 += delta * (v - *mean);
 }
 
 double VarianceAggregator::Stdvar() const { return m2_ / static_cast<double>(count_); }

@@ -43,7 +43,9 @@ class SumAggregator {
 // for values near the float64 limit.
 class AvgAggregator {
  public:
-  void Add(double v);
+  void Add(double v) { Step(&mean_, ++count_, v); }
+  // The same on caller-held state: `n` counts v itself.
+  static void Step(double* mean, int64_t n, double v);
   // REQUIRES: at least one Add().
   double Result() const { return mean_; }
   int64_t count() const { return count_; }
@@ -58,7 +60,9 @@ class AvgAggregator {
 // M2 += delta * (v - mean). Stdvar = M2/n, Stddev = sqrt(M2/n).
 class VarianceAggregator {
  public:
-  void Add(double v);
+  void Add(double v) { Step(&mean_, &m2_, ++count_, v); }
+  // The same on caller-held state: `n` counts v itself.
+  static void Step(double* mean, double* m2, int64_t n, double v);
   // REQUIRES: at least one Add().
   double Stdvar() const;
   double Stddev() const;

@@ -1,0 +1,57 @@
+// The state of one (group, step) of a parameterless aggregation (sum, avg, count,
+// min, max, group, stddev, stdvar) and how a value is added to it: shared by
+// AggregateMatrix and the fused paths, which add values inline in their loops.
+//
+//   AggState st;
+//   for (double v : values) AggAdd(AggOp::kSum, st, v);
+//   if (st.seen()) use(AggResult(AggOp::kSum, st));
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "libs/promql/functions/aggregate.h"
+#include "libs/promql/parser/ast.h"
+
+namespace strata::promql {
+
+// One (group, step) of an aggregation without parameters, 24 bytes whatever the op: with many
+// groups (sum by (instance)) the states of a query outgrow the cache, and the
+// 80-byte state holding every op's fields made each Add a cache miss. Fields:
+// sum: a = sum; avg: a = mean; stddev/stdvar: a = mean, b = M2; min/max: a = value;
+// group: a = 1; count: n only.
+struct AggState {
+  int64_t n = 0;  // points added; 0 means none yet
+  double a = 0;
+  double b = 0;
+  bool seen() const { return n > 0; }
+};
+
+inline void AggAdd(AggOp op, AggState& g, double v) {
+  const int64_t n = ++g.n;
+  switch (op) {
+    case AggOp::kSum: g.a = n == 1 ? v : g.a + v; break;  // as fn::SumAggregator
+    case AggOp::kAvg: fn::AvgAggregator::Step(&g.a, n, v); break;
+    case AggOp::kStddev:
+    case AggOp::kStdvar: fn::VarianceAggregator::Step(&g.a, &g.b, n, v); break;
+    case AggOp::kMax:
+      if (n == 1 || g.a < v || std::isnan(g.a)) g.a = v;
+      break;
+    case AggOp::kMin:
+      if (n == 1 || g.a > v || std::isnan(g.a)) g.a = v;
+      break;
+    case AggOp::kGroup: g.a = 1; break;
+    default: break;
+  }
+}
+
+inline double AggResult(AggOp op, const AggState& g) {
+  switch (op) {
+    case AggOp::kCount: return static_cast<double>(g.n);
+    case AggOp::kStdvar: return g.b / static_cast<double>(g.n);
+    case AggOp::kStddev: return std::sqrt(g.b / static_cast<double>(g.n));
+    default: return g.a;
+  }
+}
+
+}  // namespace strata::promql
