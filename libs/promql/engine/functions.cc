@@ -26,6 +26,40 @@ namespace {
 
 using Window = std::span<const Sample>;
 
+// The fused loop for rate, increase and delta over one prepared series: its value at
+// steps [k0, k1) goes to AggAdd(op, row[k], ...). The same windows as WindowCursor
+// over `p` and the same values as the generic kernel, with the cursor and the
+// selector's reference time inlined: they were two calls per window and a third of
+// the loop's time. Reference time of step k: first_ref + k * ref_step (ref_step is
+// 0 under @). Returns how many values were added.
+int64_t AddRateWindows(const WindowCursor::Prepared& p, size_t k0, size_t k1, int64_t first_ref, int64_t ref_step,
+                       int64_t range, bool is_counter, bool is_rate, fn::ExtrapolationCache* cache, AggOp op,
+                       AggState* row) {
+  const Sample* d = p.samples.data();
+  const size_t size = p.samples.size();
+  const uint32_t* drops = is_counter && !p.drops.empty() ? p.drops.data() : nullptr;
+  int64_t ref = first_ref + static_cast<int64_t>(k0) * ref_step;
+  size_t head = static_cast<size_t>(
+      std::lower_bound(d, d + size, ref - range, [](const Sample& s, int64_t t) { return s.t < t; }) - d);
+  size_t tail = head;
+  int64_t added = 0;
+  for (size_t k = k0; k < k1; ++k, ref += ref_step) {
+    const int64_t lo = ref - range;
+    while (tail < size && d[tail].t <= ref) ++tail;
+    while (head < tail && d[head].t < lo) ++head;
+    if (tail - head < 2) continue;  // no rate from fewer than two samples
+    const bool no_drops = drops == nullptr || drops[tail - 1] == drops[head];
+    double v;
+    if (!fn::ExtrapolatedRateTo(Window(d + head, tail - head), lo, ref, is_counter, is_rate, is_counter && no_drops,
+                                cache, &v)) {
+      continue;
+    }
+    AggAdd(op, row[k], v);
+    ++added;
+  }
+  return added;
+}
+
 // Labels for absent()/absent_over_time(): the equality matchers of a plain selector.
 Labels AbsentLabels(const Expr* arg) {
   const VectorSelector* vs = nullptr;
@@ -234,6 +268,19 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
             Scratch scratch;
             int64_t mine = 0;
             const AggOp op = agg->op();
+            if (kind == K::kRate || kind == K::kIncrease || kind == K::kDelta) {
+              const int64_t first_ref = SelectorRefTime(*ev.ctx(), at, at_ms, offset, ev.start());
+              const int64_t ref_step = at == AtKind::kNone ? ev.interval() : 0;
+              const bool is_counter = kind != K::kDelta, is_rate = kind == K::kRate;
+              for (size_t s = 0; s < n; ++s) {
+                const int64_t added = AddRateWindows(prepared[s], k0, k1, first_ref, ref_step, range, is_counter,
+                                                     is_rate, &scratch.extrapolation, op, agg->Row(s));
+                if (added > 0) has_point[s].store(1, std::memory_order_relaxed);
+                mine += added;
+              }
+              produced += mine;
+              return;
+            }
             for (size_t s = 0; s < n; ++s) {
               WindowCursor wc(prepared[s]);
               AggState* row = agg->Row(s);
