@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -97,7 +98,11 @@ absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIt
       const std::string prefix = BlockPrefix(day, tenant, sid);
       const rocksdb::Slice prefix_slice(prefix);
       rocksdb::Iterator* it = iters.For(i);
-      for (SeekForward(it, prefix_slice); it->Valid() && it->key().starts_with(prefix_slice); it->Next()) {
+      // One step at most: after the previous series' blocks the iterator usually
+      // sits on this one's first key already, and when it does not, the series
+      // between are seldom few (eight steps before the seek were a fifth of a
+      // scattered search's time).
+      for (SeekForward(it, prefix_slice, 1); it->Valid() && it->key().starts_with(prefix_slice); it->Next()) {
         BlockValue bv;
         if (!DecodeBlockValue(std::string_view(it->value().data(), it->value().size()), &bv)) {
           return absl::DataLossError(absl::StrCat("corrupt block record for series ", sid));
@@ -144,13 +149,16 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
   // Labels come from one forward-moving iterator per chunk of ids and each
   // partition's block iterator only moves forward (ids are ascending). Chunks are
   // read by up to search_parallelism threads and emitted in order on this one.
-  const size_t chunks = (ids.size() + kLabelBatch - 1) / kLabelBatch;
   size_t threads = options_.search_parallelism > 0 ? static_cast<size_t>(options_.search_parallelism)
                                                    : std::max(1u, std::thread::hardware_concurrency());
+  // Chunks of up to kLabelBatch series, but at least ~4 per thread so a small
+  // search is shared out too.
+  const size_t chunk_size = std::clamp<size_t>(ids.size() / (4 * threads), 64, kLabelBatch);
+  const size_t chunks = (ids.size() + chunk_size - 1) / chunk_size;
   threads = std::min(threads, chunks);
   auto read_chunk = [&](size_t chunk, BlockIterators& iters, std::vector<pb::SearchSeries>* out) -> absl::Status {
-    std::span<const uint64_t> sids(ids.data() + chunk * kLabelBatch,
-                                   std::min(kLabelBatch, ids.size() - chunk * kLabelBatch));
+    std::span<const uint64_t> sids(ids.data() + chunk * chunk_size,
+                                   std::min(chunk_size, ids.size() - chunk * chunk_size));
     // Labels as entries (one string per series) when the client reads them, else
     // as Label messages.
     const bool entries = req.accept_label_entries();
@@ -201,7 +209,9 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
   }
 
   // Workers take chunks in ascending order (so each one's iterators move forward)
-  // and stay at most 2 chunks per worker ahead of what has been emitted.
+  // and stay at most 2 chunks per worker ahead of what has been emitted. The
+  // emitting thread reads the next chunk itself when no worker has taken it yet:
+  // a worker can take milliseconds to be scheduled, as long as a small search.
   struct Chunk {
     bool done = false;
     absl::Status status;
@@ -239,13 +249,22 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
     });
   }
   absl::Status status;
+  std::optional<BlockIterators> own_iters;
   for (size_t c = 0; c < chunks && status.ok(); ++c) {
     std::vector<pb::SearchSeries> batch;
     {
       std::unique_lock<std::mutex> l(mu);
-      cv.wait(l, [&] { return results[c].done; });
-      status = results[c].status;
-      batch = std::move(results[c].series);
+      if (!results[c].done && next == c) {
+        ++next;
+        l.unlock();
+        if (!own_iters) own_iters.emplace(db_->db(), db_->blocks(), days, persist_epoch_.load());
+        status = read_chunk(c, *own_iters, &batch);
+        l.lock();
+      } else {
+        cv.wait(l, [&] { return results[c].done; });
+        status = results[c].status;
+        batch = std::move(results[c].series);
+      }
     }
     if (status.ok()) status = emit_all(batch);
     std::lock_guard<std::mutex> l(mu);

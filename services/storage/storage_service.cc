@@ -14,7 +14,7 @@ namespace pb = storage::v1;
 
 namespace {
 // Search answers are streamed in messages of about this many bytes.
-constexpr size_t kStreamBatchBytes = 1 << 20;
+constexpr size_t kStreamBatchBytes = 128 << 10;
 // Series streamed between two checks for a cancelled call.
 constexpr size_t kCancelCheckEvery = 1024;
 
