@@ -3,14 +3,15 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/blocking_counter.h"
 #include "libs/encoding/block.h"
 #include "libs/common/metrics.h"
 #include "libs/common/thread_pool.h"
@@ -96,23 +97,24 @@ NodeMetrics& Metrics() {
   return *m;
 }
 
-// Runs fn(node_index) for every node in parallel; returns per-node status.
+// Runs fn(node_index) for every node in parallel, the first on the calling thread;
+// returns per-node status.
 template <typename Fn>
 std::vector<absl::Status> ForEachNode(const StorageNodes::View& view, Fn fn) {
-  std::vector<absl::Status> out(view.nodes.size());
-  absl::BlockingCounter done(static_cast<int>(view.nodes.size()));
-  for (size_t i = 0; i < view.nodes.size(); ++i) {
-    ThreadCache::Shared().Run([&, i] {
+  const size_t n = view.nodes.size();
+  std::vector<absl::Status> out(n);
+  std::atomic<size_t> next{0};
+  const std::function<void()> work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < n;) {
       auto start = std::chrono::steady_clock::now();
       out[i] = fn(i);
       const std::string& node = view.nodes[i]->address();
       Metrics().latency.WithLabels({node}).Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       if (!out[i].ok()) Metrics().errors.WithLabels({node, absl::StatusCodeToString(out[i].code())}).Inc();
-      done.DecrementCount();
-    });
-  }
-  done.Wait();
+    }
+  };
+  ThreadCache::Shared().RunWithHelpers(n > 0 ? n - 1 : 0, work, work);
   return out;
 }
 
@@ -184,26 +186,63 @@ ThreadPool& DecodePool() {
   return *pool;
 }
 
-// Counts decode tasks in flight; Wait() returns once all are done.
-class DecodeWait {
+// The answer messages of one Select, each decoded by whoever claims it first: a
+// decode pool thread, or the query's own thread once every stream has ended (a
+// pool thread can take milliseconds to be scheduled). Shared with the pool tasks,
+// which may start after the Select has returned; they then find their message
+// claimed and do nothing.
+class DecodeQueue {
  public:
-  void Add() {
-    std::lock_guard<std::mutex> l(mu_);
-    ++pending_;
+  struct Message {
+    std::unique_ptr<storage::v1::SearchResponse> resp;  // released once decoded
+    DecodedBatch batch;
+    bool claimed = false;  // guarded by DecodeQueue::mu_
+  };
+
+  // Queues `m` for the decode pool.
+  static void Submit(const std::shared_ptr<DecodeQueue>& q, std::shared_ptr<Message> m, int64_t mint, int64_t maxt) {
+    DecodePool().Submit([q, m = std::move(m), mint, maxt] {
+      {
+        std::lock_guard<std::mutex> l(q->mu_);
+        if (m->claimed) return;
+        m->claimed = true;
+        ++q->running_;
+      }
+      Decode(*m, mint, maxt);
+      std::lock_guard<std::mutex> l(q->mu_);
+      if (--q->running_ == 0) q->cv_.notify_all();
+    });
   }
-  void Done() {
-    std::lock_guard<std::mutex> l(mu_);
-    if (--pending_ == 0) cv_.notify_all();
-  }
-  void Wait() {
+
+  // Decodes on this thread every message of `all` no pool thread has claimed, then
+  // waits for those that pool threads are decoding.
+  void Finish(const std::vector<std::vector<std::shared_ptr<Message>>>& all, int64_t mint, int64_t maxt) {
+    std::vector<Message*> mine;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      for (const auto& node : all) {
+        for (const auto& m : node) {
+          if (!m->claimed) {
+            m->claimed = true;
+            mine.push_back(m.get());
+          }
+        }
+      }
+    }
+    for (Message* m : mine) Decode(*m, mint, maxt);
     std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return pending_ == 0; });
+    cv_.wait(l, [&] { return running_ == 0; });
   }
 
  private:
+  static void Decode(Message& m, int64_t mint, int64_t maxt) {
+    m.batch.status = DecodeSearchResponse(*m.resp, mint, maxt, &m.batch);
+    m.resp.reset();
+  }
+
   std::mutex mu_;
   std::condition_variable cv_;
-  int pending_ = 0;
+  int running_ = 0;  // messages being decoded by pool threads
 };
 
 }  // namespace
@@ -283,23 +322,21 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
   req.set_accept_label_entries(true);
 
   // Each answer message is decoded on the decode pool while the node's thread goes
-  // on reading: one thread parsing and decoding everything was most of a large
-  // query's fan-out time. Batches keep their arrival order per node.
-  std::vector<std::vector<std::unique_ptr<DecodedBatch>>> per_node(view->nodes.size());
-  DecodeWait wait;
+  // on reading (one thread parsing and decoding everything was most of a large
+  // query's fan-out time); what the pool has not started when the streams end is
+  // decoded on this thread. Batches keep their arrival order per node.
+  std::vector<std::vector<std::shared_ptr<DecodeQueue::Message>>> per_node(view->nodes.size());
+  auto decode = std::make_shared<DecodeQueue>();
   std::vector<absl::Status> st = ForEachNode(*view, [&](size_t i) -> absl::Status {
     grpc::ClientContext ctx;
     ctx.set_deadline(Deadline());
     auto reader = view->nodes[i]->stub()->Search(&ctx, req);
     for (;;) {
-      auto resp = std::make_shared<storage::v1::SearchResponse>();
-      if (!reader->Read(resp.get())) break;
-      DecodedBatch* batch = per_node[i].emplace_back(std::make_unique<DecodedBatch>()).get();
-      wait.Add();
-      DecodePool().Submit([resp, batch, mint, maxt, &wait] {
-        batch->status = DecodeSearchResponse(*resp, mint, maxt, batch);
-        wait.Done();
-      });
+      auto msg = std::make_shared<DecodeQueue::Message>();
+      msg->resp = std::make_unique<storage::v1::SearchResponse>();
+      if (!reader->Read(msg->resp.get())) break;
+      per_node[i].push_back(msg);
+      DecodeQueue::Submit(decode, std::move(msg), mint, maxt);
     }
     absl::Status s = FromGrpcStatus(reader->Finish());
     if (s.code() == absl::StatusCode::kResourceExhausted) {
@@ -307,10 +344,10 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
     }
     return s;
   });
-  wait.Wait();  // before anything below may return: tasks point into per_node
+  decode->Finish(per_node, mint, maxt);
   for (size_t i = 0; i < per_node.size(); ++i) {
-    for (const auto& batch : per_node[i]) {
-      if (st[i].ok() && !batch->status.ok()) st[i] = batch->status;
+    for (const auto& m : per_node[i]) {
+      if (st[i].ok() && !m->batch.status.ok()) st[i] = m->batch.status;
     }
   }
   std::vector<std::string> warnings;
@@ -325,7 +362,8 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
   for (size_t i = 0; i < per_node.size(); ++i) {
     // A node that failed part-way still contributes what it sent (Judge decided
     // whether the answer is complete).
-    for (auto& batch : per_node[i]) {
+    for (auto& m : per_node[i]) {
+      DecodedBatch* batch = &m->batch;
       if (batch->nul_in_values) by_key = false;
       runs.push_back(all.size());
       for (DecodedSeries& d : batch->series) all.push_back(&d);

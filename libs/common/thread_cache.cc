@@ -1,6 +1,7 @@
 #include "libs/common/thread_cache.h"
 
 #include <algorithm>
+#include <memory>
 #include <thread>
 
 namespace strata {
@@ -61,6 +62,34 @@ void ThreadCache::Loop(std::function<void()> task) {
     break;
   }
   if (--alive_ == 0) exited_.notify_all();
+}
+
+void ThreadCache::RunWithHelpers(size_t helpers, const std::function<void()>& helper,
+                                 const std::function<void()>& own) {
+  // Shared with the helper tasks, which may start after this call has returned.
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t active = 0;
+    bool closed = false;
+  };
+  auto st = std::make_shared<State>();
+  for (size_t i = 0; i < helpers; ++i) {
+    Run([st, &helper] {
+      {
+        std::lock_guard<std::mutex> l(st->mu);
+        if (st->closed) return;  // too late: `helper` may be gone
+        ++st->active;
+      }
+      helper();
+      std::lock_guard<std::mutex> l(st->mu);
+      if (--st->active == 0 && st->closed) st->cv.notify_all();
+    });
+  }
+  own();
+  std::unique_lock<std::mutex> l(st->mu);
+  st->closed = true;
+  st->cv.wait(l, [&] { return st->active == 0; });
 }
 
 size_t ThreadCache::threads() const {

@@ -6,9 +6,9 @@
 // exit hands its stack back with madvise, which flushes the TLB of every core
 // (docs/benchmarks.md, "Dashboard queries").
 //
-//   absl::BlockingCounter done(n);
-//   for (int i = 0; i < n; ++i) ThreadCache::Shared().Run([&, i] { Work(i); done.DecrementCount(); });
-//   done.Wait();
+//   std::atomic<size_t> next{0};
+//   auto work = [&] { for (size_t i; (i = next++) < n;) Work(i); };
+//   ThreadCache::Shared().RunWithHelpers(threads - 1, work, work);
 //
 // A thread idle for longer than `idle_timeout` exits. Tasks must not throw.
 #pragma once
@@ -35,6 +35,14 @@ class ThreadCache {
   // Runs `task` on a thread of its own: an idle one (the most recently idle, whose
   // caches are warmest) or a new one.
   void Run(std::function<void()> task);
+
+  // Runs `own` on the calling thread and `helper` on up to `helpers` cached threads,
+  // and returns once `own` has returned and so has every helper that started. A
+  // helper not yet scheduled by then never runs: waking a thread can take
+  // milliseconds on a busy machine, longer than a small query. So `own` must be
+  // able to finish the work alone: typically both claim pieces from a shared
+  // counter until none is left.
+  void RunWithHelpers(size_t helpers, const std::function<void()>& helper, const std::function<void()>& own);
 
   // Threads alive (running a task or idle), and of those idle.
   size_t threads() const;

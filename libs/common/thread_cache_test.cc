@@ -104,3 +104,31 @@ TEST_CASE("destroying the cache waits for running tasks") {
   }
   CHECK(finished.load());
 }
+
+TEST_CASE("RunWithHelpers: shared work is done once, and a helper that started is waited for") {
+  ThreadCache cache;
+  constexpr size_t kItems = 10'000;
+  std::vector<std::atomic<int>> done(kItems);
+  std::atomic<size_t> next{0};
+  const std::function<void()> work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < kItems;) done[i].fetch_add(1);
+  };
+  cache.RunWithHelpers(3, work, work);
+  for (size_t i = 0; i < kItems; ++i) REQUIRE(done[i].load() == 1);
+
+  // The caller returns at once, but only after the helper it saw start is done.
+  absl::Notification helper_started;
+  std::atomic<bool> helper_finished{false};
+  const std::function<void()> slow_helper = [&] {
+    helper_started.Notify();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    helper_finished = true;
+  };
+  cache.RunWithHelpers(1, slow_helper, [&] { helper_started.WaitForNotification(); });
+  CHECK(helper_finished.load());
+
+  // No helpers: only the caller's part runs.
+  int own_runs = 0;
+  cache.RunWithHelpers(0, [] { FAIL("a helper ran"); }, [&] { ++own_runs; });
+  CHECK(own_runs == 1);
+}

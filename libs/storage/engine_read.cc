@@ -1,13 +1,13 @@
 // StorageEngine: the read path — series selection, blocks, labels, cardinality.
 #include <algorithm>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/blocking_counter.h"
 #include "libs/common/status_util.h"
 #include "libs/common/thread_cache.h"
 #include "libs/encoding/block.h"
@@ -241,42 +241,37 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
       cv.notify_all();
     }
   };
-  absl::BlockingCounter workers_done(static_cast<int>(threads));
-  for (size_t i = 0; i < threads; ++i) {
-    ThreadCache::Shared().Run([&] {
-      worker();
-      workers_done.DecrementCount();
-    });
-  }
+  // Chunks are emitted in order on this thread; the workers are helpers that
+  // never run if they are scheduled only after the last chunk is out.
   absl::Status status;
-  std::optional<BlockIterators> own_iters;
-  for (size_t c = 0; c < chunks && status.ok(); ++c) {
-    std::vector<pb::SearchSeries> batch;
-    {
-      std::unique_lock<std::mutex> l(mu);
-      if (!results[c].done && next == c) {
-        ++next;
-        l.unlock();
-        if (!own_iters) own_iters.emplace(db_->db(), db_->blocks(), days, persist_epoch_.load());
-        status = read_chunk(c, *own_iters, &batch);
-        l.lock();
-      } else {
-        cv.wait(l, [&] { return results[c].done; });
-        status = results[c].status;
-        batch = std::move(results[c].series);
+  const std::function<void()> emit_in_order = [&] {
+    std::optional<BlockIterators> own_iters;
+    for (size_t c = 0; c < chunks && status.ok(); ++c) {
+      std::vector<pb::SearchSeries> batch;
+      {
+        std::unique_lock<std::mutex> l(mu);
+        if (!results[c].done && next == c) {
+          ++next;
+          l.unlock();
+          if (!own_iters) own_iters.emplace(db_->db(), db_->blocks(), days, persist_epoch_.load());
+          status = read_chunk(c, *own_iters, &batch);
+          l.lock();
+        } else {
+          cv.wait(l, [&] { return results[c].done; });
+          status = results[c].status;
+          batch = std::move(results[c].series);
+        }
       }
+      if (status.ok()) status = emit_all(batch);
+      std::lock_guard<std::mutex> l(mu);
+      emitted = c + 1;
+      cv.notify_all();
     }
-    if (status.ok()) status = emit_all(batch);
-    std::lock_guard<std::mutex> l(mu);
-    emitted = c + 1;
-    cv.notify_all();
-  }
-  {
     std::lock_guard<std::mutex> l(mu);
     stop = true;
     cv.notify_all();
-  }
-  workers_done.Wait();
+  };
+  ThreadCache::Shared().RunWithHelpers(threads, worker, emit_in_order);
   return status;
 }
 

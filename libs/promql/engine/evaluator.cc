@@ -9,7 +9,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/blocking_counter.h"
 #include "libs/common/absl_compat.h"
 #include "libs/common/thread_cache.h"
 
@@ -123,15 +122,8 @@ void Evaluator::ParallelFor(size_t n, double work, const std::function<void(size
       }
     }
   };
-  absl::BlockingCounter helpers_done(static_cast<int>(threads - 1));
-  for (size_t i = 1; i < threads; ++i) {
-    ThreadCache::Shared().Run([&] {
-      run();
-      helpers_done.DecrementCount();
-    });
-  }
-  run();
-  helpers_done.Wait();
+  const std::function<void()> claim_and_run = run;
+  ThreadCache::Shared().RunWithHelpers(threads - 1, claim_and_run, claim_and_run);
   if (first_error) std::rethrow_exception(first_error);
 }
 
