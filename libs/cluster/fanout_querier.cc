@@ -214,22 +214,20 @@ class DecodeQueue {
     });
   }
 
-  // Decodes on this thread every message of `all` no pool thread has claimed, then
-  // waits for those that pool threads are decoding.
+  // Helps decode the messages of `all` no pool thread has claimed, one at a time
+  // (so the pool goes on taking the others), then waits for those that pool
+  // threads are decoding.
   void Finish(const std::vector<std::vector<std::shared_ptr<Message>>>& all, int64_t mint, int64_t maxt) {
-    std::vector<Message*> mine;
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      for (const auto& node : all) {
-        for (const auto& m : node) {
-          if (!m->claimed) {
-            m->claimed = true;
-            mine.push_back(m.get());
-          }
+    for (const auto& node : all) {
+      for (const auto& m : node) {
+        {
+          std::lock_guard<std::mutex> l(mu_);
+          if (m->claimed) continue;
+          m->claimed = true;
         }
+        Decode(*m, mint, maxt);
       }
     }
-    for (Message* m : mine) Decode(*m, mint, maxt);
     std::unique_lock<std::mutex> l(mu_);
     cv_.wait(l, [&] { return running_ == 0; });
   }
