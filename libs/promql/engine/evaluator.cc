@@ -296,9 +296,9 @@ Matrix Evaluator::EvalAggregatedSelector(const AggregateExpr& a, const VectorSel
   // Threads split the steps, so each (group, step) gets its values in series order.
   const int64_t lookback = ctx_->opts->lookback_delta_ms;
   const size_t nsteps = static_cast<size_t>(NumSteps()), threads = MaxThreads();
-  std::vector<uint8_t> has_point(n, 0);  // each written by one thread at most once per value
   std::mutex mu;
-  int64_t produced = 0;
+  std::vector<uint8_t> has_point(n, 0);  // series with some value; guarded by mu
+  int64_t produced = 0;                  // guarded by mu
   ParallelFor(
       nsteps, static_cast<double>(n) * static_cast<double>(nsteps),
       [&](size_t k0, size_t k1) {
@@ -308,7 +308,8 @@ Matrix Evaluator::EvalAggregatedSelector(const AggregateExpr& a, const VectorSel
         for (size_t s = 0; s < n; ++s) {
           const std::span<const Sample> xs = all[s];
           AggState* row = agg.Row(s);
-          const int64_t ref0 = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, start_ + static_cast<int64_t>(k0) * interval_);
+          const int64_t ref0 =
+              SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, start_ + static_cast<int64_t>(k0) * interval_);
           // Samples [0, j) are at or before the step's reference time.
           size_t j = static_cast<size_t>(
               std::upper_bound(xs.begin(), xs.end(), ref0, [](int64_t t, const Sample& x) { return t < x.t; }) -
