@@ -226,7 +226,8 @@ TEST_CASE("engine: parallel range functions answer as one thread does") {
                           "stddev by (job)", "stdvar"}) {
     for (const char* fn : {"rate(x[5m])", "increase(late[2m])", "max_over_time(late[1m])",
                            "quantile_over_time(0.5, x[3m])", "predict_linear(late[5m], 60)", "x", "late",
-                           "x offset 1m", "late @ 3000", "y"}) {
+                           "x offset 1m", "late @ 3000", "y", "rate(x[5m] offset 1m)", "increase(late[2m] @ 3000)",
+                           "delta(x[3m])", "rate(y[2m])"}) {
       const std::string fused = absl::StrCat(agg, " (", fn, ")"), plain = absl::StrCat(agg, " (", fn, " * 1)");
       INFO(fused);
       auto a = e4.RangeQuery(st, fused, 0, 3600'000, 15'000);
