@@ -273,6 +273,19 @@ Matrix Evaluator::ScalarMatrix(double v) {
   return m;
 }
 
+namespace {
+// The sample an instant selector takes at reference time `ref` from a series held
+// in one array, or null: the last at or before ref, if within `lookback` and not a
+// stale marker. *j is the cursor: xs[0, *j) are at or before the last ref asked
+// for, and refs must not decrease between calls.
+inline const Sample* LatestAt(std::span<const Sample> xs, size_t* j, int64_t ref, int64_t lookback) {
+  while (*j < xs.size() && xs[*j].t <= ref) ++*j;
+  if (*j == 0) return nullptr;
+  const Sample& last = xs[*j - 1];
+  return last.t >= ref - lookback && !IsStaleNaN(last.v) ? &last : nullptr;
+}
+}  // namespace
+
 SeriesSource Evaluator::SelectInstant(const VectorSelector& vs) {
   const int64_t lookback = ctx_->opts->lookback_delta_ms;
   int64_t first_ref = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, start_);
@@ -318,11 +331,9 @@ Matrix Evaluator::EvalAggregatedSelector(const AggregateExpr& a, const VectorSel
           for (size_t k = k0; k < k1; ++k) {
             const int64_t ref =
                 SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, start_ + static_cast<int64_t>(k) * interval_);
-            while (j < xs.size() && xs[j].t <= ref) ++j;
-            if (j == 0) continue;
-            const Sample& last = xs[j - 1];
-            if (last.t < ref - lookback || IsStaleNaN(last.v)) continue;
-            AggAdd(op, row[k], last.v);
+            const Sample* last = LatestAt(xs, &j, ref, lookback);
+            if (last == nullptr) continue;
+            AggAdd(op, row[k], last->v);
             any = true;
             ++mine;
           }
@@ -355,11 +366,8 @@ Matrix Evaluator::InstantMatrix(const VectorSelector& vs, SeriesSource src, bool
         size_t j = 0;
         for (int64_t ts = start_; ts <= end_; ts += interval_) {
           const int64_t ref = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, ts);
-          while (j < all.size() && all[j].t <= ref) ++j;
-          if (j == 0) continue;
-          const Sample& last = all[j - 1];
-          if (last.t >= ref - lookback && !IsStaleNaN(last.v)) {
-            points.push_back({ts, timestamps ? static_cast<double>(last.t) / 1000.0 : last.v});
+          if (const Sample* last = LatestAt(all, &j, ref, lookback)) {
+            points.push_back({ts, timestamps ? static_cast<double>(last->t) / 1000.0 : last->v});
           }
         }
         continue;
