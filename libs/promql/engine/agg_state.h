@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 #include "libs/promql/functions/aggregate.h"
@@ -42,6 +43,28 @@ inline void AggAdd(AggOp op, AggState& g, double v) {
       break;
     case AggOp::kGroup: g.a = 1; break;
     default: break;
+  }
+}
+
+// AggAdd(op, row[k], values[k]) for every k < n with has[k]: one series' values at
+// n steps into its group's row. The op is dispatched once, not per value.
+template <AggOp kOp>
+void AggAddRowOf(AggState* row, const double* values, const uint8_t* has, size_t n) {
+  for (size_t k = 0; k < n; ++k) {
+    if (has[k]) AggAdd(kOp, row[k], values[k]);
+  }
+}
+inline void AggAddRow(AggOp op, AggState* row, const double* values, const uint8_t* has, size_t n) {
+  switch (op) {
+    case AggOp::kSum: return AggAddRowOf<AggOp::kSum>(row, values, has, n);
+    case AggOp::kAvg: return AggAddRowOf<AggOp::kAvg>(row, values, has, n);
+    case AggOp::kCount: return AggAddRowOf<AggOp::kCount>(row, values, has, n);
+    case AggOp::kMax: return AggAddRowOf<AggOp::kMax>(row, values, has, n);
+    case AggOp::kMin: return AggAddRowOf<AggOp::kMin>(row, values, has, n);
+    default:
+      for (size_t k = 0; k < n; ++k) {
+        if (has[k]) AggAdd(op, row[k], values[k]);
+      }
   }
 }
 

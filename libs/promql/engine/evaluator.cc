@@ -127,6 +127,31 @@ void Evaluator::ParallelFor(size_t n, double work, const std::function<void(size
   if (first_error) std::rethrow_exception(first_error);
 }
 
+void Evaluator::ParallelForInOrder(size_t n, double work, const std::function<void(size_t)>& produce,
+                                   const std::function<void(size_t)>& consume) {
+  std::mutex mu;
+  std::vector<uint8_t> produced(n, 0);  // guarded by mu
+  size_t next = 0;                      // the next block to consume; guarded by mu
+  bool consuming = false;               // some thread is consuming; guarded by mu
+  ParallelFor(
+      n, work,
+      [&](size_t b, size_t) {
+        produce(b);
+        std::unique_lock<std::mutex> l(mu);
+        produced[b] = 1;
+        if (consuming) return;  // that thread sees this block before it stops
+        consuming = true;
+        while (next < n && produced[next]) {
+          l.unlock();
+          consume(next);
+          l.lock();
+          ++next;
+        }
+        consuming = false;
+      },
+      1);
+}
+
 void Evaluator::Charge(int64_t n) {
   ctx_->current_samples += n;
   ctx_->peak_samples = std::max(ctx_->peak_samples, ctx_->current_samples);
@@ -148,6 +173,8 @@ uint32_t CountDrops(std::span<const Sample> all) {
 bool WindowCursor::Prepare(SeriesIterator* it, bool track_drops, Prepared* out) {
   std::span<const Sample> all;
   if (!it->Contiguous(&all)) return false;
+  out->own.clear();  // `out` may be reused from another series
+  out->drops.clear();
   // One pass finds stale markers and counts drops; counters seldom reset, so the
   // running count is usually not needed at all.
   bool stale = false;

@@ -82,6 +82,15 @@ class Evaluator {
   // between slices of at most `chunk` items.
   void ParallelFor(size_t n, double work, const std::function<void(size_t begin, size_t end)>& fn,
                    size_t chunk = 256);
+  // Runs produce(b) for every block b of [0, n) in parallel, as ParallelFor with
+  // slices of one block, and consume(b) for every block in ascending order, one
+  // block at a time, each after its produce(b): on whichever thread finished the
+  // block that let it go next. For reductions that must see their inputs in order
+  // (a PromQL sum is order-sensitive to the last bit) but can compute them in
+  // parallel. produce may throw EvalError (rethrown here, as ParallelFor does; the
+  // blocks after it may then not be consumed); consume must not throw.
+  void ParallelForInOrder(size_t n, double work, const std::function<void(size_t b)>& produce,
+                          const std::function<void(size_t b)>& consume);
   // Threads ParallelFor may use.
   size_t MaxThreads() const;
   // Accounts `n` more samples held in memory; throws when over the limit.

@@ -26,35 +26,35 @@ namespace {
 
 using Window = std::span<const Sample>;
 
-// The fused loop for rate, increase and delta over one prepared series: its value at
-// steps [k0, k1) goes to AggAdd(op, row[k], ...). The same windows as WindowCursor
-// over `p` and the same values as the generic kernel, with the cursor and the
-// selector's reference time inlined: they were two calls per window and a third of
-// the loop's time. Reference time of step k: first_ref + k * ref_step (ref_step is
-// 0 under @). Returns how many values were added.
-int64_t AddRateWindows(const WindowCursor::Prepared& p, size_t k0, size_t k1, int64_t first_ref, int64_t ref_step,
-                       int64_t range, bool is_counter, bool is_rate, fn::ExtrapolationCache* cache, AggOp op,
-                       AggState* row) {
+// rate, increase or delta of one prepared series at steps [0, steps): the value at
+// step k goes to values[k] and has[k] says whether there is one. The same windows
+// as WindowCursor over `p` and the same values as the generic kernel, with the
+// cursor and the selector's reference time inlined: they were two calls per window
+// and a third of the loop's time. Reference time of step k: first_ref + k *
+// ref_step (ref_step is 0 under @). Returns how many values there are.
+int64_t RateWindows(const WindowCursor::Prepared& p, size_t steps, int64_t first_ref, int64_t ref_step,
+                    int64_t range, bool is_counter, bool is_rate, fn::ExtrapolationCache* cache, double* values,
+                    uint8_t* has) {
   const Sample* d = p.samples.data();
   const size_t size = p.samples.size();
   const uint32_t* drops = is_counter && !p.drops.empty() ? p.drops.data() : nullptr;
-  int64_t ref = first_ref + static_cast<int64_t>(k0) * ref_step;
+  int64_t ref = first_ref;
   size_t head = static_cast<size_t>(
       std::lower_bound(d, d + size, ref - range, [](const Sample& s, int64_t t) { return s.t < t; }) - d);
   size_t tail = head;
   int64_t added = 0;
-  for (size_t k = k0; k < k1; ++k, ref += ref_step) {
+  for (size_t k = 0; k < steps; ++k, ref += ref_step) {
     const int64_t lo = ref - range;
     while (tail < size && d[tail].t <= ref) ++tail;
     while (head < tail && d[head].t < lo) ++head;
+    has[k] = 0;
     if (tail - head < 2) continue;  // no rate from fewer than two samples
     const bool no_drops = drops == nullptr || drops[tail - 1] == drops[head];
-    double v;
     if (!fn::ExtrapolatedRateTo(Window(d + head, tail - head), lo, ref, is_counter, is_rate, is_counter && no_drops,
-                                cache, &v)) {
+                                cache, &values[k])) {
       continue;
     }
-    AggAdd(op, row[k], v);
+    has[k] = 1;
     ++added;
   }
   return added;
@@ -235,18 +235,13 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
   // them (moved out of src.labels, which it leaves unspecified).
   std::vector<Labels> metrics;
   if (fuse != nullptr && arg->kind == NodeKind::kMatrixSelector) {
-    // Fused: the aggregation takes each value as it is computed. Threads split the
-    // steps (not the series), so each (group, step) still gets its values in series
-    // order. Needs series held in arrays, prepared once (in parallel over series)
-    // and then read by one cursor per thread.
+    // Fused: the aggregation takes the values without the intermediate matrix.
+    // Needs series held in arrays (SeriesIterator::Contiguous).
     bool arrays = true;
-    double samples = 0;
     for (const auto& it : src.iters) {
       std::span<const Sample> all;
       arrays = arrays && it->Contiguous(&all);
-      samples += static_cast<double>(all.size());
     }
-    std::vector<WindowCursor::Prepared> prepared;
     if (arrays) {
       metrics.reserve(n);
       for (Labels& l : src.labels) metrics.push_back(keep_name ? std::move(l) : DropName(std::move(l)));
@@ -254,58 +249,76 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
     std::optional<FusedAggregation> agg;
     if (arrays) agg.emplace(ev, *fuse, metrics);
     if (agg && agg->ok()) {
-      prepared.resize(n);
-      ev.ParallelFor(n, samples, [&](size_t begin, size_t end) {
-        for (size_t s = begin; s < end; ++s) WindowCursor::Prepare(src.iters[s].get(), track_drops, &prepared[s]);
-      });
-      std::unique_ptr<std::atomic<uint8_t>[]> has_point(new std::atomic<uint8_t>[n]);
-      for (size_t s = 0; s < n; ++s) has_point[s].store(0, std::memory_order_relaxed);
+      // Series-major: a thread takes a block of series and reads each one once,
+      // preparing it and computing every step's window while its samples are in
+      // cache, into the block's values by step. The blocks are then added to the
+      // aggregation in series order (ParallelForInOrder), so each (group, step)
+      // still gets its values in the order Prometheus adds them. (Splitting the
+      // steps instead read every series from memory once per thread.)
+      const size_t nsteps = static_cast<size_t>(steps);
+      const size_t block = std::clamp<size_t>(16384 / nsteps, 1, 256);
+      const size_t nblocks = (n + block - 1) / block;
+      struct BlockValues {
+        std::vector<double> values;  // [series in block][step]
+        std::vector<uint8_t> has;    // the same shape: whether values[...] is set
+        std::vector<uint8_t> any;    // per series in block: some step has a value
+      };
+      std::vector<BlockValues> blocks(nblocks);
+      std::vector<uint8_t> points_of(n, 0);
       std::atomic<int64_t> produced{0};
-      const size_t nsteps = static_cast<size_t>(steps), threads = ev.MaxThreads();
-      ev.ParallelFor(
-          nsteps, static_cast<double>(n) * static_cast<double>(steps),
-          [&](size_t k0, size_t k1) {
+      const bool rate_kind = kind == K::kRate || kind == K::kIncrease || kind == K::kDelta;
+      const bool is_counter = kind != K::kDelta, is_rate = kind == K::kRate;
+      const int64_t first_ref = SelectorRefTime(*ev.ctx(), at, at_ms, offset, ev.start());
+      const int64_t ref_step = at == AtKind::kNone ? ev.interval() : 0;
+      ev.ParallelForInOrder(
+          nblocks, static_cast<double>(n) * static_cast<double>(steps),
+          [&](size_t b) {
+            const size_t s0 = b * block, s1 = std::min(n, s0 + block);
+            BlockValues& out = blocks[b];
+            out.values.resize((s1 - s0) * nsteps);
+            out.has.resize((s1 - s0) * nsteps);
+            out.any.assign(s1 - s0, 0);
             Scratch scratch;
+            WindowCursor::Prepared prep;
             int64_t mine = 0;
-            const AggOp op = agg->op();
-            if (kind == K::kRate || kind == K::kIncrease || kind == K::kDelta) {
-              const int64_t first_ref = SelectorRefTime(*ev.ctx(), at, at_ms, offset, ev.start());
-              const int64_t ref_step = at == AtKind::kNone ? ev.interval() : 0;
-              const bool is_counter = kind != K::kDelta, is_rate = kind == K::kRate;
-              for (size_t s = 0; s < n; ++s) {
-                const int64_t added = AddRateWindows(prepared[s], k0, k1, first_ref, ref_step, range, is_counter,
-                                                     is_rate, &scratch.extrapolation, op, agg->Row(s));
-                if (added > 0) has_point[s].store(1, std::memory_order_relaxed);
-                mine += added;
+            for (size_t s = s0; s < s1; ++s) {
+              double* values = out.values.data() + (s - s0) * nsteps;
+              uint8_t* has = out.has.data() + (s - s0) * nsteps;
+              WindowCursor::Prepare(src.iters[s].get(), track_drops, &prep);
+              int64_t added = 0;
+              if (rate_kind) {
+                added = RateWindows(prep, nsteps, first_ref, ref_step, range, is_counter, is_rate,
+                                    &scratch.extrapolation, values, has);
+              } else {
+                WindowCursor wc(prep);
+                for (size_t k = 0; k < nsteps; ++k) {
+                  const int64_t ts = ev.start() + static_cast<int64_t>(k) * ev.interval();
+                  const int64_t ref = SelectorRefTime(*ev.ctx(), at, at_ms, offset, ts);
+                  const int64_t lo = ref - range;
+                  Window w = wc.Advance(lo, ref);
+                  has[k] = !w.empty() && kernel(w, lo, ref, ts, static_cast<int64_t>(k), scratch, wc, &values[k]);
+                  added += has[k];
+                }
               }
-              produced += mine;
-              return;
-            }
-            for (size_t s = 0; s < n; ++s) {
-              WindowCursor wc(prepared[s]);
-              AggState* row = agg->Row(s);
-              bool any = false;
-              for (size_t k = k0; k < k1; ++k) {
-                const int64_t ts = ev.start() + static_cast<int64_t>(k) * ev.interval();
-                const int64_t ref = SelectorRefTime(*ev.ctx(), at, at_ms, offset, ts);
-                const int64_t lo = ref - range;
-                Window w = wc.Advance(lo, ref);
-                if (w.empty()) continue;
-                double v;
-                if (!kernel(w, lo, ref, ts, static_cast<int64_t>(k), scratch, wc, &v)) continue;
-                AggAdd(op, row[k], v);
-                any = true;
-                ++mine;
-              }
-              if (any) has_point[s].store(1, std::memory_order_relaxed);
+              out.any[s - s0] = added > 0;
+              mine += added;
             }
             produced += mine;
           },
-          (nsteps + threads - 1) / threads);
-      std::vector<uint8_t> points_of(n);
+          [&](size_t b) {
+            const size_t s0 = b * block, s1 = std::min(n, s0 + block);
+            BlockValues& in = blocks[b];
+            const AggOp op = agg->op();
+            for (size_t s = s0; s < s1; ++s) {
+              if (!in.any[s - s0]) continue;
+              points_of[s] = 1;
+              AggAddRow(op, agg->Row(s), in.values.data() + (s - s0) * nsteps, in.has.data() + (s - s0) * nsteps,
+                        nsteps);
+            }
+            in = BlockValues();  // consumed: its memory goes back
+          });
       absl::flat_hash_set<uint64_t> seen;
       for (size_t s = 0; s < n; ++s) {
-        points_of[s] = has_point[s].load(std::memory_order_relaxed);
         if (points_of[s] && !seen.insert(metrics[s].Hash()).second) {
           ThrowExec("vector cannot contain metrics with the same labelset");
         }
