@@ -47,24 +47,27 @@ inline void AggAdd(AggOp op, AggState& g, double v) {
 }
 
 // AggAdd(op, row[k], values[k]) for every k < n with has[k]: one series' values at
-// n steps into its group's row. The op is dispatched once, not per value.
+// n steps into its group's row. The op is dispatched once, not per value. Returns
+// whether any has[k] was set.
 template <AggOp kOp>
-void AggAddRowOf(AggState* row, const double* values, const uint8_t* has, size_t n) {
+bool AggAddRowOf(AggState* row, const double* values, const uint8_t* has, size_t n) {
+  uint8_t any = 0;
   for (size_t k = 0; k < n; ++k) {
     if (has[k]) AggAdd(kOp, row[k], values[k]);
+    any |= has[k];
   }
+  return any != 0;
 }
-inline void AggAddRow(AggOp op, AggState* row, const double* values, const uint8_t* has, size_t n) {
+inline bool AggAddRow(AggOp op, AggState* row, const double* values, const uint8_t* has, size_t n) {
   switch (op) {
     case AggOp::kSum: return AggAddRowOf<AggOp::kSum>(row, values, has, n);
     case AggOp::kAvg: return AggAddRowOf<AggOp::kAvg>(row, values, has, n);
     case AggOp::kCount: return AggAddRowOf<AggOp::kCount>(row, values, has, n);
     case AggOp::kMax: return AggAddRowOf<AggOp::kMax>(row, values, has, n);
     case AggOp::kMin: return AggAddRowOf<AggOp::kMin>(row, values, has, n);
-    default:
-      for (size_t k = 0; k < n; ++k) {
-        if (has[k]) AggAdd(op, row[k], values[k]);
-      }
+    case AggOp::kGroup: return AggAddRowOf<AggOp::kGroup>(row, values, has, n);
+    case AggOp::kStddev: return AggAddRowOf<AggOp::kStddev>(row, values, has, n);
+    default: return AggAddRowOf<AggOp::kStdvar>(row, values, has, n);
   }
 }
 

@@ -1,6 +1,7 @@
 // Aggregation operators over one step's instant vector, with Prometheus 2.42's
 // grouping, output labels and numeric rules.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 
@@ -353,9 +354,42 @@ FusedAggregation::~FusedAggregation() = default;
 
 bool FusedAggregation::ok() const { return SeriesMajorFits(impl_->groups, impl_->ev.NumSteps()); }
 
-AggOp FusedAggregation::op() const { return impl_->op; }
-
-AggState* FusedAggregation::Row(size_t s) { return impl_->st.data() + impl_->group_of[s] * impl_->steps; }
+int64_t FusedAggregation::AddSeriesMajor(
+    size_t n, const std::function<int64_t(size_t s0, size_t s1, double* values, uint8_t* has)>& fill,
+    std::vector<uint8_t>* has_point) {
+  Impl& im = *impl_;
+  const size_t steps = im.steps;
+  // Blocks of ~16k values (a few hundred KiB with their flags) per fill call.
+  const size_t block = std::clamp<size_t>(16384 / steps, 1, 256);
+  const size_t nblocks = (n + block - 1) / block;
+  struct BlockValues {
+    std::vector<double> values;  // [series in block][step]
+    std::vector<uint8_t> has;    // the same shape: whether values[...] is set
+  };
+  std::vector<BlockValues> blocks(nblocks);
+  has_point->assign(n, 0);
+  std::atomic<int64_t> added{0};
+  im.ev.ParallelForInOrder(
+      nblocks, static_cast<double>(n) * static_cast<double>(steps),
+      [&](size_t b) {
+        const size_t s0 = b * block, s1 = std::min(n, s0 + block);
+        BlockValues& out = blocks[b];
+        out.values.resize((s1 - s0) * steps);
+        out.has.resize((s1 - s0) * steps);
+        added += fill(s0, s1, out.values.data(), out.has.data());
+      },
+      [&](size_t b) {
+        const size_t s0 = b * block, s1 = std::min(n, s0 + block);
+        BlockValues& in = blocks[b];
+        for (size_t s = s0; s < s1; ++s) {
+          const size_t at = (s - s0) * steps;
+          AggState* row = im.st.data() + im.group_of[s] * steps;
+          if (AggAddRow(im.op, row, in.values.data() + at, in.has.data() + at, steps)) (*has_point)[s] = 1;
+        }
+        in = BlockValues();  // added: its memory goes back
+      });
+  return added.load();
+}
 
 Matrix FusedAggregation::Finish(const std::vector<uint8_t>& has_point) {
   Impl& im = *impl_;

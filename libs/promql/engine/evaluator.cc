@@ -333,44 +333,32 @@ Matrix Evaluator::EvalAggregatedSelector(const AggregateExpr& a, const VectorSel
   }
   FusedAggregation agg(*this, a, src.labels);
   if (!agg.ok()) return AggregateMatrix(*this, a, InstantMatrix(vs, std::move(src), false));
-  // Threads split the steps, so each (group, step) gets its values in series order.
   const int64_t lookback = ctx_->opts->lookback_delta_ms;
-  const size_t nsteps = static_cast<size_t>(NumSteps()), threads = MaxThreads();
-  std::mutex mu;
-  std::vector<uint8_t> has_point(n, 0);  // series with some value; guarded by mu
-  int64_t produced = 0;                  // guarded by mu
-  ParallelFor(
-      nsteps, static_cast<double>(n) * static_cast<double>(nsteps),
-      [&](size_t k0, size_t k1) {
-        int64_t mine = 0;
-        std::vector<size_t> got;  // series with a point in [k0, k1)
-        const AggOp op = agg.op();
-        for (size_t s = 0; s < n; ++s) {
-          const std::span<const Sample> xs = all[s];
-          AggState* row = agg.Row(s);
-          const int64_t ref0 =
-              SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, start_ + static_cast<int64_t>(k0) * interval_);
+  const size_t nsteps = static_cast<size_t>(NumSteps());
+  const int64_t first_ref = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, start_);
+  std::vector<uint8_t> has_point;
+  const int64_t produced = agg.AddSeriesMajor(
+      n,
+      [&](size_t s0, size_t s1, double* values, uint8_t* has) {
+        int64_t added = 0;
+        for (size_t s = s0; s < s1; ++s, values += nsteps, has += nsteps) {
           // Samples [0, j) are at or before the step's reference time.
           size_t j = static_cast<size_t>(
-              std::upper_bound(xs.begin(), xs.end(), ref0, [](int64_t t, const Sample& x) { return t < x.t; }) -
-              xs.begin());
-          bool any = false;
-          for (size_t k = k0; k < k1; ++k) {
+              std::upper_bound(all[s].begin(), all[s].end(), first_ref,
+                               [](int64_t t, const Sample& x) { return t < x.t; }) -
+              all[s].begin());
+          for (size_t k = 0; k < nsteps; ++k) {
             const int64_t ref =
                 SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, start_ + static_cast<int64_t>(k) * interval_);
-            const Sample* last = LatestAt(xs, &j, ref, lookback);
-            if (last == nullptr) continue;
-            AggAdd(op, row[k], last->v);
-            any = true;
-            ++mine;
+            const Sample* last = LatestAt(all[s], &j, ref, lookback);
+            has[k] = last != nullptr;
+            if (last != nullptr) values[k] = last->v;
+            added += has[k];
           }
-          if (any) got.push_back(s);
         }
-        std::lock_guard<std::mutex> l(mu);
-        for (size_t s : got) has_point[s] = 1;
-        produced += mine;
+        return added;
       },
-      (nsteps + threads - 1) / threads);
+      &has_point);
   // Accounted as if the selector's matrix had been built, as unfused.
   Charge(produced);
   Matrix out = agg.Finish(has_point);

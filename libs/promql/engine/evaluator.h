@@ -19,7 +19,6 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "libs/model/queryable.h"
-#include "libs/promql/engine/agg_state.h"
 #include "libs/promql/engine/engine.h"
 #include "libs/promql/engine/value.h"
 #include "libs/promql/parser/ast.h"
@@ -222,11 +221,18 @@ class FusedAggregation {
   // False when groups x steps is too large for one state per (group, step): then
   // evaluate the input and call AggregateMatrix instead.
   bool ok() const;
-  // Series s's value at step k is added with AggAdd(op(), Row(s)[k], v). Callers
-  // may run concurrently for distinct steps, each adding the series of a step in
-  // ascending order.
-  AggOp op() const;
-  AggState* Row(size_t s);
+  // Adds the values of input series [0, n) at every step, series by series:
+  // fill(s0, s1, values, has) writes the value of each series s in [s0, s1) at
+  // step k to values[(s - s0) * steps + k], sets has[...] to 1 when there is one
+  // and 0 when not, and returns how many there are. fill runs on several threads
+  // at once for distinct blocks of series, and may throw EvalError; the values are
+  // added in series order, as AggregateMatrix adds them, so the answer is the same
+  // to the last bit. Each series is read once, while in cache; splitting the steps
+  // between threads instead read every series from memory once per thread.
+  // Returns how many values were added; has_point[s] tells whether series s had any.
+  int64_t AddSeriesMajor(size_t n,
+                         const std::function<int64_t(size_t s0, size_t s1, double* values, uint8_t* has)>& fill,
+                         std::vector<uint8_t>* has_point);
   // The result; `has_point[s]` tells whether series s produced any point.
   Matrix Finish(const std::vector<uint8_t>& has_point);
 

@@ -249,74 +249,40 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
     std::optional<FusedAggregation> agg;
     if (arrays) agg.emplace(ev, *fuse, metrics);
     if (agg && agg->ok()) {
-      // Series-major: a thread takes a block of series and reads each one once,
-      // preparing it and computing every step's window while its samples are in
-      // cache, into the block's values by step. The blocks are then added to the
-      // aggregation in series order (ParallelForInOrder), so each (group, step)
-      // still gets its values in the order Prometheus adds them. (Splitting the
-      // steps instead read every series from memory once per thread.)
+      // Each series is prepared and all its windows computed while its samples are
+      // in cache (FusedAggregation::AddSeriesMajor).
       const size_t nsteps = static_cast<size_t>(steps);
-      const size_t block = std::clamp<size_t>(16384 / nsteps, 1, 256);
-      const size_t nblocks = (n + block - 1) / block;
-      struct BlockValues {
-        std::vector<double> values;  // [series in block][step]
-        std::vector<uint8_t> has;    // the same shape: whether values[...] is set
-        std::vector<uint8_t> any;    // per series in block: some step has a value
-      };
-      std::vector<BlockValues> blocks(nblocks);
-      std::vector<uint8_t> points_of(n, 0);
-      std::atomic<int64_t> produced{0};
       const bool rate_kind = kind == K::kRate || kind == K::kIncrease || kind == K::kDelta;
       const bool is_counter = kind != K::kDelta, is_rate = kind == K::kRate;
       const int64_t first_ref = SelectorRefTime(*ev.ctx(), at, at_ms, offset, ev.start());
       const int64_t ref_step = at == AtKind::kNone ? ev.interval() : 0;
-      ev.ParallelForInOrder(
-          nblocks, static_cast<double>(n) * static_cast<double>(steps),
-          [&](size_t b) {
-            const size_t s0 = b * block, s1 = std::min(n, s0 + block);
-            BlockValues& out = blocks[b];
-            out.values.resize((s1 - s0) * nsteps);
-            out.has.resize((s1 - s0) * nsteps);
-            out.any.assign(s1 - s0, 0);
+      std::vector<uint8_t> points_of;
+      const int64_t produced = agg->AddSeriesMajor(
+          n,
+          [&](size_t s0, size_t s1, double* values, uint8_t* has) {
             Scratch scratch;
             WindowCursor::Prepared prep;
-            int64_t mine = 0;
-            for (size_t s = s0; s < s1; ++s) {
-              double* values = out.values.data() + (s - s0) * nsteps;
-              uint8_t* has = out.has.data() + (s - s0) * nsteps;
+            int64_t added = 0;
+            for (size_t s = s0; s < s1; ++s, values += nsteps, has += nsteps) {
               WindowCursor::Prepare(src.iters[s].get(), track_drops, &prep);
-              int64_t added = 0;
               if (rate_kind) {
-                added = RateWindows(prep, nsteps, first_ref, ref_step, range, is_counter, is_rate,
-                                    &scratch.extrapolation, values, has);
-              } else {
-                WindowCursor wc(prep);
-                for (size_t k = 0; k < nsteps; ++k) {
-                  const int64_t ts = ev.start() + static_cast<int64_t>(k) * ev.interval();
-                  const int64_t ref = SelectorRefTime(*ev.ctx(), at, at_ms, offset, ts);
-                  const int64_t lo = ref - range;
-                  Window w = wc.Advance(lo, ref);
-                  has[k] = !w.empty() && kernel(w, lo, ref, ts, static_cast<int64_t>(k), scratch, wc, &values[k]);
-                  added += has[k];
-                }
+                added += RateWindows(prep, nsteps, first_ref, ref_step, range, is_counter, is_rate,
+                                     &scratch.extrapolation, values, has);
+                continue;
               }
-              out.any[s - s0] = added > 0;
-              mine += added;
+              WindowCursor wc(prep);
+              for (size_t k = 0; k < nsteps; ++k) {
+                const int64_t ts = ev.start() + static_cast<int64_t>(k) * ev.interval();
+                const int64_t ref = SelectorRefTime(*ev.ctx(), at, at_ms, offset, ts);
+                const int64_t lo = ref - range;
+                Window w = wc.Advance(lo, ref);
+                has[k] = !w.empty() && kernel(w, lo, ref, ts, static_cast<int64_t>(k), scratch, wc, &values[k]);
+                added += has[k];
+              }
             }
-            produced += mine;
+            return added;
           },
-          [&](size_t b) {
-            const size_t s0 = b * block, s1 = std::min(n, s0 + block);
-            BlockValues& in = blocks[b];
-            const AggOp op = agg->op();
-            for (size_t s = s0; s < s1; ++s) {
-              if (!in.any[s - s0]) continue;
-              points_of[s] = 1;
-              AggAddRow(op, agg->Row(s), in.values.data() + (s - s0) * nsteps, in.has.data() + (s - s0) * nsteps,
-                        nsteps);
-            }
-            in = BlockValues();  // consumed: its memory goes back
-          });
+          &points_of);
       absl::flat_hash_set<uint64_t> seen;
       for (size_t s = 0; s < n; ++s) {
         if (points_of[s] && !seen.insert(metrics[s].Hash()).second) {
@@ -324,9 +290,9 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
         }
       }
       // Accounted as if the function's result had been built, as unfused.
-      ev.Charge(produced.load());
+      ev.Charge(produced);
       Matrix out = agg->Finish(points_of);
-      ev.Release(produced.load());
+      ev.Release(produced);
       return out;
     }
   }
