@@ -10,7 +10,9 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "libs/encoding/block.h"
 #include "libs/common/metrics.h"
@@ -42,6 +44,7 @@ class VectorIterator : public SeriesIterator {
     return i_ < s_->size();
   }
   Sample At() const override { return (*s_)[i_]; }
+  bool ContiguousAvailable() const override { return i_ == SIZE_MAX; }
   bool Contiguous(std::span<const Sample>* all) const override {
     if (i_ != SIZE_MAX) return false;
     *all = *s_;
@@ -53,17 +56,114 @@ class VectorIterator : public SeriesIterator {
   size_t i_ = SIZE_MAX;
 };
 
+// One series' samples as the storage nodes sent them (one part per replica that
+// sent it), decoded only when the engine reads them: on the engine's threads, each
+// series just before its windows, while the samples are in cache. Decoding every
+// answer into sample arrays as it arrived took ~40 % of a large query's select CPU,
+// and a tenth of that was page faults on the arrays (16 bytes a sample, against
+// 1-2 encoded).
+struct EncodedSeries {
+  struct Part {
+    std::shared_ptr<const storage::v1::SearchResponse> owner;  // holds `series`
+    const storage::v1::SearchSeries* series;
+  };
+  absl::InlinedVector<Part, 1> parts;
+  int64_t mint = 0, maxt = 0;  // samples outside are dropped
+  int64_t dedup_interval_ms = 0;
+
+  // Every part's samples within [mint, maxt], each part sorted and collapsed, then
+  // merged with the others and deduplicated (DESIGN.md §5).
+  absl::Status Decode(std::vector<Sample>* out) const {
+    out->clear();
+    std::vector<Sample> copy;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      std::vector<Sample>* v = i == 0 ? out : &copy;
+      v->clear();
+      for (const auto& b : parts[i].series->blocks()) STRATA_RETURN_IF_ERROR(DecodeProtoBlock(b, mint, maxt, v));
+      SortAndCollapse(v);
+      if (i == 0) continue;
+      // Each replica's samples are sorted: merge, so SortAndCollapse need not sort.
+      const size_t mid = out->size();
+      out->insert(out->end(), copy.begin(), copy.end());
+      std::inplace_merge(out->begin(), out->begin() + static_cast<long>(mid), out->end(),
+                         [](const Sample& a, const Sample& b) { return a.t < b.t; });
+    }
+    if (parts.size() > 1) SortAndCollapse(out);
+    Deduplicate(out, dedup_interval_ms);
+    return absl::OkStatus();
+  }
+
+  // Whether some block certainly holds a sample within [mint, maxt]: a block's
+  // first and last samples are at its min and max times.
+  bool SurelyNotEmpty() const {
+    for (const Part& p : parts) {
+      for (const auto& b : p.series->blocks()) {
+        if (b.samples() == 0) continue;
+        if ((b.min_time_ms() >= mint && b.min_time_ms() <= maxt) ||
+            (b.max_time_ms() >= mint && b.max_time_ms() <= maxt)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+};
+
+// Decodes its series on first use. A series that does not decode ends the
+// iteration with the error in status() (Contiguous() then returns false).
+class EncodedIterator : public SeriesIterator {
+ public:
+  explicit EncodedIterator(std::shared_ptr<const EncodedSeries> e) : e_(std::move(e)) {}
+  bool Next() override { return Load() && ++i_ < s_.size(); }
+  bool Seek(int64_t t) override {
+    if (!Load()) return false;
+    if (i_ == SIZE_MAX) i_ = 0;
+    while (i_ < s_.size() && s_[i_].t < t) ++i_;
+    return i_ < s_.size();
+  }
+  Sample At() const override { return s_[i_]; }
+  absl::Status status() const override { return status_; }
+  bool ContiguousAvailable() const override { return i_ == SIZE_MAX; }
+  bool Contiguous(std::span<const Sample>* all) const override {
+    if (i_ != SIZE_MAX || !Load()) return false;
+    *all = s_;
+    return true;
+  }
+
+ private:
+  bool Load() const {
+    if (!loaded_) {
+      loaded_ = true;
+      status_ = e_->Decode(&s_);
+      if (!status_.ok()) s_.clear();
+    }
+    return status_.ok();
+  }
+
+  std::shared_ptr<const EncodedSeries> e_;
+  mutable bool loaded_ = false;
+  mutable absl::Status status_;
+  mutable std::vector<Sample> s_;
+  size_t i_ = SIZE_MAX;
+};
+
 class MergedSeries : public Series {
  public:
+  MergedSeries(Labels labels, std::shared_ptr<const EncodedSeries> encoded)
+      : labels_(std::move(labels)), encoded_(std::move(encoded)) {}
   MergedSeries(Labels labels, std::vector<Sample> samples)
       : labels_(std::move(labels)), samples_(std::make_shared<const std::vector<Sample>>(std::move(samples))) {}
   const Labels& labels() const override { return labels_; }
-  std::unique_ptr<SeriesIterator> Iterator() const override { return std::make_unique<VectorIterator>(samples_); }
+  std::unique_ptr<SeriesIterator> Iterator() const override {
+    if (encoded_ != nullptr) return std::make_unique<EncodedIterator>(encoded_);
+    return std::make_unique<VectorIterator>(samples_);
+  }
   Labels TakeLabels() { return std::move(labels_); }
 
  private:
   Labels labels_;
-  std::shared_ptr<const std::vector<Sample>> samples_;
+  std::shared_ptr<const EncodedSeries> encoded_;        // or:
+  std::shared_ptr<const std::vector<Sample>> samples_;  // decoded already
 };
 
 class VectorSeriesSet : public SeriesSet {
@@ -122,37 +222,35 @@ std::vector<absl::Status> ForEachNode(const StorageNodes::View& view, Fn fn) {
 // ...: while no value holds a NUL byte, byte order of keys is Labels order, and one
 // memcmp is far cheaper than Labels::Compare's string-by-string walk (which was a
 // quarter of a 100k-series query's CPU when merging).
+struct DecodedBatch;
 struct DecodedSeries {
-  Labels first;
-  std::vector<Sample> second;
+  Labels labels;
+  const storage::v1::SearchSeries* blocks;  // in batch->message
+  const DecodedBatch* batch;
   std::string key;
 };
 
-// One Search answer message, decoded.
+// One Search answer message with its series' labels decoded (their samples are
+// decoded when read, see EncodedSeries).
 struct DecodedBatch {
   absl::Status status;
+  std::shared_ptr<const storage::v1::SearchResponse> message;
   bool nul_in_values = false;  // some key does not order like its labels
   std::vector<DecodedSeries> series;
 };
 
-absl::Status DecodeSearchResponse(const storage::v1::SearchResponse& resp, int64_t mint, int64_t maxt,
-                                  DecodedBatch* out) {
+absl::Status DecodeSearchResponse(const storage::v1::SearchResponse& resp, DecodedBatch* out) {
   out->series.reserve(resp.series_size());
   for (const auto& s : resp.series()) {
     absl::StatusOr<Labels> ls = LabelsOfSearchSeries(s);
     if (!ls.ok()) return absl::DataLossError("storage node sent invalid labels");
-    std::vector<Sample> samples;
-    for (const auto& b : s.blocks()) STRATA_RETURN_IF_ERROR(DecodeProtoBlock(b, mint, maxt, &samples));
-    // Here, while the samples are in cache: done at the merge, it was a serial
-    // pass over every sample of the query.
-    SortAndCollapse(&samples);
     std::string key;
     for (const Label& l : *ls) {
       if (l.value.find('\0') != std::string::npos) out->nul_in_values = true;
       key.append(l.name).push_back('\0');
       key.append(l.value).push_back('\0');
     }
-    out->series.push_back(DecodedSeries{*std::move(ls), std::move(samples), std::move(key)});
+    out->series.push_back(DecodedSeries{*std::move(ls), &s, out, std::move(key)});
   }
   // Sorted here, in parallel with the other batches; the merge joins sorted runs.
   if (!out->nul_in_values) {
@@ -194,21 +292,21 @@ ThreadPool& DecodePool() {
 class DecodeQueue {
  public:
   struct Message {
-    std::unique_ptr<storage::v1::SearchResponse> resp;  // released once decoded
+    std::unique_ptr<storage::v1::SearchResponse> resp;  // moved into `batch` once decoded
     DecodedBatch batch;
     bool claimed = false;  // guarded by DecodeQueue::mu_
   };
 
   // Queues `m` for the decode pool.
-  static void Submit(const std::shared_ptr<DecodeQueue>& q, std::shared_ptr<Message> m, int64_t mint, int64_t maxt) {
-    DecodePool().Submit([q, m = std::move(m), mint, maxt] {
+  static void Submit(const std::shared_ptr<DecodeQueue>& q, std::shared_ptr<Message> m) {
+    DecodePool().Submit([q, m = std::move(m)] {
       {
         std::lock_guard<std::mutex> l(q->mu_);
         if (m->claimed) return;
         m->claimed = true;
         ++q->running_;
       }
-      Decode(*m, mint, maxt);
+      Decode(*m);
       std::lock_guard<std::mutex> l(q->mu_);
       if (--q->running_ == 0) q->cv_.notify_all();
     });
@@ -217,7 +315,7 @@ class DecodeQueue {
   // Helps decode the messages of `all` no pool thread has claimed, one at a time
   // (so the pool goes on taking the others), then waits for those that pool
   // threads are decoding.
-  void Finish(const std::vector<std::vector<std::shared_ptr<Message>>>& all, int64_t mint, int64_t maxt) {
+  void Finish(const std::vector<std::vector<std::shared_ptr<Message>>>& all) {
     for (const auto& node : all) {
       for (const auto& m : node) {
         {
@@ -225,7 +323,7 @@ class DecodeQueue {
           if (m->claimed) continue;
           m->claimed = true;
         }
-        Decode(*m, mint, maxt);
+        Decode(*m);
       }
     }
     std::unique_lock<std::mutex> l(mu_);
@@ -233,9 +331,9 @@ class DecodeQueue {
   }
 
  private:
-  static void Decode(Message& m, int64_t mint, int64_t maxt) {
-    m.batch.status = DecodeSearchResponse(*m.resp, mint, maxt, &m.batch);
-    m.resp.reset();
+  static void Decode(Message& m) {
+    m.batch.status = DecodeSearchResponse(*m.resp, &m.batch);
+    m.batch.message = std::move(m.resp);
   }
 
   std::mutex mu_;
@@ -334,7 +432,7 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
       msg->resp = std::make_unique<storage::v1::SearchResponse>();
       if (!reader->Read(msg->resp.get())) break;
       per_node[i].push_back(msg);
-      DecodeQueue::Submit(decode, std::move(msg), mint, maxt);
+      DecodeQueue::Submit(decode, std::move(msg));
     }
     absl::Status s = FromGrpcStatus(reader->Finish());
     if (s.code() == absl::StatusCode::kResourceExhausted) {
@@ -342,7 +440,7 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
     }
     return s;
   });
-  decode->Finish(per_node, mint, maxt);
+  decode->Finish(per_node);
   for (size_t i = 0; i < per_node.size(); ++i) {
     for (const auto& m : per_node[i]) {
       if (st[i].ok() && !m->batch.status.ok()) st[i] = m->batch.status;
@@ -371,25 +469,33 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
     MergeSortedRuns(&all, std::move(runs));
   } else {
     std::sort(all.begin(), all.end(),
-              [](const DecodedSeries* a, const DecodedSeries* b) { return a->first < b->first; });
+              [](const DecodedSeries* a, const DecodedSeries* b) { return a->labels < b->labels; });
   }
   std::vector<std::unique_ptr<MergedSeries>> out;
   size_t distinct = 0;
+  std::vector<Sample> decoded;
   for (size_t k = 0; k < all.size();) {
     size_t e = k + 1;
-    while (e < all.size() && (by_key ? all[e]->key == all[k]->key : all[e]->first == all[k]->first)) ++e;
+    while (e < all.size() && (by_key ? all[e]->key == all[k]->key : all[e]->labels == all[k]->labels)) ++e;
     ++distinct;
-    std::vector<Sample>& v = all[k]->second;
-    for (size_t r = k + 1; r < e; ++r) {
-      // Each replica's samples are sorted: merge, so SortAndCollapse need not sort.
-      const size_t mid = v.size();
-      v.insert(v.end(), all[r]->second.begin(), all[r]->second.end());
-      std::inplace_merge(v.begin(), v.begin() + static_cast<long>(mid), v.end(),
-                         [](const Sample& a, const Sample& b) { return a.t < b.t; });
+    auto enc = std::make_shared<EncodedSeries>();
+    enc->mint = mint;
+    enc->maxt = maxt;
+    enc->dedup_interval_ms = q_->opts_.dedup_interval_ms;
+    for (size_t r = k; r < e; ++r) enc->parts.push_back({all[r]->batch->message, all[r]->blocks});
+    if (enc->SurelyNotEmpty()) {
+      out.push_back(std::make_unique<MergedSeries>(std::move(all[k]->labels), std::move(enc)));
+    } else {
+      // Every block straddles the range (or is empty): decode now to know whether
+      // any sample is in it, as a series without one is not returned.
+      absl::Status s = enc->Decode(&decoded);
+      if (!s.ok()) {
+        return std::make_unique<VectorSeriesSet>(std::vector<std::unique_ptr<MergedSeries>>{}, s, warnings);
+      }
+      if (!decoded.empty()) {
+        out.push_back(std::make_unique<MergedSeries>(std::move(all[k]->labels), std::exchange(decoded, {})));
+      }
     }
-    if (e > k + 1) SortAndCollapse(&v);  // one copy was collapsed when decoded
-    Deduplicate(&v, q_->opts_.dedup_interval_ms);
-    if (!v.empty()) out.push_back(std::make_unique<MergedSeries>(std::move(all[k]->first), std::move(v)));
     k = e;
   }
   if (q_->opts_.max_series > 0 && distinct > q_->opts_.max_series) {

@@ -52,10 +52,15 @@ class SeriesIterator {
   // When the iterator reads one sorted in-memory array and has not moved yet: sets
   // *all to every sample it would visit and returns true. A reader that windows over
   // the whole series (the engine's WindowCursor) then skips the per-sample calls.
+  // The first call may do the work of reading the series (decoding it); it returns
+  // false when that fails, with the error in status().
   virtual bool Contiguous(std::span<const Sample>* all) const {
     (void)all;
     return false;
   }
+  // Whether Contiguous() would hold the samples in one array, without reading them:
+  // readers check every series this way before they read any (in parallel).
+  virtual bool ContiguousAvailable() const { return false; }
 };
 
 // One series: its label set and a way to read its samples.

@@ -28,6 +28,7 @@ class VectorIterator : public SeriesIterator {
     return i_ < end_;
   }
   Sample At() const override { return (*samples_)[i_]; }
+  bool ContiguousAvailable() const override { return !started_ && contiguous_; }
   bool Contiguous(std::span<const Sample>* all) const override {
     if (started_ || !contiguous_) return false;
     *all = std::span<const Sample>(samples_->data() + i_, end_ - i_);

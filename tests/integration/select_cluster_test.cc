@@ -78,6 +78,21 @@ TEST_CASE("select answers the Prometheus API over the cluster and survives node 
   CHECK(Get(port, "/api/v1/label/job/values") == R"({"status":"success","data":["api","web"]})");
   CHECK(Get(port, "/api/v1/status/buildinfo").find("\"version\":\"2.42.0\"") != std::string::npos);
 
+  // A sparse series in a block that straddles the query's range: select decodes it
+  // to see whether any sample falls inside (samples are otherwise decoded lazily).
+  cl.Write({{{{"__name__", "sparse"}}, {{t0, 1}, {t0 + 200'000, 2}, {t0 + 600'000, 3}}}});
+  for (StorageNodeProcess* n : {&cl.a, &cl.b, &cl.c}) {
+    http::HttpClient admin("127.0.0.1", n->http_port);
+    REQUIRE(admin.Post("/internal/force_flush", "", "text/plain")->status == 200);
+  }
+  const std::string mid = std::to_string((t0 + 450'000) / 1000);
+  body = Get(port, "/api/v1/query?query=sparse&time=" + mid);
+  CHECK(body.find("\"value\":[" + mid + ",\"2\"]") != std::string::npos);
+  body = Get(port, "/api/v1/query?query=" + Q("count_over_time(sparse[1m])") + "&time=" + mid);
+  CHECK(body.find("\"result\":[]") != std::string::npos);
+  body = Get(port, "/api/v1/query?query=" + Q("count_over_time(sparse[5m])") + "&time=" + mid);
+  CHECK(body.find("\"value\":[" + mid + ",\"1\"]") != std::string::npos);
+
   // Errors, shaped as Prometheus shapes them.
   int status = 0;
   body = Get(port, "/api/v1/query?query=" + Q("sum(") , &status);

@@ -32,6 +32,7 @@ class InMemoryIterator : public SeriesIterator {
     return i_ < s_.size();
   }
   Sample At() const override { return s_[i_]; }
+  bool ContiguousAvailable() const override { return !started_; }
   bool Contiguous(std::span<const Sample>* all) const override {
     if (started_) return false;
     *all = s_;
@@ -327,9 +328,10 @@ Matrix Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) 
 Matrix Evaluator::EvalAggregatedSelector(const AggregateExpr& a, const VectorSelector& vs) {
   SeriesSource src = SelectInstant(vs);
   const size_t n = src.iters.size();
-  std::vector<std::span<const Sample>> all(n);
   for (size_t s = 0; s < n; ++s) {
-    if (!src.iters[s]->Contiguous(&all[s])) return AggregateMatrix(*this, a, InstantMatrix(vs, std::move(src), false));
+    if (!src.iters[s]->ContiguousAvailable()) {
+      return AggregateMatrix(*this, a, InstantMatrix(vs, std::move(src), false));
+    }
   }
   FusedAggregation agg(*this, a, src.labels);
   if (!agg.ok()) return AggregateMatrix(*this, a, InstantMatrix(vs, std::move(src), false));
@@ -342,15 +344,17 @@ Matrix Evaluator::EvalAggregatedSelector(const AggregateExpr& a, const VectorSel
       [&](size_t s0, size_t s1, double* values, uint8_t* has) {
         int64_t added = 0;
         for (size_t s = s0; s < s1; ++s, values += nsteps, has += nsteps) {
+          std::unique_ptr<SeriesIterator> it = std::move(src.iters[s]);  // freed after its steps
+          std::span<const Sample> xs;
+          if (!it->Contiguous(&xs)) throw EvalError{it->status()};
           // Samples [0, j) are at or before the step's reference time.
           size_t j = static_cast<size_t>(
-              std::upper_bound(all[s].begin(), all[s].end(), first_ref,
-                               [](int64_t t, const Sample& x) { return t < x.t; }) -
-              all[s].begin());
+              std::upper_bound(xs.begin(), xs.end(), first_ref, [](int64_t t, const Sample& x) { return t < x.t; }) -
+              xs.begin());
           for (size_t k = 0; k < nsteps; ++k) {
             const int64_t ref =
                 SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, start_ + static_cast<int64_t>(k) * interval_);
-            const Sample* last = LatestAt(all[s], &j, ref, lookback);
+            const Sample* last = LatestAt(xs, &j, ref, lookback);
             has[k] = last != nullptr;
             if (last != nullptr) values[k] = last->v;
             added += has[k];
@@ -385,6 +389,7 @@ Matrix Evaluator::InstantMatrix(const VectorSelector& vs, SeriesSource src, bool
             points.push_back({ts, timestamps ? static_cast<double>(last->t) / 1000.0 : last->v});
           }
         }
+        src.iters[i].reset();  // its samples are no longer needed
         continue;
       }
       bool has_pending = false, has_last = false, exhausted = false;
@@ -419,6 +424,7 @@ Matrix Evaluator::InstantMatrix(const VectorSelector& vs, SeriesSource src, bool
         }
       }
       if (!it->status().ok()) throw EvalError{it->status()};
+      src.iters[i].reset();  // its samples are no longer needed
     }
   });
   Matrix out;

@@ -238,10 +238,7 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
     // Fused: the aggregation takes the values without the intermediate matrix.
     // Needs series held in arrays (SeriesIterator::Contiguous).
     bool arrays = true;
-    for (const auto& it : src.iters) {
-      std::span<const Sample> all;
-      arrays = arrays && it->Contiguous(&all);
-    }
+    for (const auto& it : src.iters) arrays = arrays && it->ContiguousAvailable();
     if (arrays) {
       metrics.reserve(n);
       for (Labels& l : src.labels) metrics.push_back(keep_name ? std::move(l) : DropName(std::move(l)));
@@ -264,7 +261,8 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
             WindowCursor::Prepared prep;
             int64_t added = 0;
             for (size_t s = s0; s < s1; ++s, values += nsteps, has += nsteps) {
-              WindowCursor::Prepare(src.iters[s].get(), track_drops, &prep);
+              std::unique_ptr<SeriesIterator> it = std::move(src.iters[s]);  // freed after its windows
+              if (!WindowCursor::Prepare(it.get(), track_drops, &prep)) throw EvalError{it->status()};
               if (rate_kind) {
                 added += RateWindows(prep, nsteps, first_ref, ref_step, range, is_counter, is_rate,
                                      &scratch.extrapolation, values, has);
@@ -316,6 +314,7 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
         if (kernel(w, lo, ref, ts, i, scratch, wc, &v)) points.push_back({ts, v});
       }
       if (!src.iters[s]->status().ok()) throw EvalError{src.iters[s]->status()};
+      src.iters[s].reset();  // its samples are no longer needed
     }
   });
 
