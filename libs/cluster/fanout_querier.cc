@@ -15,6 +15,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "libs/encoding/block.h"
+#include "libs/common/merge_runs.h"
 #include "libs/common/metrics.h"
 #include "libs/common/thread_pool.h"
 #include "libs/common/status_util.h"
@@ -56,6 +57,18 @@ class VectorIterator : public SeriesIterator {
   size_t i_ = SIZE_MAX;
 };
 
+// Whether some block of `s` certainly holds a sample within [mint, maxt]: a
+// block's first and last samples are at its min and max times.
+bool SurelyHasSamples(const storage::v1::SearchSeries& s, int64_t mint, int64_t maxt) {
+  for (const auto& b : s.blocks()) {
+    if (b.samples() == 0) continue;
+    if ((b.min_time_ms() >= mint && b.min_time_ms() <= maxt) || (b.max_time_ms() >= mint && b.max_time_ms() <= maxt)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // One series' samples as the storage nodes sent them (one part per replica that
 // sent it), decoded only when the engine reads them: on the engine's threads, each
 // series just before its windows, while the samples are in cache. Decoding every
@@ -93,20 +106,6 @@ struct EncodedSeries {
     return absl::OkStatus();
   }
 
-  // Whether some block certainly holds a sample within [mint, maxt]: a block's
-  // first and last samples are at its min and max times.
-  bool SurelyNotEmpty() const {
-    for (const Part& p : parts) {
-      for (const auto& b : p.series->blocks()) {
-        if (b.samples() == 0) continue;
-        if ((b.min_time_ms() >= mint && b.min_time_ms() <= maxt) ||
-            (b.max_time_ms() >= mint && b.max_time_ms() <= maxt)) {
-          return true;
-        }
-      }
-    }
-    return false;
-  }
 };
 
 // Decodes its series on first use. A series that does not decode ends the
@@ -228,6 +227,7 @@ struct DecodedSeries {
   const storage::v1::SearchSeries* blocks;  // in batch->message
   const DecodedBatch* batch;
   std::string key;
+  bool surely_has_samples;  // SurelyHasSamples(*blocks, ...)
 };
 
 // One Search answer message with its series' labels decoded (their samples are
@@ -239,7 +239,8 @@ struct DecodedBatch {
   std::vector<DecodedSeries> series;
 };
 
-absl::Status DecodeSearchResponse(const storage::v1::SearchResponse& resp, DecodedBatch* out) {
+absl::Status DecodeSearchResponse(const storage::v1::SearchResponse& resp, int64_t mint, int64_t maxt,
+                                  DecodedBatch* out) {
   out->series.reserve(resp.series_size());
   for (const auto& s : resp.series()) {
     absl::StatusOr<Labels> ls = LabelsOfSearchSeries(s);
@@ -250,7 +251,7 @@ absl::Status DecodeSearchResponse(const storage::v1::SearchResponse& resp, Decod
       key.append(l.name).push_back('\0');
       key.append(l.value).push_back('\0');
     }
-    out->series.push_back(DecodedSeries{*std::move(ls), &s, out, std::move(key)});
+    out->series.push_back(DecodedSeries{*std::move(ls), &s, out, std::move(key), SurelyHasSamples(s, mint, maxt)});
   }
   // Sorted here, in parallel with the other batches; the merge joins sorted runs.
   if (!out->nul_in_values) {
@@ -258,24 +259,6 @@ absl::Status DecodeSearchResponse(const storage::v1::SearchResponse& resp, Decod
               [](const DecodedSeries& a, const DecodedSeries& b) { return a.key < b.key; });
   }
   return absl::OkStatus();
-}
-
-// Sorts `all` by key, given that each range [runs[i], runs[i + 1]) (the last one
-// ending at all->size()) is sorted already: neighbouring runs are merged pairwise,
-// log2(runs) passes over the pointers instead of a full sort.
-void MergeSortedRuns(std::vector<DecodedSeries*>* all, std::vector<size_t> runs) {
-  auto less = [](const DecodedSeries* a, const DecodedSeries* b) { return a->key < b->key; };
-  auto it = [&](size_t pos) { return all->begin() + static_cast<long>(pos); };
-  while (runs.size() > 1) {
-    std::vector<size_t> merged;
-    for (size_t r = 0; r < runs.size(); r += 2) {
-      merged.push_back(runs[r]);
-      if (r + 1 == runs.size()) break;
-      const size_t end = r + 2 < runs.size() ? runs[r + 2] : all->size();
-      std::inplace_merge(it(runs[r]), it(runs[r + 1]), it(end), less);
-    }
-    runs = std::move(merged);
-  }
 }
 
 // Threads decoding answer messages for every query of the process.
@@ -298,15 +281,15 @@ class DecodeQueue {
   };
 
   // Queues `m` for the decode pool.
-  static void Submit(const std::shared_ptr<DecodeQueue>& q, std::shared_ptr<Message> m) {
-    DecodePool().Submit([q, m = std::move(m)] {
+  static void Submit(const std::shared_ptr<DecodeQueue>& q, std::shared_ptr<Message> m, int64_t mint, int64_t maxt) {
+    DecodePool().Submit([q, m = std::move(m), mint, maxt] {
       {
         std::lock_guard<std::mutex> l(q->mu_);
         if (m->claimed) return;
         m->claimed = true;
         ++q->running_;
       }
-      Decode(*m);
+      Decode(*m, mint, maxt);
       std::lock_guard<std::mutex> l(q->mu_);
       if (--q->running_ == 0) q->cv_.notify_all();
     });
@@ -315,7 +298,7 @@ class DecodeQueue {
   // Helps decode the messages of `all` no pool thread has claimed, one at a time
   // (so the pool goes on taking the others), then waits for those that pool
   // threads are decoding.
-  void Finish(const std::vector<std::vector<std::shared_ptr<Message>>>& all) {
+  void Finish(const std::vector<std::vector<std::shared_ptr<Message>>>& all, int64_t mint, int64_t maxt) {
     for (const auto& node : all) {
       for (const auto& m : node) {
         {
@@ -323,7 +306,7 @@ class DecodeQueue {
           if (m->claimed) continue;
           m->claimed = true;
         }
-        Decode(*m);
+        Decode(*m, mint, maxt);
       }
     }
     std::unique_lock<std::mutex> l(mu_);
@@ -331,8 +314,8 @@ class DecodeQueue {
   }
 
  private:
-  static void Decode(Message& m) {
-    m.batch.status = DecodeSearchResponse(*m.resp, &m.batch);
+  static void Decode(Message& m, int64_t mint, int64_t maxt) {
+    m.batch.status = DecodeSearchResponse(*m.resp, mint, maxt, &m.batch);
     m.batch.message = std::move(m.resp);
   }
 
@@ -432,7 +415,7 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
       msg->resp = std::make_unique<storage::v1::SearchResponse>();
       if (!reader->Read(msg->resp.get())) break;
       per_node[i].push_back(msg);
-      DecodeQueue::Submit(decode, std::move(msg));
+      DecodeQueue::Submit(decode, std::move(msg), mint, maxt);
     }
     absl::Status s = FromGrpcStatus(reader->Finish());
     if (s.code() == absl::StatusCode::kResourceExhausted) {
@@ -440,7 +423,7 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
     }
     return s;
   });
-  decode->Finish(per_node);
+  decode->Finish(per_node, mint, maxt);
   for (size_t i = 0; i < per_node.size(); ++i) {
     for (const auto& m : per_node[i]) {
       if (st[i].ok() && !m->batch.status.ok()) st[i] = m->batch.status;
@@ -466,7 +449,8 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
     }
   }
   if (by_key) {
-    MergeSortedRuns(&all, std::move(runs));
+    MergeSortedRuns(&all, std::move(runs),
+                    [](const DecodedSeries* a, const DecodedSeries* b) { return a->key < b->key; });
   } else {
     std::sort(all.begin(), all.end(),
               [](const DecodedSeries* a, const DecodedSeries* b) { return a->labels < b->labels; });
@@ -482,8 +466,12 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
     enc->mint = mint;
     enc->maxt = maxt;
     enc->dedup_interval_ms = q_->opts_.dedup_interval_ms;
-    for (size_t r = k; r < e; ++r) enc->parts.push_back({all[r]->batch->message, all[r]->blocks});
-    if (enc->SurelyNotEmpty()) {
+    bool surely = false;
+    for (size_t r = k; r < e; ++r) {
+      enc->parts.push_back({all[r]->batch->message, all[r]->blocks});
+      surely = surely || all[r]->surely_has_samples;
+    }
+    if (surely) {
       out.push_back(std::make_unique<MergedSeries>(std::move(all[k]->labels), std::move(enc)));
     } else {
       // Every block straddles the range (or is empty): decode now to know whether
