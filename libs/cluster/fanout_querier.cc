@@ -455,36 +455,69 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
     std::sort(all.begin(), all.end(),
               [](const DecodedSeries* a, const DecodedSeries* b) { return a->labels < b->labels; });
   }
+  // Equal neighbours become one series. In pieces that start at a new series, on
+  // this thread and a helper: 100 000 series took ~20 ms on one.
+  auto same = [&](size_t a, size_t b) {
+    return by_key ? all[a]->key == all[b]->key : all[a]->labels == all[b]->labels;
+  };
+  constexpr size_t kPiece = 16384;
+  const size_t parts = std::max<size_t>(1, all.size() / kPiece);
+  std::vector<size_t> starts = {0};
+  for (size_t p = 1; p < parts; ++p) {
+    size_t k = std::max(all.size() * p / parts, starts.back());
+    while (k < all.size() && same(k, k - 1)) ++k;
+    if (k < all.size() && k > starts.back()) starts.push_back(k);
+  }
+  struct Piece {
+    std::vector<std::unique_ptr<MergedSeries>> out;
+    size_t distinct = 0;
+    absl::Status status;
+  };
+  std::vector<Piece> pieces(starts.size());
+  std::atomic<size_t> next_piece{0};
+  const std::function<void()> join = [&] {
+    for (size_t p; (p = next_piece.fetch_add(1)) < pieces.size();) {
+      Piece& piece = pieces[p];
+      const size_t end = p + 1 < starts.size() ? starts[p + 1] : all.size();
+      std::vector<Sample> decoded;
+      for (size_t k = starts[p]; k < end;) {
+        size_t e = k + 1;
+        while (e < end && same(e, k)) ++e;
+        ++piece.distinct;
+        auto enc = std::make_shared<EncodedSeries>();
+        enc->mint = mint;
+        enc->maxt = maxt;
+        enc->dedup_interval_ms = q_->opts_.dedup_interval_ms;
+        bool surely = false;
+        for (size_t r = k; r < e; ++r) {
+          enc->parts.push_back({all[r]->batch->message, all[r]->blocks});
+          surely = surely || all[r]->surely_has_samples;
+        }
+        if (surely) {
+          piece.out.push_back(std::make_unique<MergedSeries>(std::move(all[k]->labels), std::move(enc)));
+        } else {
+          // Every block straddles the range (or is empty): decode now to know
+          // whether any sample is in it, as a series without one is not returned.
+          piece.status = enc->Decode(&decoded);
+          if (!piece.status.ok()) break;
+          if (!decoded.empty()) {
+            piece.out.push_back(std::make_unique<MergedSeries>(std::move(all[k]->labels), std::exchange(decoded, {})));
+          }
+        }
+        k = e;
+      }
+    }
+  };
+  ThreadCache::Shared().RunWithHelpers(pieces.size() > 1 ? 1 : 0, join, join);
   std::vector<std::unique_ptr<MergedSeries>> out;
+  out.reserve(all.size());
   size_t distinct = 0;
-  std::vector<Sample> decoded;
-  for (size_t k = 0; k < all.size();) {
-    size_t e = k + 1;
-    while (e < all.size() && (by_key ? all[e]->key == all[k]->key : all[e]->labels == all[k]->labels)) ++e;
-    ++distinct;
-    auto enc = std::make_shared<EncodedSeries>();
-    enc->mint = mint;
-    enc->maxt = maxt;
-    enc->dedup_interval_ms = q_->opts_.dedup_interval_ms;
-    bool surely = false;
-    for (size_t r = k; r < e; ++r) {
-      enc->parts.push_back({all[r]->batch->message, all[r]->blocks});
-      surely = surely || all[r]->surely_has_samples;
+  for (Piece& piece : pieces) {
+    if (!piece.status.ok()) {
+      return std::make_unique<VectorSeriesSet>(std::vector<std::unique_ptr<MergedSeries>>{}, piece.status, warnings);
     }
-    if (surely) {
-      out.push_back(std::make_unique<MergedSeries>(std::move(all[k]->labels), std::move(enc)));
-    } else {
-      // Every block straddles the range (or is empty): decode now to know whether
-      // any sample is in it, as a series without one is not returned.
-      absl::Status s = enc->Decode(&decoded);
-      if (!s.ok()) {
-        return std::make_unique<VectorSeriesSet>(std::vector<std::unique_ptr<MergedSeries>>{}, s, warnings);
-      }
-      if (!decoded.empty()) {
-        out.push_back(std::make_unique<MergedSeries>(std::move(all[k]->labels), std::exchange(decoded, {})));
-      }
-    }
-    k = e;
+    distinct += piece.distinct;
+    for (auto& m : piece.out) out.push_back(std::move(m));
   }
   if (q_->opts_.max_series > 0 && distinct > q_->opts_.max_series) {
     return std::make_unique<VectorSeriesSet>(

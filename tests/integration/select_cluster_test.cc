@@ -78,6 +78,25 @@ TEST_CASE("select answers the Prometheus API over the cluster and survives node 
   CHECK(Get(port, "/api/v1/label/job/values") == R"({"status":"success","data":["api","web"]})");
   CHECK(Get(port, "/api/v1/status/buildinfo").find("\"version\":\"2.42.0\"") != std::string::npos);
 
+  // Enough series (each from 2 replicas) that select merges and joins them in
+  // parallel pieces: a piece boundary inside a pair of replicas would count twice.
+  {
+    std::vector<ingest::WriteRequestSeries> many;
+    // 20 001 series, 40 002 copies: the middle of them falls inside a pair.
+    for (int i = 0; i <= 20'000; ++i) {
+      many.push_back({{{"__name__", "many"}, {"i", std::to_string(i)}}, {{t0, double(i)}}});
+    }
+    for (size_t b = 0; b < many.size(); b += 5'000) {
+      cl.Write(std::vector<ingest::WriteRequestSeries>(many.begin() + b,
+                                                       many.begin() + std::min(many.size(), b + 5'000)));
+    }
+    const std::string when = std::to_string(t0 / 1000 + 60);
+    body = Get(port, "/api/v1/query?query=" + Q("count(many)") + "&time=" + when);
+    CHECK(body.find("\"value\":[" + when + ",\"20001\"]") != std::string::npos);
+    body = Get(port, "/api/v1/query?query=" + Q("sum(many)") + "&time=" + when);
+    CHECK(body.find("\"value\":[" + when + ",\"200010000\"]") != std::string::npos);
+  }
+
   // A sparse series in a block that straddles the query's range: select decodes it
   // to see whether any sample falls inside (samples are otherwise decoded lazily).
   cl.Write({{{{"__name__", "sparse"}}, {{t0, 1}, {t0 + 200'000, 2}, {t0 + 600'000, 3}}}});
