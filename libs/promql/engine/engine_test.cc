@@ -269,6 +269,15 @@ TEST_CASE("engine: parallel range functions answer as one thread does") {
       REQUIRE(a->matrix.size() == 1150);
       CheckSameAnswer(a, b);
     }
+    // A deadline that passes while threads compute and add blocks of series: the
+    // error comes back (threads waiting to run ahead give up too), never a hang.
+    EngineOptions quick = four;
+    quick.timeout = absl::Milliseconds(3);
+    Engine hurried(quick);
+    for (int i = 0; i < 10; ++i) {
+      auto r = hurried.RangeQuery(many, "sum(rate(w[5m]))", 0, 3600'000, 1'000);
+      CHECK((r.ok() || r.status().code() == absl::StatusCode::kDeadlineExceeded));
+    }
   }
   // Series that only differ by name collide once the name is dropped, fused or not.
   st.Append(L({{"__name__", "z"}, {"job", "0"}, {"i", "0"}}), {{60'000, 1}, {75'000, 2}});
@@ -284,6 +293,61 @@ TEST_CASE("engine: parallel range functions answer as one thread does") {
   Engine slow(timeout);
   CHECK(slow.RangeQuery(st, "rate(x[5m])", 0, 3600'000, 15'000).status().code() ==
         absl::StatusCode::kDeadlineExceeded);
+}
+
+// Series whose samples cannot be read, as a fan-out series with a corrupt block:
+// ContiguousAvailable() says yes, Contiguous() then fails with the error.
+class BrokenIterator : public SeriesIterator {
+ public:
+  bool Next() override { return false; }
+  bool Seek(int64_t) override { return false; }
+  Sample At() const override { return {}; }
+  absl::Status status() const override { return absl::DataLossError("corrupt block"); }
+  bool ContiguousAvailable() const override { return true; }
+  bool Contiguous(std::span<const Sample>*) const override { return false; }
+};
+
+class BrokenStore : public Queryable, public Querier {
+ public:
+  absl::StatusOr<std::unique_ptr<Querier>> NewQuerier(int64_t, int64_t) const override {
+    return std::make_unique<BrokenStore>();
+  }
+  std::unique_ptr<SeriesSet> Select(bool, const SelectHints*, const Matchers&) override {
+    class Set : public SeriesSet, public Series {
+     public:
+      bool Next() override { return ++i_ <= 3; }
+      const Series& At() const override { return *this; }
+      absl::Status status() const override { return absl::OkStatus(); }
+      const Labels& labels() const override { return labels_; }
+      std::unique_ptr<SeriesIterator> Iterator() const override { return std::make_unique<BrokenIterator>(); }
+      Labels TakeLabels() override { return L({{"__name__", "x"}, {"i", std::to_string(i_)}}); }
+
+     private:
+      int i_ = 0;
+      Labels labels_ = L({{"__name__", "x"}});
+    };
+    return std::make_unique<Set>();
+  }
+  absl::StatusOr<std::vector<std::string>> LabelValues(const std::string&, const Matchers&) override {
+    return std::vector<std::string>{};
+  }
+  absl::StatusOr<std::vector<std::string>> LabelNames(const Matchers&) override {
+    return std::vector<std::string>{};
+  }
+};
+
+TEST_CASE("engine: a series that cannot be read fails the query with its error") {
+  BrokenStore st;
+  Engine e{EngineOptions{}};
+  for (const char* q : {"x", "rate(x[5m])", "sum(rate(x[5m]))", "count(x)", "max_over_time(x[5m])",
+                        "sum(max_over_time(x[5m]))"}) {
+    INFO(q);
+    auto r = e.RangeQuery(st, q, 0, 3600'000, 15'000);
+    CHECK(r.status().code() == absl::StatusCode::kDataLoss);
+    CHECK(r.status().message() == "corrupt block");
+    auto i = e.InstantQuery(st, q, 3600'000);
+    CHECK(i.status().code() == absl::StatusCode::kDataLoss);
+  }
 }
 
 }  // namespace

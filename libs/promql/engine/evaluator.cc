@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -86,10 +87,22 @@ size_t Evaluator::MaxThreads() const {
                                          : std::max(1u, std::thread::hardware_concurrency());
 }
 
+namespace {
+// Below this much work (samples or windows, ~50 ns each) waking a cached thread for
+// ParallelFor or ParallelForInOrder costs more than it saves.
+constexpr double kMinParallelWork = 20'000;
+}  // namespace
+
+void Evaluator::ThrowIfInterrupted() const {
+  if (ctx_->cancel != nullptr && ctx_->cancel->load(std::memory_order_relaxed)) {
+    throw EvalError{absl::CancelledError("query was canceled")};
+  }
+  if (absl::Now() > ctx_->deadline) {
+    throw EvalError{absl::DeadlineExceededError("query timed out in query execution")};
+  }
+}
+
 void Evaluator::ParallelFor(size_t n, double work, const std::function<void(size_t, size_t)>& fn, size_t chunk) {
-  // Below this much work (samples or windows, ~50 ns each) waking a cached
-  // thread costs more than it saves.
-  constexpr double kMinParallelWork = 20'000;
   const size_t kChunk = std::max<size_t>(1, chunk);
   size_t threads = std::min(MaxThreads(), (n + kChunk - 1) / kChunk);
   if (threads <= 1 || work < kMinParallelWork) {
@@ -108,12 +121,7 @@ void Evaluator::ParallelFor(size_t n, double work, const std::function<void(size
       const size_t b = next.fetch_add(kChunk);
       if (b >= n || failed.load(std::memory_order_relaxed)) return;
       try {
-        if (ctx_->cancel != nullptr && ctx_->cancel->load(std::memory_order_relaxed)) {
-          throw EvalError{absl::CancelledError("query was canceled")};
-        }
-        if (absl::Now() > ctx_->deadline) {
-          throw EvalError{absl::DeadlineExceededError("query timed out in query execution")};
-        }
+        ThrowIfInterrupted();
         fn(b, std::min(n, b + kChunk));
       } catch (...) {
         std::lock_guard<std::mutex> l(mu);
@@ -130,27 +138,63 @@ void Evaluator::ParallelFor(size_t n, double work, const std::function<void(size
 
 void Evaluator::ParallelForInOrder(size_t n, double work, const std::function<void(size_t)>& produce,
                                    const std::function<void(size_t)>& consume) {
+  const size_t threads = std::min(MaxThreads(), n);
+  if (threads <= 1 || work < kMinParallelWork) {
+    for (size_t b = 0; b < n; ++b) {
+      CheckInterrupt();
+      produce(b);
+      consume(b);
+    }
+    return;
+  }
+  // Blocks are claimed in order, and a block is produced at most `lead` blocks
+  // ahead of the next to consume, so a consuming thread that is not scheduled for
+  // a while does not let the others fill memory with produced blocks. A thread
+  // that claims a block either produces it or fails the whole run, so a wait for
+  // the blocks before it always ends.
+  const size_t lead = 4 * threads;
   std::mutex mu;
+  std::condition_variable cv;
   std::vector<uint8_t> produced(n, 0);  // guarded by mu
+  size_t claimed = 0;                   // blocks [0, claimed) are taken; guarded by mu
   size_t next = 0;                      // the next block to consume; guarded by mu
   bool consuming = false;               // some thread is consuming; guarded by mu
-  ParallelFor(
-      n, work,
-      [&](size_t b, size_t) {
-        produce(b);
+  std::exception_ptr first_error;       // guarded by mu; set means the run failed
+  const std::function<void()> run = [&] {
+    for (;;) {
+      size_t b;
+      {
         std::unique_lock<std::mutex> l(mu);
-        produced[b] = 1;
-        if (consuming) return;  // that thread sees this block before it stops
-        consuming = true;
-        while (next < n && produced[next]) {
-          l.unlock();
-          consume(next);
-          l.lock();
-          ++next;
-        }
-        consuming = false;
-      },
-      1);
+        if (first_error || claimed >= n) return;
+        b = claimed++;
+        cv.wait(l, [&] { return first_error || b < next + lead; });
+        if (first_error) return;
+      }
+      try {
+        ThrowIfInterrupted();
+        produce(b);
+      } catch (...) {
+        std::lock_guard<std::mutex> l(mu);
+        if (!first_error) first_error = std::current_exception();
+        cv.notify_all();
+        return;
+      }
+      std::unique_lock<std::mutex> l(mu);
+      produced[b] = 1;
+      if (consuming) continue;  // that thread sees this block before it stops
+      consuming = true;
+      while (next < n && produced[next]) {
+        l.unlock();
+        consume(next);
+        l.lock();
+        ++next;
+        cv.notify_all();
+      }
+      consuming = false;
+    }
+  };
+  ThreadCache::Shared().RunWithHelpers(threads - 1, run, run);
+  if (first_error) std::rethrow_exception(first_error);
 }
 
 void Evaluator::Charge(int64_t n) {
@@ -346,7 +390,7 @@ Matrix Evaluator::EvalAggregatedSelector(const AggregateExpr& a, const VectorSel
         for (size_t s = s0; s < s1; ++s, values += nsteps, has += nsteps) {
           std::unique_ptr<SeriesIterator> it = std::move(src.iters[s]);  // freed after its steps
           std::span<const Sample> xs;
-          if (!it->Contiguous(&xs)) throw EvalError{it->status()};
+          if (!it->Contiguous(&xs)) throw UnreadableSeries(*it);
           // Samples [0, j) are at or before the step's reference time.
           size_t j = static_cast<size_t>(
               std::upper_bound(xs.begin(), xs.end(), first_ref, [](int64_t t, const Sample& x) { return t < x.t; }) -

@@ -29,6 +29,12 @@ struct EvalError {
   absl::Status status;
 };
 
+// The error of an iterator whose Contiguous() failed although ContiguousAvailable()
+// said it would not (reading the series failed: status() says why).
+inline EvalError UnreadableSeries(const SeriesIterator& it) {
+  return EvalError{it.status().ok() ? absl::InternalError("a series could not be read as one array") : it.status()};
+}
+
 // Throws an EvalError with an Unknown-coded status carrying `msg` (an execution error).
 [[noreturn]] void ThrowExec(std::string msg);
 
@@ -86,12 +92,17 @@ class Evaluator {
   // block at a time, each after its produce(b): on whichever thread finished the
   // block that let it go next. For reductions that must see their inputs in order
   // (a PromQL sum is order-sensitive to the last bit) but can compute them in
-  // parallel. produce may throw EvalError (rethrown here, as ParallelFor does; the
-  // blocks after it may then not be consumed); consume must not throw.
+  // parallel. A block is produced at most a few blocks per thread ahead of the
+  // next to consume, which bounds what waits in memory. produce may throw
+  // EvalError (rethrown here, as ParallelFor does; the blocks after it may then not
+  // be consumed); consume must not throw.
   void ParallelForInOrder(size_t n, double work, const std::function<void(size_t b)>& produce,
                           const std::function<void(size_t b)>& consume);
   // Threads ParallelFor may use.
   size_t MaxThreads() const;
+  // Throws EvalError when the query is cancelled or past its deadline; unlike
+  // CheckInterrupt, safe on any thread.
+  void ThrowIfInterrupted() const;
   // Accounts `n` more samples held in memory; throws when over the limit.
   void Charge(int64_t n);
   void Release(int64_t n) { ctx_->current_samples -= n; }

@@ -262,7 +262,7 @@ Matrix EvalRangeFunction(Evaluator& ev, const Call& c, size_t matrix_arg, const 
             int64_t added = 0;
             for (size_t s = s0; s < s1; ++s, values += nsteps, has += nsteps) {
               std::unique_ptr<SeriesIterator> it = std::move(src.iters[s]);  // freed after its windows
-              if (!WindowCursor::Prepare(it.get(), track_drops, &prep)) throw EvalError{it->status()};
+              if (!WindowCursor::Prepare(it.get(), track_drops, &prep)) throw UnreadableSeries(*it);
               if (rate_kind) {
                 added += RateWindows(prep, nsteps, first_ref, ref_step, range, is_counter, is_rate,
                                      &scratch.extrapolation, values, has);
