@@ -105,7 +105,6 @@ struct EncodedSeries {
     Deduplicate(out, dedup_interval_ms);
     return absl::OkStatus();
   }
-
 };
 
 // Decodes its series on first use. A series that does not decode ends the
