@@ -92,7 +92,12 @@ struct EncodedSeries {
     for (size_t i = 0; i < parts.size(); ++i) {
       std::vector<Sample>* v = i == 0 ? out : &copy;
       v->clear();
-      for (const auto& b : parts[i].series->blocks()) STRATA_RETURN_IF_ERROR(DecodeProtoBlock(b, mint, maxt, v));
+      for (const auto& b : parts[i].series->blocks()) {
+        absl::Status s = DecodeProtoBlock(b, mint, maxt, v);
+        if (!s.ok()) {
+          return absl::DataLossError(absl::StrCat("a storage node sent a block that does not decode: ", s.message()));
+        }
+      }
       SortAndCollapse(v);
       if (i == 0) continue;
       // Each replica's samples are sorted: merge, so SortAndCollapse need not sort.

@@ -292,6 +292,9 @@ void SelectApi::Export(const http::HttpRequest& req, http::HttpResponse& resp, T
         }
         timestamps.append(std::to_string(smp.t));
       }
+      // Samples are decoded as they are read: a block that does not decode fails
+      // the export rather than cutting the series short.
+      if (!it->status().ok()) return FailStatus(resp, it->status());
       out.append(R"({"metric":)");
       AppendLabelsJson(&out, s.labels());
       absl::StrAppend(&out, R"(,"values":[)", values, R"(],"timestamps":[)", timestamps, "]}\n");
@@ -320,6 +323,7 @@ void SelectApi::Federate(const http::HttpRequest& req, http::HttpResponse& resp,
       auto it = s.Iterator();
       std::optional<Sample> last;
       while (it->Next()) last = it->At();
+      if (!it->status().ok()) return FailStatus(resp, it->status());
       if (!last || IsStaleNaN(last->v)) continue;
       by_name[std::string(s.labels().MetricName())].emplace_back(s.labels(), *last);
     }
@@ -456,6 +460,10 @@ void SelectApi::RemoteRead(const http::HttpRequest& req, http::HttpResponse& res
       buf.clear();
       auto it = series.Iterator();
       while (it->Next()) buf.push_back(it->At());
+      if (!it->status().ok()) {
+        failed = it->status();
+        break;
+      }
       samples += buf.size();
       if (samples > opts_.max_samples_per_query) {
         failed = absl::ResourceExhaustedError(

@@ -1,0 +1,104 @@
+// ClusterQueryable against an in-process storage node that answers every Search
+// with fixed series: samples are decoded when read, and a block that does not
+// decode is an error, never a series cut short.
+#include "libs/cluster/fanout_querier.h"
+
+#include <catch2/catch.hpp>
+#include <grpcpp/grpcpp.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "libs/rpc/proto_convert.h"
+
+namespace strata {
+namespace {
+
+class FixedStorage final : public pb::Storage::Service {
+ public:
+  grpc::Status Search(grpc::ServerContext*, const pb::SearchRequest*,
+                      grpc::ServerWriter<pb::SearchResponse>* writer) override {
+    writer->Write(answer);
+    return grpc::Status::OK;
+  }
+  pb::SearchResponse answer;
+};
+
+// A series of `samples`, sent raw, or as an encoded block of `data` (which does
+// not decode) spanning the same times.
+void AddSeries(pb::SearchResponse* r, const std::string& name, const std::vector<Sample>& samples,
+               const std::string& data = "") {
+  pb::SearchSeries* s = r->add_series();
+  LabelsToProto(*Labels::FromPairs({{"__name__", name}}), s->mutable_labels());
+  pb::Block* b = s->add_blocks();
+  RawSamplesToProto(samples, b);
+  if (!data.empty()) {
+    b->clear_raw_samples();
+    b->set_data(data);
+  }
+}
+
+// Reads every series of a Select over [mint, maxt]: name -> samples, or the
+// iterator's error.
+struct Read {
+  std::map<std::string, std::vector<Sample>> samples;
+  std::map<std::string, absl::Status> errors;
+  absl::Status set_status;
+};
+Read ReadAll(const ClusterQueryable& q, int64_t mint, int64_t maxt) {
+  Read out;
+  auto querier = q.NewQuerier(mint, maxt);
+  REQUIRE(querier.ok());
+  std::unique_ptr<SeriesSet> set = (*querier)->Select(true, nullptr, {});
+  while (set->Next()) {
+    const std::string name(set->At().labels().MetricName());
+    auto it = set->At().Iterator();
+    while (it->Next()) out.samples[name].push_back(it->At());
+    out.errors[name] = it->status();
+  }
+  out.set_status = set->status();
+  return out;
+}
+
+TEST_CASE("fan-out: samples decode when read; a block that does not decode fails the read") {
+  FixedStorage service;
+  AddSeries(&service.answer, "good", {{1000, 1}, {2000, 2}});
+  AddSeries(&service.answer, "bad", {{1000, 1}, {2000, 2}}, "not a block");
+  int port = 0;
+  grpc::ServerBuilder b;
+  b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  b.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = b.BuildAndStart();
+  auto nodes = StorageNodes::Create("127.0.0.1:" + std::to_string(port), {});
+  REQUIRE(nodes.ok());
+  ClusterQueryable q(nodes->get(), Tenant{}, FanoutOptions{});
+
+  // The blocks' first and last samples are in range: both series are returned and
+  // decoded on first read.
+  Read all = ReadAll(q, 0, 10'000);
+  CHECK(all.set_status.ok());
+  REQUIRE(all.samples["good"].size() == 2);
+  CHECK(all.samples["good"][1].v == 2);
+  CHECK(all.errors["good"].ok());
+  CHECK(all.samples["bad"].empty());
+  CHECK(all.errors["bad"].code() == absl::StatusCode::kDataLoss);
+  CHECK(std::string(all.errors["bad"].message()).find("does not decode") != std::string::npos);
+
+  // Blocks that straddle the range are decoded at once, to drop series without a
+  // sample inside: "good" has none in [1400, 1600], "bad" fails the whole set.
+  Read mid = ReadAll(q, 1400, 1600);
+  CHECK(mid.set_status.code() == absl::StatusCode::kDataLoss);
+  CHECK(mid.samples.empty());
+  service.answer.mutable_series()->DeleteSubrange(1, 1);
+  mid = ReadAll(q, 1400, 1600);
+  CHECK(mid.set_status.ok());
+  CHECK(mid.errors.empty());
+  Read late = ReadAll(q, 1400, 2000);
+  REQUIRE(late.samples["good"].size() == 1);
+  CHECK(late.samples["good"][0].t == 2000);
+  server->Shutdown();
+}
+
+}  // namespace
+}  // namespace strata
