@@ -29,8 +29,8 @@ struct EvalError {
   absl::Status status;
 };
 
-// The error of an iterator whose Contiguous() failed although ContiguousAvailable()
-// said it would not (reading the series failed: status() says why).
+// The error of an iterator whose Contiguous() failed after ContiguousAvailable()
+// said yes: reading the series failed, and status() says why.
 inline EvalError UnreadableSeries(const SeriesIterator& it) {
   return EvalError{it.status().ok() ? absl::InternalError("a series could not be read as one array") : it.status()};
 }
@@ -87,8 +87,9 @@ class Evaluator {
   // between slices of at most `chunk` items.
   void ParallelFor(size_t n, double work, const std::function<void(size_t begin, size_t end)>& fn,
                    size_t chunk = 256);
-  // Runs produce(b) for every block b of [0, n) in parallel, as ParallelFor with
-  // slices of one block, and consume(b) for every block in ascending order, one
+  // Runs produce(b) for every block b of [0, n) in parallel, blocks claimed in
+  // ascending order (one thread when `work` is small, as ParallelFor), and
+  // consume(b) for every block in ascending order, one
   // block at a time, each after its produce(b): on whichever thread finished the
   // block that let it go next. For reductions that must see their inputs in order
   // (a PromQL sum is order-sensitive to the last bit) but can compute them in
