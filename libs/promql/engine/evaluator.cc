@@ -72,14 +72,8 @@ int64_t SelectorRefTime(const EvalContext& ctx, AtKind at, int64_t at_ms, int64_
 }
 
 void Evaluator::CheckInterrupt(bool force) {
-  if (ctx_->cancel != nullptr && ctx_->cancel->load(std::memory_order_relaxed)) {
-    throw EvalError{absl::CancelledError("query was canceled")};
-  }
   // Reading the clock costs more than the flag: do it every few calls.
-  if (!force && (++ctx_->checks & 15) != 0) return;
-  if (absl::Now() > ctx_->deadline) {
-    throw EvalError{absl::DeadlineExceededError("query timed out in query execution")};
-  }
+  ThrowIfInterrupted(/*check_deadline=*/force || (++ctx_->checks & 15) == 0);
 }
 
 size_t Evaluator::MaxThreads() const {
@@ -93,11 +87,11 @@ namespace {
 constexpr double kMinParallelWork = 20'000;
 }  // namespace
 
-void Evaluator::ThrowIfInterrupted() const {
+void Evaluator::ThrowIfInterrupted(bool check_deadline) const {
   if (ctx_->cancel != nullptr && ctx_->cancel->load(std::memory_order_relaxed)) {
     throw EvalError{absl::CancelledError("query was canceled")};
   }
-  if (absl::Now() > ctx_->deadline) {
+  if (check_deadline && absl::Now() > ctx_->deadline) {
     throw EvalError{absl::DeadlineExceededError("query timed out in query execution")};
   }
 }

@@ -101,9 +101,9 @@ class Evaluator {
                           const std::function<void(size_t b)>& consume);
   // Threads ParallelFor may use.
   size_t MaxThreads() const;
-  // Throws EvalError when the query is cancelled or past its deadline; unlike
-  // CheckInterrupt, safe on any thread.
-  void ThrowIfInterrupted() const;
+  // Throws EvalError when the query is cancelled or (with `check_deadline`) past
+  // its deadline; unlike CheckInterrupt, safe on any thread.
+  void ThrowIfInterrupted(bool check_deadline = true) const;
   // Accounts `n` more samples held in memory; throws when over the limit.
   void Charge(int64_t n);
   void Release(int64_t n) { ctx_->current_samples -= n; }
