@@ -20,7 +20,7 @@ struct WriteBatcher::Call {
 WriteBatcher::WriteBatcher(std::shared_ptr<StorageNode> node, WriteBatcherOptions opts)
     : node_(std::move(node)), opts_(opts) {
   if (opts_.max_inflight == 0) opts_.max_inflight = 1;
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] { TimerLoop(); });
 }
 
 WriteBatcher::~WriteBatcher() {
@@ -38,32 +38,29 @@ WriteBatcher::Stats WriteBatcher::stats() const {
 }
 
 void WriteBatcher::Submit(std::vector<std::string_view> pieces, uint32_t rows, Done done) {
-  Fragment f{std::move(pieces), rows, 0, std::move(done), std::chrono::steady_clock::now()};
+  const auto now = std::chrono::steady_clock::now();
+  Fragment f{std::move(pieces), rows, 0, std::move(done), now};
   for (std::string_view p : f.pieces) f.bytes += p.size();
+  std::vector<std::vector<Fragment>> batches;
+  bool wake_timer = false;
   {
     std::lock_guard<std::mutex> l(mu_);
     queued_bytes_ += f.bytes;
     queued_rows_ += f.rows;
     queue_.push_back(std::move(f));
+    last_submit_ = now;
+    TakeReadyLocked(now, &batches);
+    wake_timer = !queue_.empty() && timer_idle_;
   }
-  cv_.notify_all();
+  if (wake_timer) cv_.notify_all();
+  for (auto& b : batches) Send(std::move(b), /*counted=*/true);
 }
 
-void WriteBatcher::Loop() {
-  std::unique_lock<std::mutex> l(mu_);
-  for (;;) {
-    if (queue_.empty()) {
-      if (stopping_) break;
-      cv_.wait(l);
-      continue;
-    }
-    const auto deadline = queue_.front().queued + opts_.max_delay;
+void WriteBatcher::TakeReadyLocked(std::chrono::steady_clock::time_point now, std::vector<std::vector<Fragment>>* out) {
+  while (!queue_.empty()) {
     const bool ready = stopping_ || inflight_ < opts_.max_inflight || queued_bytes_ >= opts_.max_batch_bytes ||
-                       queued_rows_ >= opts_.max_batch_rows || std::chrono::steady_clock::now() >= deadline;
-    if (!ready) {
-      cv_.wait_until(l, deadline);
-      continue;
-    }
+                       queued_rows_ >= opts_.max_batch_rows || now >= queue_.front().queued + opts_.max_delay;
+    if (!ready) return;
     std::vector<Fragment> batch;
     size_t bytes = 0, rows = 0;
     while (!queue_.empty()) {
@@ -77,10 +74,43 @@ void WriteBatcher::Loop() {
     queued_bytes_ -= bytes;
     queued_rows_ -= rows;
     ++inflight_;
-    l.unlock();
-    Send(std::move(batch), /*counted=*/true);
-    l.lock();
+    out->push_back(std::move(batch));
   }
+}
+
+void WriteBatcher::TimerLoop() {
+  // Polls every max_delay while fragments arrived in the last second, so a busy
+  // batcher costs this thread a few hundred wake-ups a second rather than one per
+  // fragment; sleeps until the next Submit after that.
+  constexpr auto kActive = std::chrono::seconds(1);
+  const auto period = std::max<std::chrono::steady_clock::duration>(opts_.max_delay, std::chrono::microseconds(100));
+  std::unique_lock<std::mutex> l(mu_);
+  while (!stopping_) {
+    auto now = std::chrono::steady_clock::now();
+    std::vector<std::vector<Fragment>> batches;
+    TakeReadyLocked(now, &batches);
+    if (!batches.empty()) {
+      l.unlock();
+      for (auto& b : batches) Send(std::move(b), /*counted=*/true);
+      l.lock();
+      continue;
+    }
+    if (!queue_.empty()) {
+      cv_.wait_until(l, queue_.front().queued + opts_.max_delay);
+    } else if (now - last_submit_ < kActive) {
+      cv_.wait_for(l, period);
+    } else {
+      timer_idle_ = true;
+      cv_.wait(l);
+      timer_idle_ = false;
+    }
+  }
+  // Stopping: everything queued goes out now, then wait for every call.
+  std::vector<std::vector<Fragment>> batches;
+  TakeReadyLocked(std::chrono::steady_clock::now(), &batches);
+  l.unlock();
+  for (auto& b : batches) Send(std::move(b), /*counted=*/true);
+  l.lock();
   cv_.wait(l, [this] { return inflight_ == 0 && outstanding_ == 0; });
 }
 
@@ -141,10 +171,16 @@ void WriteBatcher::Finish(Call* call, const absl::Status& status) {
     }
     for (size_t k = 0; k < frags.size(); ++k) frags[k].done(WriteResult{status, rejected[k], seconds});
   }
-  std::lock_guard<std::mutex> l(mu_);
-  if (call->counted) --inflight_;
-  --outstanding_;
-  cv_.notify_all();
+  std::vector<std::vector<Fragment>> batches;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (call->counted) --inflight_;
+    --outstanding_;
+    // The freed slot carries what queued meanwhile, from this (gRPC) thread.
+    TakeReadyLocked(std::chrono::steady_clock::now(), &batches);
+    if (stopping_ || timer_idle_) cv_.notify_all();
+  }
+  for (auto& b : batches) Send(std::move(b), /*counted=*/true);
 }
 
 }  // namespace strata
