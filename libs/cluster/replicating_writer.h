@@ -43,7 +43,7 @@ struct ReplicatingWriterOptions {
   size_t max_batch_rows = 10'000;
   size_t max_batch_bytes = 4 << 20;
   std::chrono::microseconds batch_delay{2000};
-  size_t max_inflight_per_node = 2;
+  size_t max_inflight_per_node = 1;
 };
 
 struct WriteOutcome {

@@ -46,7 +46,7 @@ struct WriteBatcherOptions {
   size_t max_batch_bytes = 4 << 20;         // serialized WriteRequest bytes per call
   size_t max_batch_rows = 10'000;           // rows per call
   std::chrono::microseconds max_delay{2000};  // longest a fragment waits for a busy node
-  size_t max_inflight = 2;                  // calls in flight before fragments queue
+  size_t max_inflight = 1;                  // calls in flight before fragments queue
   std::chrono::milliseconds timeout{5000};  // deadline of one call
 };
 

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   bool storage_compression = true;
   int compression_level = -2;
   std::string batch_delay = "5ms";
-  size_t batch_rows = 10'000, batch_bytes = 4 << 20, inflight_calls = 2;
+  size_t batch_rows = 10'000, batch_bytes = 4 << 20, inflight_calls = 1;
   std::string graphite_listen, opentsdb_listen, influx_listen, tcp_flush_interval = "1s";
   size_t tcp_max_connections = 256, tcp_flush_rows = 10'000, tcp_max_line_bytes = 1 << 20;
   strata::AddCommonFlags(app, &common);
