@@ -11,6 +11,9 @@
 namespace strata::ingest {
 namespace {
 
+// Decoded bodies up to this size reuse a per-thread buffer (see ParseRemoteWrite).
+constexpr size_t kReusedBufferBytes = 8 << 20;
+
 // Protobuf wire types.
 constexpr int kVarint = 0;
 constexpr int kFixed64 = 1;
@@ -166,7 +169,24 @@ class WriteRequestDecoder {
     return true;
   }
 
+  // The form every client writes: name (field 1) then value (field 2), each shorter
+  // than 128 bytes, nothing else. Anything else takes the general loop.
   bool DecodeLabel(std::string_view msg, LabelView* out) {
+    const auto* b = reinterpret_cast<const uint8_t*>(msg.data());
+    const size_t n = msg.size();
+    if (n >= 4 && b[0] == 0x0a && b[1] < 0x80) [[likely]] {
+      const size_t name_len = b[1];
+      if (name_len + 4 <= n && b[name_len + 2] == 0x12 && b[name_len + 3] < 0x80 &&
+          name_len + 4 + b[name_len + 3] == n) [[likely]] {
+        out->name = msg.substr(2, name_len);
+        out->value = msg.substr(name_len + 4);
+        return true;
+      }
+    }
+    return DecodeLabelFields(msg, out);
+  }
+
+  bool DecodeLabelFields(std::string_view msg, LabelView* out) {
     const char* p = msg.data();
     const char* end = msg.data() + msg.size();
     *out = {};
@@ -184,7 +204,26 @@ class WriteRequestDecoder {
     return true;
   }
 
+  // Fast path for value (fixed64, field 1) then timestamp (varint, field 2).
   bool DecodeSample(std::string_view msg, Sample* out) {
+    const char* p = msg.data();
+    const char* end = msg.data() + msg.size();
+    if (msg.size() >= 11 && static_cast<uint8_t>(p[0]) == 0x09 && static_cast<uint8_t>(p[9]) == 0x10) [[likely]] {
+      uint64_t bits = 0, t = 0;
+      std::memcpy(&bits, p + 1, 8);
+      if constexpr (std::endian::native == std::endian::big) bits = __builtin_bswap64(bits);
+      const char* q = p + 10;
+      if (ReadVarint(q, end, &t) && q == end) {
+        out->v = std::bit_cast<double>(bits);
+        out->t = static_cast<int64_t>(t);
+        return true;
+      }
+      error_.clear();
+    }
+    return DecodeSampleFields(msg, out);
+  }
+
+  bool DecodeSampleFields(std::string_view msg, Sample* out) {
     const char* p = msg.data();
     const char* end = msg.data() + msg.size();
     *out = {};
@@ -211,11 +250,15 @@ class WriteRequestDecoder {
     return true;
   }
 
-  bool ReadVarint(const char*& p, const char* end, uint64_t* out) {
-    if (p < end && static_cast<uint8_t>(*p) < 0x80) {  // tags and short lengths: one byte
+  [[gnu::always_inline]] bool ReadVarint(const char*& p, const char* end, uint64_t* out) {
+    if (p < end && static_cast<uint8_t>(*p) < 0x80) [[likely]] {  // tags and short lengths: one byte
       *out = static_cast<uint8_t>(*p++);
       return true;
     }
+    return ReadVarintSlow(p, end, out);
+  }
+
+  [[gnu::noinline]] bool ReadVarintSlow(const char*& p, const char* end, uint64_t* out) {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (p >= end) return Fail(p, "truncated varint");
@@ -229,25 +272,22 @@ class WriteRequestDecoder {
     return Fail(p, "varint longer than 10 bytes");
   }
 
-  bool ReadTag(const char*& p, const char* end, uint32_t* field, int* wt) {
+  [[gnu::always_inline]] bool ReadTag(const char*& p, const char* end, uint32_t* field, int* wt) {
     const char* start = p;
     uint64_t key = 0;
     if (!ReadVarint(p, end, &key)) return false;
     *wt = static_cast<int>(key & 7);
     uint64_t f = key >> 3;
-    if (f == 0 || f > 0x1fffffff) return Fail(start, absl::StrCat("invalid field number ", f));
+    if (f == 0 || f > 0x1fffffff) [[unlikely]] return BadField(start, f);
     *field = static_cast<uint32_t>(f);
     return true;
   }
 
-  bool ReadLen(const char*& p, const char* end, std::string_view* out) {
+  [[gnu::always_inline]] bool ReadLen(const char*& p, const char* end, std::string_view* out) {
     const char* start = p;
     uint64_t n = 0;
     if (!ReadVarint(p, end, &n)) return false;
-    if (n > static_cast<uint64_t>(end - p)) {
-      return Fail(start, absl::StrCat("length ", n, " runs past the end of the message (",
-                                      end - p, " bytes left)"));
-    }
+    if (n > static_cast<uint64_t>(end - p)) [[unlikely]] return LengthPastEnd(start, n, end - p);
     *out = std::string_view(p, n);
     p += n;
     return true;
@@ -306,13 +346,24 @@ class WriteRequestDecoder {
     }
   }
 
-  bool ExpectWire(const char* p, uint32_t field, int wt, int want, const char* name) {
-    if (wt == want) return true;
-    return Fail(p, absl::StrCat("field ", field, " (", name, ") has wire type ",
-                                WireTypeName(wt), ", want ", WireTypeName(want)));
+  [[gnu::always_inline]] bool ExpectWire(const char* p, uint32_t field, int wt, int want, const char* name) {
+    if (wt == want) [[likely]] return true;
+    return WrongWire(p, field, wt, want, name);
   }
 
-  bool Fail(const char* p, std::string what) {
+  // Failures: out of line, so the paths above stay small enough to inline.
+  [[gnu::noinline, gnu::cold]] bool WrongWire(const char* p, uint32_t field, int wt, int want, const char* name) {
+    return Fail(p, absl::StrCat("field ", field, " (", name, ") has wire type ", WireTypeName(wt), ", want ",
+                                WireTypeName(want)));
+  }
+  [[gnu::noinline, gnu::cold]] bool BadField(const char* p, uint64_t f) {
+    return Fail(p, absl::StrCat("invalid field number ", f));
+  }
+  [[gnu::noinline, gnu::cold]] bool LengthPastEnd(const char* p, uint64_t n, ptrdiff_t left) {
+    return Fail(p, absl::StrCat("length ", n, " runs past the end of the message (", left, " bytes left)"));
+  }
+
+  [[gnu::noinline, gnu::cold]] bool Fail(const char* p, std::string what) {
     std::string where;
     if (in_ts_) {
       where = absl::StrCat("timeseries[", ts_index_, "]");
@@ -378,9 +429,22 @@ absl::Status ParseRemoteWriteProto(std::string_view proto, RowSink& sink, ParseR
 
 absl::Status ParseRemoteWrite(std::string_view body, const RemoteWriteOptions& opts,
                               RowSink& sink, ParseResult* result) {
-  absl::StatusOr<std::string> proto = SnappyDecompress(body, opts.max_decoded_bytes);
-  if (!proto.ok()) return proto.status();
-  return ParseRemoteWriteProto(*proto, sink, result, opts);
+  size_t n = 0;
+  if (!snappy::GetUncompressedLength(body.data(), body.size(), &n) || n > kReusedBufferBytes) {
+    absl::StatusOr<std::string> proto = SnappyDecompress(body, opts.max_decoded_bytes);
+    if (!proto.ok()) return proto.status();
+    return ParseRemoteWriteProto(*proto, sink, result, opts);
+  }
+  if (n > opts.max_decoded_bytes) return SnappyDecompress(body, opts.max_decoded_bytes).status();
+  // Bodies of the usual size decode into this thread's buffer, kept between
+  // requests: a fresh string per request was zero-filled and page-faulted in first.
+  // The rows are delivered before this returns, so nothing outlives the buffer's use.
+  thread_local std::string buffer;
+  if (buffer.size() < n) buffer.resize(n);
+  if (!snappy::RawUncompress(body.data(), body.size(), buffer.data())) {
+    return absl::InvalidArgumentError("malformed snappy block: corrupt data");
+  }
+  return ParseRemoteWriteProto(std::string_view(buffer.data(), n), sink, result, opts);
 }
 
 }  // namespace strata::ingest

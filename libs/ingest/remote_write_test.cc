@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,44 @@ TEST_CASE("remote_write: unknown fields of every wire type are skipped") {
   CHECK(sink.rows[0].labels == "a=b");
   CHECK(sink.rows[0].samples == std::vector<Sample>{{2, 0}});
   CHECK(result.skipped_metadata == 1);
+}
+
+// Labels and samples have a fast path for the form clients write (name before
+// value, short strings; value before timestamp); every other valid form must
+// decode to the same row, and a near miss must still be an error.
+TEST_CASE("remote_write: fields in any order and long strings decode like the common form") {
+  auto len = [](size_t n) {
+    std::string v;
+    for (; n >= 0x80; n >>= 7) v += static_cast<char>((n & 0x7f) | 0x80);
+    return v + static_cast<char>(n);
+  };
+  auto framed = [&](char tag, const std::string& body) { return std::string(1, tag) + len(body.size()) + body; };
+  const std::string long_value(300, 'v'), long_name = "n" + std::string(129, 'x');
+  std::string value_bits(8, '\0');
+  const double v = 2.5;
+  std::memcpy(value_bits.data(), &v, 8);
+  std::string labels = framed('\x0a', framed('\x12', "b") + framed('\x0a', "a")) +           // value, then name
+                       framed('\x0a', framed('\x0a', "c") + framed('\x12', long_value)) +    // 2-byte length
+                       framed('\x0a', framed('\x0a', long_name) + framed('\x12', "w")) +     // long name
+                       framed('\x0a', framed('\x0a', "e") + framed('\x12', ""));             // empty value
+  std::string samples = framed('\x12', std::string("\x10\x07", 2) + "\x09" + value_bits) +   // timestamp first
+                        framed('\x12', "\x09" + value_bits + std::string("\x10\x08\x18\x05", 4));  // extra field
+  std::string req = framed('\x0a', labels + samples);
+  TestSink sink;
+  ParseResult result;
+  REQUIRE(ParseRemoteWriteProto(req, sink, &result).ok());
+  REQUIRE(sink.rows.size() == 1);
+  CHECK(sink.rows[0].labels == "a=b,c=" + long_value + "," + long_name + "=w,e=");
+  CHECK(sink.rows[0].samples == std::vector<Sample>{{7, 2.5}, {8, 2.5}});
+
+  // The fast path's shape with a value length one past the end is malformed.
+  std::string bad = framed('\x0a', framed('\x0a', std::string("\x0a\x01" "a" "\x12\x02" "b", 6)) + samples);
+  TestSink none;
+  ParseResult r2;
+  absl::Status st = ParseRemoteWriteProto(bad, none, &r2);
+  CHECK(st.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(std::string(st.message()).find("timeseries[0].labels[0]") != std::string::npos);
+  CHECK(none.rows.empty());
 }
 
 TEST_CASE("remote_write: histograms and exemplars are counted, not stored") {
