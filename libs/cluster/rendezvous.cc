@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
+// Inlined: the same functions and results as libxxhash's, without a call into the
+// shared library for every short key (series keys and placement scores are hot).
+#define XXH_INLINE_ALL
 #include "xxhash.h"
 
 namespace strata {
@@ -43,7 +46,14 @@ void Rendezvous::RankInto(uint64_t series_key, size_t n, uint32_t* out) const {
     if (a.first != b.first) return a.first > b.first;
     return nodes_[a.second] < nodes_[b.second];
   };
-  std::partial_sort(scored, scored + n, scored + nodes_.size(), better);
+  if (nodes_.size() <= 16) {
+    // Few nodes (the usual cluster): an insertion sort, not partial_sort's heap.
+    for (size_t i = 1; i < nodes_.size(); ++i) {
+      for (size_t j = i; j > 0 && better(scored[j], scored[j - 1]); --j) std::swap(scored[j], scored[j - 1]);
+    }
+  } else {
+    std::partial_sort(scored, scored + n, scored + nodes_.size(), better);
+  }
   for (size_t i = 0; i < n; ++i) out[i] = scored[i].second;
 }
 

@@ -6,6 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/absl_compat.h"
 #include "libs/model/string_escape.h"
+// Inlined: the same functions and results as libxxhash's, without a call into the
+// shared library for every short key (series keys and placement scores are hot).
+#define XXH_INLINE_ALL
 #include "xxhash.h"
 
 namespace strata {

@@ -54,6 +54,10 @@ bool IsValidUtf8(std::string_view s) {
     if (word & 0x8080808080808080ULL) break;
   }
   while (i < s.size()) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {  // the ASCII tail, without a call per byte
+      ++i;
+      continue;
+    }
     uint32_t r;
     size_t n = DecodeRune(s, i, &r);
     if (n == 0) return false;

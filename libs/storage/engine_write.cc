@@ -9,6 +9,9 @@
 #include "libs/storage/engine.h"
 #include "libs/storage/key_format.h"
 #include "rocksdb/write_batch.h"
+// Inlined: the same functions and results as libxxhash's, without a call into the
+// shared library for every short key (series keys and placement scores are hot).
+#define XXH_INLINE_ALL
 #include "xxhash.h"
 
 namespace strata::storage {
