@@ -36,7 +36,10 @@ class WritableFile {
   // Writes all of `data` at the end of the file. On error part of `data` may
   // have been written.
   virtual absl::Status Append(std::string_view data) = 0;
-  // Makes everything appended so far durable (fdatasync).
+  // Writes `length` zero bytes at `offset` (normally past the end), without
+  // moving where Append writes. Not durable until the next Sync().
+  virtual absl::Status WriteZeros(uint64_t offset, uint64_t length) = 0;
+  // Makes everything written so far durable (fdatasync).
   virtual absl::Status Sync() = 0;
   // Closes the file (without syncing). Further calls fail. The destructor closes
   // a file that was not closed and ignores the error.

@@ -1,5 +1,6 @@
 #include "libs/storage/wal/fault_injection_env.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -26,6 +27,9 @@ class FaultInjectionEnv::File final : public WritableFile {
 
   absl::Status Append(std::string_view data) override {
     return env_->FileAppend(path_, base_.get(), data);
+  }
+  absl::Status WriteZeros(uint64_t offset, uint64_t length) override {
+    return env_->FileWriteZeros(path_, base_.get(), offset, length);
   }
   absl::Status Sync() override { return env_->FileSync(path_, base_.get()); }
   absl::Status Close() override { return base_->Close(); }
@@ -73,14 +77,31 @@ absl::Status FaultInjectionEnv::FileAppend(const std::string& path, WritableFile
   if (!write_error_.ok()) {
     if (partial_write_ && !data.empty()) {
       std::string_view half = data.substr(0, data.size() / 2);
-      if (base->Append(half).ok()) st.size += half.size();
+      if (base->Append(half).ok()) {
+        st.written += half.size();
+        st.size = std::max(st.size, st.written);
+      }
     }
     return write_error_;
   }
   absl::Status s = base->Append(data);
   if (s.ok()) {
-    st.size += data.size();
+    st.written += data.size();
+    st.size = std::max(st.size, st.written);
     ++appends_;
+  }
+  return s;
+}
+
+absl::Status FaultInjectionEnv::FileWriteZeros(const std::string& path, WritableFile* base, uint64_t offset,
+                                               uint64_t length) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (!active_) return Inactive(absl::StrCat("zeros to ", path));
+  if (!write_error_.ok()) return write_error_;
+  absl::Status s = base->WriteZeros(offset, length);
+  if (s.ok()) {
+    FileState& st = files_[path];
+    st.size = std::max(st.size, offset + length);
   }
   return s;
 }
@@ -93,6 +114,7 @@ absl::Status FaultInjectionEnv::FileSync(const std::string& path, WritableFile* 
   if (s.ok()) {
     FileState& st = files_[path];
     st.synced_size = st.size;
+    st.synced_written = st.written;
     ++syncs_;
   }
   return s;
@@ -108,10 +130,14 @@ absl::Status FaultInjectionEnv::DropUnsyncedData() {
       it = files_.erase(it);
       continue;
     }
-    if (st.size > st.synced_size) {
-      absl::Status s = base_->Truncate(it->first, st.synced_size);
+    if (st.size > st.synced_size || st.written > st.synced_written) {
+      // Appends since the last sync are lost, also where they overwrote synced
+      // zeros: those read as zeros again (ftruncate back out refills them).
+      absl::Status s = base_->Truncate(it->first, std::min(st.synced_written, st.synced_size));
+      if (s.ok() && st.synced_size > st.synced_written) s = base_->Truncate(it->first, st.synced_size);
       if (!s.ok()) return s;
       st.size = st.synced_size;
+      st.written = st.synced_written;
     }
     ++it;
   }
@@ -160,7 +186,11 @@ absl::Status FaultInjectionEnv::Truncate(const std::string& path, uint64_t size)
   absl::Status s = base_->Truncate(path, size);
   if (s.ok()) {
     auto it = files_.find(path);
-    if (it != files_.end()) it->second.size = it->second.synced_size = size;
+    if (it != files_.end()) {
+      FileState& st = it->second;
+      st.size = st.synced_size = size;
+      st.written = st.synced_written = std::min(st.written, size);
+    }
   }
   return s;
 }

@@ -38,7 +38,8 @@ class FaultInjectionEnv final : public Env {
   void SetActive(bool active);
 
   // "Power loss": truncates every tracked file to its length at its last Sync()
-  // and deletes tracked files created since their directory was last synced.
+  // (appends since then that overwrote synced zeros read as zeros again) and
+  // deletes tracked files created since their directory was last synced.
   // Tracked state then matches the disk (everything counts as synced).
   absl::Status DropUnsyncedData();
 
@@ -69,13 +70,16 @@ class FaultInjectionEnv final : public Env {
   friend class File;
 
   struct FileState {
-    uint64_t size = 0;
+    uint64_t size = 0;            // length, including zeros written past the appends
     uint64_t synced_size = 0;
+    uint64_t written = 0;         // where the next Append writes
+    uint64_t synced_written = 0;
     bool dir_synced = false;  // false while a crash would lose the file itself
   };
 
   absl::Status FileAppend(const std::string& path, WritableFile* base, std::string_view data);
   absl::Status FileSync(const std::string& path, WritableFile* base);
+  absl::Status FileWriteZeros(const std::string& path, WritableFile* base, uint64_t offset, uint64_t length);
 
   Env* const base_;
   // std::mutex so ThreadSanitizer sees it (Debian's Abseil is not instrumented).

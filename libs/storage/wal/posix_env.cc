@@ -1,3 +1,4 @@
+#include <algorithm>
 // Env::Default(): the POSIX implementation of env.h.
 
 #include <dirent.h>
@@ -49,6 +50,22 @@ class PosixWritableFile final : public WritableFile {
       }
       p += n;
       left -= static_cast<size_t>(n);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status WriteZeros(uint64_t offset, uint64_t length) override {
+    if (fd_ < 0) return absl::FailedPreconditionError(absl::StrCat("write to closed ", path_));
+    static const std::string kZeros(64 << 10, '\0');
+    while (length > 0) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(length, kZeros.size()));
+      ssize_t w = ::pwrite(fd_, kZeros.data(), n, static_cast<off_t>(offset));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return IoError("pwrite", path_, errno);
+      }
+      offset += static_cast<uint64_t>(w);
+      length -= static_cast<uint64_t>(w);
     }
     return absl::OkStatus();
   }

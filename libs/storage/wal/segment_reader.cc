@@ -103,6 +103,14 @@ absl::Status SegmentReader::SkipTo(uint64_t offset) {
   return absl::OkStatus();
 }
 
+bool SegmentReader::RestIsZero() {
+  std::string chunk;
+  while (ReadUpTo(kReadAhead, &chunk) > 0) {
+    if (chunk.find_first_not_of('\0') != std::string::npos) return false;
+  }
+  return status_.ok();
+}
+
 bool SegmentReader::Next(Record* rec) {
   if (done_) return false;
   const uint64_t start = pos_;
@@ -112,6 +120,11 @@ bool SegmentReader::Next(Record* rec) {
     done_ = true;  // clean end
     return false;
   }
+  if (header_buf_.find_first_not_of('\0') == std::string::npos && RestIsZero()) {
+    done_ = true;  // zeros to the end of the file: preallocated space, a clean end
+    return false;
+  }
+  if (!status_.ok()) return false;
   if (got < kRecordHeaderSize) {
     Fail(Problem::kTorn, fmt::format("record header cut short ({} of {} bytes)", got,
                                      kRecordHeaderSize));

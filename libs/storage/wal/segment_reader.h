@@ -27,7 +27,7 @@ class SegmentReader {
   static constexpr uint64_t kNoLimit = std::numeric_limits<uint64_t>::max();
 
   enum class Problem {
-    kNone,       // clean end of file (or of the limit)
+    kNone,       // clean end of file (or of the limit, or zeros to the end: preallocation)
     kTorn,       // the file ends inside a header or record: an interrupted write
     kCorrupt,    // bad magic/segment number, bad type, length or checksum
   };
@@ -67,6 +67,9 @@ class SegmentReader {
   // returns how many were read.
   size_t ReadUpTo(size_t n, std::string* out);
   void Fail(Problem p, std::string reason);
+  // Reads to the end (or limit); true when every byte left is zero. Used only at
+  // a record boundary whose header bytes are zero, where the reader stops either way.
+  bool RestIsZero();
 
   std::unique_ptr<SequentialFile> file_;
   std::string path_;

@@ -136,6 +136,7 @@ class Wal::Impl {
   std::unique_ptr<WritableFile> file_;
   uint64_t segment_ = 0;
   uint64_t offset_ = 0;
+  uint64_t zeroed_end_ = 0;  // the active segment's length: zeros from offset_ up to here
   std::string batch_;
 };
 
@@ -165,7 +166,10 @@ absl::Status Wal::Impl::Recover() {
     }
     STRATA_RETURN_IF_ERROR(reader->status());
     const uint64_t valid_end = reader->valid_end();
-    if (valid_end < size) {
+    if (valid_end < size && reader->problem() == SegmentReader::Problem::kNone) {
+      // Zeros written ahead of the appends (Options::preallocate_bytes): not damage.
+      STRATA_RETURN_IF_ERROR(env_->Truncate(path, valid_end));
+    } else if (valid_end < size) {
       // Only the last segment can hold an interrupted write; everything after the
       // first bad byte was never acknowledged under `always` (it was not synced).
       spdlog::warn("wal: truncating torn tail of {} at offset {}: {} bytes dropped ({})", path,
@@ -195,6 +199,9 @@ absl::Status Wal::Impl::RollSegment() {
     absl::Status s = file_->Close();
     file_.reset();
     STRATA_RETURN_IF_ERROR(s);
+    // Closed segments end at their last record (readers would skip the zeros, but
+    // they are just disk space).
+    if (zeroed_end_ > offset_) STRATA_RETURN_IF_ERROR(env_->Truncate(SegmentPath(segment_), offset_));
   }
   const uint64_t next = segment_ + 1;
   STRATA_ASSIGN_OR_RETURN(file_, env_->NewWritableFile(SegmentPath(next)));
@@ -204,7 +211,7 @@ absl::Status Wal::Impl::RollSegment() {
   AppendSegmentHeader(segment_, &header);
   STRATA_RETURN_IF_ERROR(file_->Append(header));
   Add(stats_.bytes_written, header.size());
-  offset_ = header.size();
+  offset_ = zeroed_end_ = header.size();
   if (durable) {
     STRATA_RETURN_IF_ERROR(SyncActive());
     // The new file's name must survive power loss too, or acknowledged records in
@@ -234,8 +241,20 @@ absl::Status Wal::Impl::ProcessAppends(const std::vector<Request*>& group) {
     r->pos = Position{segment_, offset_ + batch_.size()};
     AppendRecord(r->record, &batch_);
   }
+  const uint64_t end = offset_ + batch_.size();
+  if (end > zeroed_end_ && options_.preallocate_bytes > 0 && options_.fsync_policy != FsyncPolicy::kNever) {
+    // Zeros past this batch, synced with it: later groups overwrite them.
+    const uint64_t from = std::max(zeroed_end_, end);
+    // Never past the segment size limit unless this batch itself is.
+    const uint64_t to = std::max(
+        end, std::min(options_.segment_size,
+                      std::max(zeroed_end_ + options_.preallocate_bytes, end + options_.preallocate_bytes / 2)));
+    if (to > from) STRATA_RETURN_IF_ERROR(file_->WriteZeros(from, to - from));
+    zeroed_end_ = to;
+  }
   STRATA_RETURN_IF_ERROR(file_->Append(batch_));
-  offset_ += batch_.size();
+  offset_ = end;
+  zeroed_end_ = std::max(zeroed_end_, end);
   Add(stats_.bytes_written, batch_.size());
   Add(stats_.batches, 1);
   if (options_.fsync_policy == FsyncPolicy::kAlways) STRATA_RETURN_IF_ERROR(SyncActive());
@@ -270,6 +289,7 @@ absl::Status Wal::Impl::Submit(Request* r) {
 
   absl::Status s = refuse;
   bool closing = false;
+  const bool healthy = bg_error_.ok();
   if (refuse.ok()) {
     lock.unlock();
     switch (r->kind) {
@@ -289,6 +309,9 @@ absl::Status Wal::Impl::Submit(Request* r) {
           absl::Status c = file_->Close();
           if (s.ok()) s = c;
           file_.reset();
+          // A clean close leaves no preallocated zeros; after a failure the file
+          // is left as it is for the next Open() to judge.
+          if (s.ok() && healthy && zeroed_end_ > offset_) s = env_->Truncate(SegmentPath(segment_), offset_);
         }
         closing = true;
         break;

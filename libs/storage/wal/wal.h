@@ -85,6 +85,11 @@ struct Options {
   uint64_t segment_size = 64ull << 20;
   // Upper bound on the bytes one group commit writes (at least one record).
   uint64_t max_batch_bytes = 4ull << 20;
+  // Zeros written ahead of the appends, this many bytes at a time (0: none), so
+  // that an fdatasync after an append overwrites blocks the file already has and
+  // need not also write the inode's new size: one disk write per group commit
+  // instead of two. Not done under FsyncPolicy::kNever.
+  uint64_t preallocate_bytes = 1ull << 20;
   // Files go through this Env; nullptr means Env::Default(). Not owned; must
   // outlive the Wal.
   Env* env = nullptr;

@@ -119,18 +119,116 @@ TEST_CASE("bad checksum at the tail is truncated", "[wal][recovery]") {
   CHECK(got.records == std::vector<std::string>{"keep me"});
 }
 
-TEST_CASE("zero-filled garbage after the last record is truncated", "[wal][recovery]") {
+// Zeros to the end of the last segment are what preallocation leaves after a crash
+// (Options::preallocate_bytes): a clean end, cut without counting damage.
+TEST_CASE("zeros after the last record are preallocation: truncated, not damage", "[wal][recovery]") {
   TempDir dir;
-  { auto wal = MustOpen(dir.path()); REQUIRE(wal->Append("data").ok()); }
+  Options opts;
+  opts.preallocate_bytes = 0;
+  { auto wal = MustOpen(dir.path(), opts); REQUIRE(wal->Append("data").ok()); }
   const std::string seg1 = SegmentPathIn(dir.path(), 1);
   const uint64_t good = Env::Default()->FileSize(seg1).value();
   AppendBytes(seg1, std::string(4096, '\0'));
   auto wal = MustOpen(dir.path());
-  CHECK(wal->stats().torn_bytes_dropped == 4096);
+  CHECK(wal->stats().torn_tails_truncated == 0);
+  CHECK(wal->stats().torn_bytes_dropped == 0);
   CHECK(Env::Default()->FileSize(seg1).value() == good);
   Replayed got;
   REQUIRE(ReplayAll(*wal, &got).ok());
   CHECK(got.records == std::vector<std::string>{"data"});
+}
+
+TEST_CASE("zeros followed by anything else are damage, not preallocation", "[wal][recovery]") {
+  TempDir dir;
+  Options opts;
+  opts.preallocate_bytes = 0;
+  { auto wal = MustOpen(dir.path(), opts); REQUIRE(wal->Append("data").ok()); }
+  const std::string seg1 = SegmentPathIn(dir.path(), 1);
+  const uint64_t good = Env::Default()->FileSize(seg1).value();
+  AppendBytes(seg1, std::string(100, '\0') + "X");
+  auto wal = MustOpen(dir.path());
+  CHECK(wal->stats().torn_tails_truncated == 1);
+  CHECK(wal->stats().torn_bytes_dropped == 101);
+  CHECK(Env::Default()->FileSize(seg1).value() == good);
+}
+
+// Options::preallocate_bytes: the active segment has zeros written (and synced)
+// ahead of its records, so a group commit's fdatasync overwrites blocks the file
+// already has. A crash leaves the zeros behind; they are not damage.
+TEST_CASE("preallocated zeros: ahead of the records, cut at close, roll and after a crash",
+          "[wal][recovery]") {
+  TempDir dir;
+  FaultInjectionEnv env(Env::Default());
+  Options opts;
+  opts.env = &env;
+  opts.segment_size = 64 << 10;
+  opts.preallocate_bytes = 16 << 10;
+  const std::string seg1 = SegmentPathIn(dir.path(), 1), seg2 = SegmentPathIn(dir.path(), 2);
+  std::vector<std::string> acked;
+  uint64_t end1 = 0, end2 = 0;  // each segment's end of records
+  {
+    auto wal = MustOpen(dir.path(), opts);
+    for (int i = 0;; ++i) {  // fill segment 1 until a record rolls to segment 2
+      std::string r = "record-" + std::to_string(i) + std::string(900, 'p');
+      Position p = wal->Append(r).value();
+      acked.push_back(r);
+      if (p.segment != 1) break;
+      end1 = p.offset + kRecordHeaderSize + r.size();
+      const uint64_t size = Env::Default()->FileSize(seg1).value();
+      INFO("record " << i);
+      CHECK(size >= end1);
+      CHECK(size <= opts.segment_size);  // never past the limit
+      if (end1 + 1024 < opts.segment_size) CHECK(size > end1);  // zeros ahead
+    }
+    // The rolled segment ends at its last record.
+    CHECK(Env::Default()->FileSize(seg1).value() == end1);
+    Position p = wal->Append("last").value();
+    acked.push_back("last");
+    end2 = p.offset + kRecordHeaderSize + 4;
+    CHECK(Env::Default()->FileSize(seg2).value() > end2);
+    env.SetActive(false);  // power goes out; Close() cannot cut the zeros
+    wal.reset();
+  }
+  REQUIRE(env.DropUnsyncedData().ok());  // all synced: nothing lost, zeros stay
+  env.SetActive(true);
+  REQUIRE(Env::Default()->FileSize(seg2).value() > end2);
+  {
+    auto wal = MustOpen(dir.path(), opts);
+    CHECK(wal->stats().torn_tails_truncated == 0);
+    CHECK(Env::Default()->FileSize(seg2).value() == end2);
+    Replayed got;
+    REQUIRE(ReplayAll(*wal, &got).ok());
+    CHECK(got.records == acked);
+    REQUIRE(wal->Append("clean").ok());
+  }
+  // A clean close leaves no zeros behind either.
+  CHECK(Env::Default()->FileSize(SegmentPathIn(dir.path(), 3)).value() ==
+        kSegmentHeaderSize + kRecordHeaderSize + 5);
+}
+
+TEST_CASE("preallocated zeros: unsynced records written into them are lost as zeros, cleanly",
+          "[wal][recovery]") {
+  TempDir dir;
+  FaultInjectionEnv env(Env::Default());
+  Options opts;
+  opts.env = &env;
+  opts.fsync_policy = FsyncPolicy::kInterval;
+  opts.fsync_interval = std::chrono::hours(1);  // only the explicit Sync() below
+  {
+    auto wal = MustOpen(dir.path(), opts);
+    REQUIRE(wal->Append("synced").ok());
+    REQUIRE(wal->Sync().ok());
+    REQUIRE(wal->Append("written, never synced").ok());
+    env.SetActive(false);
+    wal.reset();
+  }
+  REQUIRE(env.DropUnsyncedData().ok());
+  env.SetActive(true);
+  auto wal = MustOpen(dir.path(), opts);
+  CHECK(wal->stats().torn_tails_truncated == 0);
+  Replayed got;
+  REQUIRE(ReplayAll(*wal, &got).ok());
+  CHECK(got.records == std::vector<std::string>{"synced"});
 }
 
 TEST_CASE("corruption in an older segment: DataLoss, rest of that segment skipped, "
