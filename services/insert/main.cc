@@ -8,6 +8,7 @@
 #include "libs/cluster/storage_nodes.h"
 #include "libs/common/duration.h"
 #include "libs/common/flags.h"
+#include "libs/common/absl_runtime.h"
 #include "libs/common/logging.h"
 #include "libs/common/metrics.h"
 #include "libs/http/http_server.h"
@@ -18,6 +19,7 @@
 
 int main(int argc, char** argv) {
   strata::http::InstallTerminationHandler();
+  strata::TuneAbslRuntime();
   CLI::App app{"strata-insert: ingest protocols -> replicated storage nodes"};
   strata::CommonFlags common;
   std::string http_listen = ":8480", storage_nodes, write_timeout = "5s", ha_label;

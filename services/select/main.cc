@@ -5,6 +5,7 @@
 #include "libs/cluster/storage_nodes.h"
 #include "libs/common/duration.h"
 #include "libs/common/flags.h"
+#include "libs/common/absl_runtime.h"
 #include "libs/common/logging.h"
 #include "libs/common/metrics.h"
 #include "libs/http/http_server.h"
@@ -28,6 +29,7 @@ bool Dur(const std::string& flag, const std::string& v, int64_t* out) {
 
 int main(int argc, char** argv) {
   strata::http::InstallTerminationHandler();
+  strata::TuneAbslRuntime();
   CLI::App app{"strata-select: Prometheus query API over the storage nodes"};
   strata::CommonFlags common;
   std::string http_listen = ":8481", storage_nodes, dedup = "0", node_timeout = "30s", max_duration = "30s",

@@ -6,6 +6,7 @@
 
 #include "libs/common/duration.h"
 #include "libs/common/flags.h"
+#include "libs/common/absl_runtime.h"
 #include "libs/common/logging.h"
 #include "libs/common/metrics.h"
 #include "libs/common/status_util.h"
@@ -110,6 +111,7 @@ void RegisterEngineMetrics(strata::MetricsRegistry& r, strata::storage::StorageE
 
 int main(int argc, char** argv) {
   strata::http::InstallTerminationHandler();
+  strata::TuneAbslRuntime();
   CLI::App app{"strata-storage: stores series on local disk; serves the Storage gRPC API"};
   Flags f;
   strata::AddCommonFlags(app, &f.common);
