@@ -1,7 +1,8 @@
 #include "libs/cluster/replicating_writer.h"
 
 #include <algorithm>
-#include <condition_variable>
+#include <atomic>
+#include <future>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
@@ -61,125 +62,171 @@ std::shared_ptr<WriteBatcher> ReplicatingWriter::BatcherFor(const std::shared_pt
   return b;
 }
 
-absl::Status ReplicatingWriter::Write(const EncodedRows& rows, WriteOutcome* outcome) {
-  auto view = nodes_->Current();
-  const size_t n = view->nodes.size();
-  const size_t rf = std::min(opts_.replication_factor, n);
-  outcome->rows += rows.size();
-  outcome->samples += rows.total_samples();
+// One WriteAsync: rounds of fragments, one per node and round, until every row has
+// its copies or its ranking is exhausted. Each round is started by the thread that
+// finished the previous one (the caller's for the first, then a gRPC thread).
+class ReplicatingWriter::WriteOp : public std::enable_shared_from_this<WriteOp> {
+ public:
+  WriteOp(ReplicatingWriter* w, const EncodedRows& rows, WriteDone done)
+      : w_(w), rows_(rows), done_(std::move(done)), view_(w->nodes_->Current()) {}
 
-  // Per row: its full ranking (rank[i * n ...]), how far it has been consumed, copies made.
-  std::vector<uint32_t> rank(rows.size() * n);
-  std::vector<uint32_t> next(rows.size(), 0), copies(rows.size(), 0);
-  for (size_t i = 0; i < rows.size(); ++i) view->ring.RankInto(rows.key(i), n, &rank[i * n]);
-  std::vector<std::shared_ptr<WriteBatcher>> batchers(n);
-  std::vector<bool> failed(n, false);
-  for (size_t i = 0; i < n; ++i) failed[i] = !view->nodes[i]->Healthy();
-  absl::Status invalid;
+  void Start() {
+    n_ = view_->nodes.size();
+    rf_ = std::min(w_->opts_.replication_factor, n_);
+    outcome_.rows = rows_.size();
+    outcome_.samples = rows_.total_samples();
+    // Per row: its full ranking (rank_[i * n ...]), how far it has been consumed, copies made.
+    rank_.resize(rows_.size() * n_);
+    next_.assign(rows_.size(), 0);
+    copies_.assign(rows_.size(), 0);
+    for (size_t i = 0; i < rows_.size(); ++i) view_->ring.RankInto(rows_.key(i), n_, &rank_[i * n_]);
+    batchers_.resize(n_);
+    failed_.resize(n_);
+    for (size_t i = 0; i < n_; ++i) failed_[i] = !view_->nodes[i]->Healthy();
+    Round();
+  }
 
-  for (;;) {
-    // Assign each row still short of RF copies to its next usable nodes.
-    std::vector<std::vector<uint32_t>> by_node(n);
+ private:
+  struct Fragment {
+    size_t node, begin, end;  // by_node_[node][begin, end)
+    WriteResult result;
+  };
+
+  // Assigns each row still short of RF copies to its next usable nodes and hands
+  // every node its rows, as fragments of at most max_batch_rows.
+  void Round() {
+    by_node_.assign(n_, {});
     bool any = false;
-    for (size_t i = 0; i < rows.size(); ++i) {
-      size_t want = rf - std::min<size_t>(rf, copies[i]);
-      while (want > 0 && next[i] < n) {
-        uint32_t node = rank[i * n + next[i]++];
-        if (failed[node]) continue;
-        by_node[node].push_back(static_cast<uint32_t>(i));
+    for (size_t i = 0; i < rows_.size(); ++i) {
+      size_t want = rf_ - std::min<size_t>(rf_, copies_[i]);
+      while (want > 0 && next_[i] < n_) {
+        uint32_t node = rank_[i * n_ + next_[i]++];
+        if (failed_[node]) continue;
+        by_node_[node].push_back(static_cast<uint32_t>(i));
         --want;
         any = true;
       }
     }
-    if (!any) break;
-
-    // Hand every node its rows, as fragments of at most max_batch_rows, and wait.
-    struct Fragment {
-      size_t node, begin, end;  // by_node[node][begin, end)
-      WriteResult result;
-    };
-    std::vector<Fragment> frags;
-    for (size_t node = 0; node < n; ++node) {
-      for (size_t off = 0; off < by_node[node].size(); off += opts_.max_batch_rows) {
-        frags.push_back(Fragment{node, off, std::min(by_node[node].size(), off + opts_.max_batch_rows), {}});
+    if (!any) return Complete();
+    frags_.clear();
+    const size_t max_rows = w_->opts_.max_batch_rows;
+    for (size_t node = 0; node < n_; ++node) {
+      for (size_t off = 0; off < by_node_[node].size(); off += max_rows) {
+        frags_.push_back(Fragment{node, off, std::min(by_node_[node].size(), off + max_rows), {}});
       }
     }
-    std::mutex mu;
-    std::condition_variable cv;
-    size_t pending = frags.size();
-    for (Fragment& f : frags) {
-      if (!batchers[f.node]) batchers[f.node] = BatcherFor(view->nodes[f.node]);
+    pending_.store(frags_.size(), std::memory_order_relaxed);
+    // The last fragment's answer may start the next round (even inside Submit):
+    // nothing here touches the round's state after the last Submit.
+    const size_t count = frags_.size();
+    auto self = shared_from_this();
+    for (size_t k = 0; k < count; ++k) {
+      const Fragment& f = frags_[k];
+      if (!batchers_[f.node]) batchers_[f.node] = w_->BatcherFor(view_->nodes[f.node]);
       std::vector<std::string_view> pieces;
       pieces.reserve(f.end - f.begin);
-      for (size_t k = f.begin; k < f.end; ++k) pieces.push_back(rows.bytes(by_node[f.node][k]));
-      batchers[f.node]->Submit(std::move(pieces), static_cast<uint32_t>(f.end - f.begin),
-                               [&mu, &cv, &pending, &f](const WriteResult& r) {
-                                 std::lock_guard<std::mutex> l(mu);
-                                 f.result = r;
-                                 if (--pending == 0) cv.notify_all();
-                               });
+      for (size_t j = f.begin; j < f.end; ++j) pieces.push_back(rows_.bytes(by_node_[f.node][j]));
+      WriteBatcher* batcher = batchers_[f.node].get();
+      batcher->Submit(std::move(pieces), static_cast<uint32_t>(f.end - f.begin), [self, k](const WriteResult& r) {
+        self->frags_[k].result = r;
+        if (self->pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) self->Evaluate();
+      });
     }
-    {
-      std::unique_lock<std::mutex> l(mu);
-      cv.wait(l, [&] { return pending == 0; });
-    }
+  }
 
-    for (const Fragment& f : frags) {
-      StorageNode* target = view->nodes[f.node].get();
+  // Every fragment of the round answered: count copies, mark failed nodes, go on.
+  void Evaluate() {
+    absl::Status invalid;
+    for (const Fragment& f : frags_) {
+      StorageNode* target = view_->nodes[f.node].get();
       const absl::Status& s = f.result.status;
-      node_latency_.WithLabels({target->address()}).Observe(f.result.seconds);
+      w_->node_latency_.WithLabels({target->address()}).Observe(f.result.seconds);
       if (s.ok()) {
         target->ReportSuccess();
-        outcome->samples_rejected_by_storage += f.result.rejected_samples;
+        outcome_.samples_rejected_by_storage += f.result.rejected_samples;
         for (size_t k = f.begin; k < f.end; ++k) {
-          uint32_t i = by_node[f.node][k];
-          copies[i]++;
+          uint32_t i = by_node_[f.node][k];
+          copies_[i]++;
           // A copy on a node outside the row's first RF owners is a reroute.
-          const uint32_t* r = &rank[i * n];
-          if (std::find(r, r + rf, f.node) == r + rf) {
-            ++outcome->rerouted_rows;
-            rerouted_.Inc();
+          const uint32_t* r = &rank_[i * n_];
+          if (std::find(r, r + rf_, f.node) == r + rf_) {
+            ++outcome_.rerouted_rows;
+            w_->rerouted_.Inc();
           }
         }
         continue;
       }
-      node_errors_.WithLabels({target->address(), absl::StatusCodeToString(s.code())}).Inc();
+      w_->node_errors_.WithLabels({target->address(), absl::StatusCodeToString(s.code())}).Inc();
       if (s.code() == absl::StatusCode::kInvalidArgument) {
         if (invalid.ok()) invalid = s;
-      } else if (!failed[f.node]) {
+      } else if (!failed_[f.node]) {
         spdlog::warn("storage node {}: {}", target->address(), std::string(s.message()));
-        failed[f.node] = true;
+        failed_[f.node] = true;
         if (s.code() == absl::StatusCode::kUnavailable || s.code() == absl::StatusCode::kDeadlineExceeded) {
           target->ReportFailure();
         }
       }
     }
     if (!invalid.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("storage rejected the data: ", invalid.message()));
+      return Finish(absl::InvalidArgumentError(absl::StrCat("storage rejected the data: ", invalid.message())));
     }
+    Round();
   }
 
-  // A node list shorter than RF (warned about at start-up) caps both RF and
-  // --min-replicas at its length: every configured node holds a copy.
-  const size_t need = std::min(opts_.min_replicas, n);
-  uint64_t short_rows = 0;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (copies[i] < need) {
-      ++short_rows;
-    } else if (copies[i] < rf) {
-      ++outcome->under_replicated_rows;
-      under_replicated_.Inc();
+  // No row can get another copy: judge the copies against RF and --min-replicas.
+  void Complete() {
+    // A node list shorter than RF (warned about at start-up) caps both RF and
+    // --min-replicas at its length: every configured node holds a copy.
+    const size_t need = std::min(w_->opts_.min_replicas, n_);
+    uint64_t short_rows = 0;
+    for (size_t i = 0; i < rows_.size(); ++i) {
+      if (copies_[i] < need) {
+        ++short_rows;
+      } else if (copies_[i] < rf_) {
+        ++outcome_.under_replicated_rows;
+        w_->under_replicated_.Inc();
+      }
     }
-  }
-  if (short_rows > 0) {
-    failed_rows_.Add(static_cast<double>(short_rows));
+    if (short_rows == 0) return Finish(absl::OkStatus());
+    w_->failed_rows_.Add(static_cast<double>(short_rows));
     size_t healthy = 0;
-    for (size_t i = 0; i < n; ++i) healthy += !failed[i];
-    return absl::UnavailableError(absl::StrCat(short_rows, " of ", rows.size(), " rows could not be stored on ",
-                                               need, " storage node(s) (", healthy, " of ", n,
-                                               " nodes reachable); retry later"));
+    for (size_t i = 0; i < n_; ++i) healthy += !failed_[i];
+    Finish(absl::UnavailableError(absl::StrCat(short_rows, " of ", rows_.size(), " rows could not be stored on ",
+                                               need, " storage node(s) (", healthy, " of ", n_,
+                                               " nodes reachable); retry later")));
   }
-  return absl::OkStatus();
+
+  void Finish(absl::Status status) {
+    WriteDone done = std::move(done_);
+    done(std::move(status), outcome_);
+  }
+
+  ReplicatingWriter* w_;
+  const EncodedRows& rows_;
+  WriteDone done_;
+  std::shared_ptr<const StorageNodes::View> view_;
+  size_t n_ = 0, rf_ = 0;
+  std::vector<uint32_t> rank_, next_, copies_;
+  std::vector<std::shared_ptr<WriteBatcher>> batchers_;
+  std::vector<bool> failed_;
+  WriteOutcome outcome_;
+  // The current round.
+  std::vector<std::vector<uint32_t>> by_node_;
+  std::vector<Fragment> frags_;
+  std::atomic<size_t> pending_{0};
+};
+
+void ReplicatingWriter::WriteAsync(const EncodedRows& rows, WriteDone done) {
+  std::make_shared<WriteOp>(this, rows, std::move(done))->Start();
+}
+
+absl::Status ReplicatingWriter::Write(const EncodedRows& rows, WriteOutcome* outcome) {
+  std::promise<absl::Status> result;
+  WriteAsync(rows, [&](absl::Status s, const WriteOutcome& o) {
+    *outcome = o;
+    result.set_value(std::move(s));
+  });
+  return result.get_future().get();
 }
 
 }  // namespace strata

@@ -18,10 +18,12 @@
 //   ReplicatingWriter writer(nodes.get(), {.replication_factor = 2}, &registry);
 //   EncodedRows rows = ...;
 //   absl::Status s = writer.Write(rows, &outcome);
+//   writer.WriteAsync(rows, [](absl::Status s, const WriteOutcome& o) { ... });  // no thread waits
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -58,8 +60,12 @@ class ReplicatingWriter {
  public:
   ReplicatingWriter(StorageNodes* nodes, ReplicatingWriterOptions opts, MetricsRegistry* registry);
 
-  // Blocks until every row has its copies (or cannot get them). `rows` must stay
-  // unchanged until it returns.
+  // Stores `rows` as described above; `done` gets the answer and the outcome, once,
+  // on this thread or a gRPC one, and must not block. `rows` must stay unchanged
+  // until `done` has run.
+  using WriteDone = std::function<void(absl::Status, const WriteOutcome&)>;
+  void WriteAsync(const EncodedRows& rows, WriteDone done);
+  // WriteAsync, waiting for the answer (sets *outcome).
   absl::Status Write(const EncodedRows& rows, WriteOutcome* outcome);
 
   // Write calls made to storage nodes and the request fragments they carried, over
@@ -67,6 +73,7 @@ class ReplicatingWriter {
   WriteBatcher::Stats BatchStats();
 
  private:
+  class WriteOp;
   std::shared_ptr<WriteBatcher> BatcherFor(const std::shared_ptr<StorageNode>& node);
 
   StorageNodes* nodes_;

@@ -12,6 +12,16 @@ void HttpRouter::HandlePrefix(std::string prefix, HttpHandler handler) {
   prefixes_[std::move(prefix)] = std::move(route);
 }
 
+void HttpRouter::HandleAsync(std::string path, HttpAsyncHandler handler) {
+  Route route{path, nullptr, std::move(handler)};
+  exact_[std::move(path)] = std::move(route);
+}
+
+void HttpRouter::HandlePrefixAsync(std::string prefix, HttpAsyncHandler handler) {
+  Route route{prefix, nullptr, std::move(handler)};
+  prefixes_[std::move(prefix)] = std::move(route);
+}
+
 const HttpRouter::Route* HttpRouter::Match(std::string_view path, std::string* remainder) const {
   if (auto it = exact_.find(path); it != exact_.end()) {
     *remainder = std::string(path);

@@ -21,11 +21,21 @@ namespace strata::http {
 // handler are caught by the server and answered with 500.
 using HttpHandler = std::function<void(const HttpRequest&, HttpResponse&)>;
 
+// Answers a request given to an HttpAsyncHandler. Call it once, from any thread;
+// copies share one answer (later calls are ignored). If every copy is destroyed
+// without a call, the request is answered 500.
+using HttpResponder = std::function<void(HttpResponse)>;
+// A handler that may answer after it returns, e.g. from the thread that completes an
+// RPC, so no handler thread waits for it. Runs on a handler thread; `req` stays
+// valid until `respond` is called (or dropped). A throw before answering is a 500.
+using HttpAsyncHandler = std::function<void(const HttpRequest& req, HttpResponder respond)>;
+
 class HttpRouter {
  public:
   struct Route {
     std::string pattern;  // the exact path or the prefix as registered
     HttpHandler handler;
+    HttpAsyncHandler async_handler;  // set instead of `handler` by the *Async calls
   };
 
   // Registers `handler` for requests whose decoded path equals `path`. A second
@@ -34,6 +44,9 @@ class HttpRouter {
   // Registers `handler` for paths starting with `prefix` (e.g. "/insert/"); the
   // longest matching prefix wins; exact routes win over prefixes.
   void HandlePrefix(std::string prefix, HttpHandler handler);
+  // The same with a handler that answers through a responder.
+  void HandleAsync(std::string path, HttpAsyncHandler handler);
+  void HandlePrefixAsync(std::string prefix, HttpAsyncHandler handler);
 
   // The route for `path` or nullptr. Sets *remainder to the part of `path` after a
   // matched prefix, or to `path` for an exact match.

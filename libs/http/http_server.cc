@@ -119,21 +119,26 @@ class ServerImpl {
 
   ~ServerImpl() { Shutdown(absl::Seconds(5)); }
 
-  void Handle(std::string path, HttpHandler handler) {
+  // Route registration (HttpServer's four calls); false, with an error log, after Start().
+  bool CanRegister(std::string_view pattern) {
     if (started_) {
-      spdlog::error("HttpServer::Handle(\"{}\") after Start() ignored", path);
-      return;
+      spdlog::error("HttpServer: route \"{}\" registered after Start() ignored", pattern);
+      return false;
     }
-    if (path == "/health") health_overridden_ = true;
-    if (path == "/ready") ready_overridden_ = true;
-    router_.Handle(std::move(path), std::move(handler));
+    if (pattern == "/health") health_overridden_ = true;
+    if (pattern == "/ready") ready_overridden_ = true;
+    return true;
   }
-  void HandlePrefix(std::string prefix, HttpHandler handler) {
-    if (started_) {
-      spdlog::error("HttpServer::HandlePrefix(\"{}\") after Start() ignored", prefix);
-      return;
-    }
-    router_.HandlePrefix(std::move(prefix), std::move(handler));
+  HttpRouter& router_for_registration() { return router_; }
+
+  // Async handlers not yet answered (Shutdown waits for them).
+  void AsyncStarted() {
+    absl::MutexLock lock(&mu_);
+    ++async_pending_;
+  }
+  void AsyncAnswered() {
+    absl::MutexLock lock(&mu_);
+    --async_pending_;
   }
 
   void SetReadinessCheck(std::function<bool()> check) {
@@ -192,6 +197,7 @@ class ServerImpl {
   std::atomic<bool> started_{false};
   std::atomic<bool> stopping_{false};
   bool shut_down_ = false;  // guarded by shutdown_mu_
+  int async_pending_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Mutex shutdown_mu_;
 
   absl::Mutex mu_;
@@ -348,24 +354,74 @@ class Session : public std::enable_shared_from_this<Session> {
 
     state_ = State::kHandling;
     server_->in_flight().Inc();
+    if (route->async_handler) {
+      server_->AsyncStarted();
+      asio::post(server_->pool(), [self = shared_from_this(), req, handler = &route->async_handler,
+                                   gzip = accept_gzip_] {
+        auto pending = std::make_shared<PendingAnswer>(self, req, gzip);
+        try {
+          (*handler)(*req, [pending](HttpResponse resp) { pending->Answer(std::move(resp)); });
+        } catch (...) {
+          pending->Answer(InternalError(std::current_exception()));
+        }
+      });
+      return;
+    }
     asio::post(server_->pool(), [self = shared_from_this(), req, handler = &route->handler,
                                  gzip = accept_gzip_] {
       HttpResponse resp;
       try {
         (*handler)(*req, resp);
-      } catch (const std::exception& e) {
-        resp = HttpResponse();
-        resp.SetText(absl::StrCat("internal error: ", e.what(), "\n"), 500);
       } catch (...) {
-        resp = HttpResponse();
-        resp.SetText("internal error\n", 500);
+        resp = InternalError(std::current_exception());
       }
-      self->server_->in_flight().Dec();
-      MaybeGzip(resp, gzip);
-      asio::post(self->stream_.get_executor(), [self, route = req->route, resp = std::move(resp)]() mutable {
-        self->Respond(route, std::move(resp));
-      });
+      self->Deliver(req->route, std::move(resp), gzip);
     });
+  }
+
+  // A handler's answer, from whatever thread: to the connection's strand.
+  void Deliver(const std::string& route, HttpResponse resp, bool gzip) {
+    server_->in_flight().Dec();
+    MaybeGzip(resp, gzip);
+    asio::post(stream_.get_executor(), [self = shared_from_this(), route, resp = std::move(resp)]() mutable {
+      self->Respond(route, std::move(resp));
+    });
+  }
+
+  // The state shared by an async handler's responder copies: the first answer is
+  // delivered; none at all (every copy dropped) is a 500.
+  class PendingAnswer {
+   public:
+    PendingAnswer(std::shared_ptr<Session> session, std::shared_ptr<HttpRequest> req, bool gzip)
+        : session_(std::move(session)), req_(std::move(req)), gzip_(gzip) {}
+    ~PendingAnswer() {
+      HttpResponse resp;
+      resp.SetText("internal error: the handler never answered\n", 500);
+      Answer(std::move(resp));
+    }
+    void Answer(HttpResponse resp) {
+      if (answered_.exchange(true)) return;
+      session_->Deliver(req_->route, std::move(resp), gzip_);
+      session_->server_->AsyncAnswered();
+    }
+
+   private:
+    std::shared_ptr<Session> session_;
+    std::shared_ptr<HttpRequest> req_;  // what the handler reads until it answers
+    bool gzip_;
+    std::atomic<bool> answered_{false};
+  };
+
+  static HttpResponse InternalError(std::exception_ptr e) {
+    HttpResponse resp;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      resp.SetText(absl::StrCat("internal error: ", ex.what(), "\n"), 500);
+    } catch (...) {
+      resp.SetText("internal error\n", 500);
+    }
+    return resp;
   }
 
   static HttpResponse ErrorResponse(int code, const absl::Status& st) {
@@ -556,8 +612,14 @@ void ServerImpl::Shutdown(absl::Duration deadline) {
   }
   for (auto& s : live_sessions()) s->ForceClose();
 
-  // Handlers still running are waited for; their responses go nowhere.
+  // Handlers still running are waited for, and async ones until they answer (their
+  // responders use this server); their responses go nowhere.
   pool_->join();
+  {
+    absl::MutexLock lock(&mu_);
+    auto answered = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return async_pending_ == 0; };
+    mu_.Await(absl::Condition(&answered));
+  }
   work_.reset();
   {
     // Everything is closed; pending operations complete with errors promptly.
@@ -581,11 +643,23 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_shared<Impl>
 HttpServer::~HttpServer() = default;
 
 void HttpServer::Handle(std::string path, HttpHandler handler) {
-  impl_->Handle(std::move(path), std::move(handler));
+  if (impl_->CanRegister(path)) impl_->router_for_registration().Handle(std::move(path), std::move(handler));
 }
 
 void HttpServer::HandlePrefix(std::string prefix, HttpHandler handler) {
-  impl_->HandlePrefix(std::move(prefix), std::move(handler));
+  if (impl_->CanRegister(prefix)) {
+    impl_->router_for_registration().HandlePrefix(std::move(prefix), std::move(handler));
+  }
+}
+
+void HttpServer::HandleAsync(std::string path, HttpAsyncHandler handler) {
+  if (impl_->CanRegister(path)) impl_->router_for_registration().HandleAsync(std::move(path), std::move(handler));
+}
+
+void HttpServer::HandlePrefixAsync(std::string prefix, HttpAsyncHandler handler) {
+  if (impl_->CanRegister(prefix)) {
+    impl_->router_for_registration().HandlePrefixAsync(std::move(prefix), std::move(handler));
+  }
 }
 
 void HttpServer::SetReadinessCheck(std::function<bool()> check) {

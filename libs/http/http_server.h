@@ -76,6 +76,10 @@ class HttpServer {
   // error log: the route table is read without locks once serving).
   void Handle(std::string path, HttpHandler handler);
   void HandlePrefix(std::string prefix, HttpHandler handler);
+  // Handlers that answer through an HttpResponder (http_router.h), possibly after
+  // they return. Shutdown() waits until every such request has been answered.
+  void HandleAsync(std::string path, HttpAsyncHandler handler);
+  void HandlePrefixAsync(std::string prefix, HttpAsyncHandler handler);
 
   // /ready answers 200 while `check()` returns true. May be called at any time;
   // `check` runs on an I/O thread and must be quick and thread-safe.

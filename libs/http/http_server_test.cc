@@ -338,6 +338,83 @@ TEST_CASE("Shutdown finishes an in-flight request and closes idle connections") 
   server.Shutdown(absl::Seconds(1));  // idempotent
 }
 
+// Async handlers answer after they return, from another thread; every way of
+// not answering properly still gets one answer.
+TEST_CASE("Async handlers answer from another thread; a throw or a dropped responder is a 500") {
+  strata::MetricsRegistry reg;
+  HttpServer server(TestOptions(&reg));
+  std::mutex mu;
+  std::vector<std::thread> answerers;
+  server.HandleAsync("/later", [&](const HttpRequest& req, HttpResponder respond) {
+    std::lock_guard<std::mutex> l(mu);
+    // The request outlives the handler's return until the answer.
+    answerers.emplace_back([&req, respond] {
+      std::this_thread::sleep_for(50ms);
+      HttpResponse resp;
+      resp.SetText("later " + std::string(req.Param("x")), 202);
+      respond(resp);
+      resp.SetText("second answer", 500);
+      respond(resp);  // ignored
+    });
+  });
+  server.HandlePrefixAsync("/throw/", [](const HttpRequest&, HttpResponder) { throw std::runtime_error("boom"); });
+  server.HandleAsync("/drop", [](const HttpRequest&, HttpResponder respond) { (void)respond; });
+  REQUIRE(server.Start().ok());
+  HttpClient client("127.0.0.1", server.port());
+
+  auto r = client.Get("/later?x=7");
+  REQUIRE(r.ok());
+  CHECK(r->status == 202);
+  CHECK(r->body == "later 7");
+  r = client.Get("/later?x=8");  // the same keep-alive connection goes on
+  REQUIRE(r.ok());
+  CHECK(r->body == "later 8");
+
+  r = client.Get("/throw/x");
+  REQUIRE(r.ok());
+  CHECK(r->status == 500);
+  CHECK(r->body == "internal error: boom\n");
+
+  r = client.Get("/drop");
+  REQUIRE(r.ok());
+  CHECK(r->status == 500);
+  CHECK(r->body == "internal error: the handler never answered\n");
+  server.Shutdown(absl::Seconds(5));
+  for (auto& t : answerers) t.join();
+}
+
+TEST_CASE("Shutdown waits until every async handler has answered, even past its deadline") {
+  strata::MetricsRegistry reg;
+  HttpServer server(TestOptions(&reg));
+  std::promise<void> started;
+  std::thread answerer;
+  std::atomic<bool> answered{false};
+  server.HandleAsync("/slow", [&](const HttpRequest&, HttpResponder respond) {
+    answerer = std::thread([&, respond] {
+      std::this_thread::sleep_for(2500ms);  // past Shutdown's 2 s wait for sessions, too
+      HttpResponse resp;
+      resp.SetText("finished");
+      answered = true;
+      respond(resp);
+    });
+    started.set_value();
+  });
+  REQUIRE(server.Start().ok());
+  const int port = server.port();
+  auto inflight = std::async(std::launch::async, [port] {
+    HttpClient c("127.0.0.1", port);
+    return c.Get("/slow");
+  });
+  started.get_future().wait();
+  // The deadline passes long before the answer: the connection is closed, but the
+  // responder still uses the server, so Shutdown must wait for it.
+  server.Shutdown(absl::Milliseconds(20));
+  CHECK(answered);
+  auto r = inflight.get();
+  CHECK_FALSE(r.ok());  // closed without an answer
+  answerer.join();
+}
+
 TEST_CASE("Start fails clearly when the port is taken or the address is bad") {
   strata::MetricsRegistry reg;
   HttpServer first(TestOptions(&reg));

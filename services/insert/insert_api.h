@@ -41,13 +41,17 @@ class InsertApi {
 
   void Register(http::HttpServer* server);
 
-  // Parses with `parse` into rows for `tenant` and stores them; fills `resp`.
+  // Parses with `parse` (on this thread) into rows for `tenant`, stores them, and
+  // answers through `respond` once they are stored or refused (maybe on a gRPC
+  // thread, after this returns).
   using ParseFn = std::function<absl::Status(ingest::RowSink&, ingest::ParseResult*)>;
   void Ingest(const char* protocol, Tenant tenant, size_t body_bytes, const ParseFn& parse, int ok_status,
-              http::HttpResponse& resp);
+              http::HttpResponder respond);
 
  private:
-  void Dispatch(const http::HttpRequest& req, http::HttpResponse& resp, Tenant tenant, std::string_view path);
+  struct Request;
+  void Dispatch(const http::HttpRequest& req, const http::HttpResponder& respond, Tenant tenant,
+                std::string_view path);
 
   ReplicatingWriter* writer_;
   InsertApiOptions opts_;
