@@ -92,9 +92,20 @@ absl::Status StorageEngine::Apply(std::span<const Row> rows) {
     }
     for (const Indexed& x : indexed) index_->PostingsChanged(x.day, x.tenant, x.labels);
   }
+  std::vector<HeadKey> keys;
+  std::vector<std::span<const Sample>> samples;
+  keys.reserve(rows.size());
+  samples.reserve(rows.size());
   for (const Row& row : rows) {
-    HeadKey key{row.tenant.Key(), row.sid};
-    if (head_.AppendIfPresent(key, row.samples)) continue;
+    keys.push_back(HeadKey{row.tenant.Key(), row.sid});
+    samples.push_back(row.samples);
+  }
+  std::vector<uint8_t> present;
+  head_.AppendIfPresent(keys, samples, &present);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (present[i]) continue;
+    const Row& row = rows[i];
+    const HeadKey key = keys[i];
     if (row.labels != nullptr) {
       head_.Append(key, *row.labels, row.samples);
       continue;
@@ -148,6 +159,7 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp,
     std::lock_guard<std::mutex> lock(indexed_mu_);
     epoch = indexed_epoch_;
     for (size_t i = 0; i < rows.size(); ++i) {
+      if (i + 8 < rows.size()) raw_series_.prefetch(raw_keys[i + 8]);  // overlap the misses
       auto it = raw_series_.find(raw_keys[i]);
       if (it != raw_series_.end()) {
         rows[i].sid = it->second.key.sid;

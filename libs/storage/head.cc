@@ -27,6 +27,45 @@ bool Head::AppendIfPresent(HeadKey key, std::span<const Sample> samples) {
   return true;
 }
 
+void Head::AppendIfPresent(std::span<const HeadKey> keys, std::span<const std::span<const Sample>> samples,
+                           std::vector<uint8_t>* present) {
+  present->assign(keys.size(), 0);
+  // Row indices grouped by shard (a counting sort).
+  std::array<uint32_t, kShards + 1> start{};
+  for (const HeadKey& k : keys) ++start[k.sid % kShards + 1];
+  for (size_t s = 0; s < kShards; ++s) start[s + 1] += start[s];
+  std::vector<uint32_t> order(keys.size());
+  std::array<uint32_t, kShards> fill;
+  std::copy(start.begin(), start.end() - 1, fill.begin());
+  for (uint32_t i = 0; i < keys.size(); ++i) order[fill[keys[i].sid % kShards]++] = i;
+
+  std::vector<Series*> found;
+  for (size_t s = 0; s < kShards; ++s) {
+    if (start[s] == start[s + 1]) continue;
+    const std::span<const uint32_t> rows(order.data() + start[s], start[s + 1] - start[s]);
+    Shard& shard = shards_[s];
+    std::lock_guard<std::mutex> lock(shard.mu);
+    // Three passes, so the misses of one pass are in flight together: the table
+    // slots, then the series, then their sample vectors.
+    for (uint32_t i : rows) shard.series.prefetch(keys[i]);
+    found.clear();
+    for (uint32_t i : rows) {
+      auto it = shard.series.find(keys[i]);
+      Series* series = it == shard.series.end() ? nullptr : it->second.get();
+      if (series != nullptr) __builtin_prefetch(&series->samples);
+      found.push_back(series);
+    }
+    for (size_t j = 0; j < rows.size(); ++j) {
+      Series* series = found[j];
+      if (series == nullptr) continue;
+      const std::span<const Sample> add = samples[rows[j]];
+      series->samples.insert(series->samples.end(), add.begin(), add.end());
+      shard.samples += add.size();
+      (*present)[rows[j]] = 1;
+    }
+  }
+}
+
 void Head::Read(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
   const Shard& shard = ShardFor(key);
   std::lock_guard<std::mutex> lock(shard.mu);

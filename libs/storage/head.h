@@ -51,6 +51,12 @@ class Head {
   size_t Append(HeadKey key, const Labels& labels, std::span<const Sample> samples);
   // Adds samples to a series the head already has; false (nothing added) if it has not.
   bool AppendIfPresent(HeadKey key, std::span<const Sample> samples);
+  // AppendIfPresent for a batch: (*present)[i] says whether samples[i] went to
+  // keys[i]. Takes each shard's lock once and looks the shard's series up together,
+  // so their cache misses overlap (one at a time they were a seventh of a storage
+  // node's CPU under ingest).
+  void AppendIfPresent(std::span<const HeadKey> keys, std::span<const std::span<const Sample>> samples,
+                       std::vector<uint8_t>* present);
 
   // Appends the series' samples with mint <= t <= maxt to *out (unsorted).
   void Read(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;

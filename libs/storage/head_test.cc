@@ -1,5 +1,6 @@
 #include "libs/storage/head.h"
 
+#include <algorithm>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -53,4 +54,41 @@ TEST_CASE("concurrent appends are all kept") {
   size_t total = 0;
   for (auto& d : head.Drain()) total += d.samples.size();
   CHECK(total == 4000);
+}
+
+TEST_CASE("batch AppendIfPresent adds to present series only, whatever their shard or order") {
+  Head head;
+  auto ls = *Labels::FromPairs({{"__name__", "x"}});
+  // Present: sids 0..199 of tenant 0 (every shard), one sample each at t=1.
+  for (uint64_t sid = 0; sid < 200; ++sid) head.Append({0, sid}, ls, std::vector<Sample>{{1, 0}});
+  std::vector<HeadKey> keys;
+  std::vector<std::vector<Sample>> data;
+  for (uint64_t sid = 0; sid < 400; sid += 3) {  // 0..199 present, 200..399 absent
+    keys.push_back({0, sid});
+    data.push_back({{static_cast<int64_t>(sid + 10), static_cast<double>(sid)}});
+  }
+  keys.push_back({7, 3});  // another tenant: absent
+  data.push_back({{5, 5}});
+  keys.push_back({0, 3});  // the same series twice in one batch
+  data.push_back({{99, 1}, {98, 2}});
+  std::vector<std::span<const Sample>> spans(data.begin(), data.end());
+  std::vector<uint8_t> present;
+  head.AppendIfPresent(keys, spans, &present);
+  REQUIRE(present.size() == keys.size());
+  size_t added = 0;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const bool want = keys[i].tenant == 0 && keys[i].sid < 200;
+    INFO("key " << keys[i].tenant << "/" << keys[i].sid);
+    CHECK(present[i] == want);
+    if (want) added += data[i].size();
+  }
+  CHECK(head.NumSeries() == 200);
+  CHECK(head.NumSamples() == 200 + added);
+  std::vector<Sample> out;
+  head.Read({0, 3}, 0, 1000, &out);
+  std::sort(out.begin(), out.end(), [](const Sample& a, const Sample& b) { return a.t < b.t; });
+  CHECK(out == std::vector<Sample>{{1, 0}, {13, 3}, {98, 2}, {99, 1}});
+  out.clear();
+  head.Read({0, 201}, 0, 1000, &out);
+  CHECK(out.empty());
 }
