@@ -401,8 +401,13 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     void Answer(HttpResponse resp) {
       if (answered_.exchange(true)) return;
-      session_->Deliver(req_->route, std::move(resp), gzip_);
-      session_->server_->AsyncAnswered();
+      std::shared_ptr<Session> session = std::move(session_);
+      ServerImpl* server = session->server_;
+      session->Deliver(req_->route, std::move(resp), gzip_);
+      // Our reference goes first: once the count is down, Shutdown() may return
+      // and the server go away, and ~Session uses it.
+      session.reset();
+      server->AsyncAnswered();
     }
 
    private:

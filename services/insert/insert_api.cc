@@ -53,20 +53,31 @@ struct InsertApi::Request {
         ok_status(ok_status),
         collector(tenant, api->opts_.limits, &api->rows_rejected_),
         respond(std::move(respond)) {}
-  ~Request() {
+  ~Request() { Release(); }
+
+  // The request's memory share goes back before the answer: after it, the server
+  // may shut down and this InsertApi go away while the storage calls unwind.
+  void Release() {
+    if (released) return;
+    released = true;
     api->inflight_.fetch_sub(cost);
     api->inflight_gauge_.Set(double(api->inflight_.load()));
   }
 
+  void Send(const char* code, http::HttpResponse resp) {
+    api->requests_.WithLabels({protocol, code}).Inc();
+    Release();
+    respond(std::move(resp));
+  }
+
   void Answer(int code, const std::string& msg = "") {
-    api->requests_.WithLabels({protocol, std::to_string(code)}).Inc();
     http::HttpResponse resp;
     if (msg.empty()) {
       resp.status = code;
     } else {
       Error(resp, code, msg);
     }
-    respond(std::move(resp));
+    Send(std::to_string(code).c_str(), std::move(resp));
   }
 
   // The rows are stored (or not): the answer of InsertApi's header.
@@ -99,6 +110,7 @@ struct InsertApi::Request {
   RowCollector collector;
   ingest::ParseResult result;
   http::HttpResponder respond;
+  bool released = false;
 };
 
 void InsertApi::Ingest(const char* protocol, Tenant tenant, size_t body_bytes, const ParseFn& parse, int ok_status,
@@ -114,8 +126,7 @@ void InsertApi::Ingest(const char* protocol, Tenant tenant, size_t body_bytes, c
     resp.SetHeader("Retry-After", "1");
     Error(resp, 429, absl::StrCat("insert is at its memory limit (--max-inflight-bytes=", opts_.max_inflight_bytes,
                                   "); retry later"));
-    requests_.WithLabels({protocol, "429"}).Inc();
-    return req->respond(std::move(resp));
+    return req->Send("429", std::move(resp));
   }
 
   absl::Status st = parse(req->collector, &req->result);
