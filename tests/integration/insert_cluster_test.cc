@@ -199,6 +199,16 @@ TEST_CASE("every HTTP protocol lands in storage, bad input gets 4xx naming the p
   CHECK(post("/write", std::string(200000, 'x')).status == 413);
   auto bad_labels = post("/api/v1/import/prometheus", "ok_metric 1\nbad{0x=\"1\"} 2\n");
   CHECK(bad_labels.status == 400);
+  auto bad_format = post("/insert/0/prometheus/api/v1/import/csv?format=1:nonsense", "1\n");
+  CHECK(bad_format.status == 400);
+  CHECK(bad_format.body.find("bad format parameter") != std::string::npos);
+  auto get = client.Get("/api/v1/write");
+  REQUIRE(get.ok());
+  CHECK(get->status == 405);
+  CHECK(get->Header("Allow") == "POST");
+  auto unknown = post("/insert/0/graphite/nothing", "x");
+  CHECK(unknown.status == 404);
+  CHECK(unknown.body.find("unsupported path") != std::string::npos);
 }
 
 TEST_CASE("tenants are stored apart") {
