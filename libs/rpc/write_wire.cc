@@ -89,11 +89,16 @@ class Reader {
  public:
   Reader(std::string_view all) : base_(all.data()) {}
 
-  bool Varint(const char*& p, const char* end, uint64_t* out) {
-    if (p < end && static_cast<uint8_t>(*p) < 0x80) {  // tags and short lengths: one byte
+  // The hot paths are inlined and their failures out of line, as in the
+  // remote_write decoder (libs/ingest/remote_write.cc).
+  [[gnu::always_inline]] bool Varint(const char*& p, const char* end, uint64_t* out) {
+    if (p < end && static_cast<uint8_t>(*p) < 0x80) [[likely]] {  // tags and short lengths: one byte
       *out = static_cast<uint8_t>(*p++);
       return true;
     }
+    return VarintSlow(p, end, out);
+  }
+  [[gnu::noinline]] bool VarintSlow(const char*& p, const char* end, uint64_t* out) {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (p >= end) return Fail(p, "truncated varint");
@@ -106,18 +111,18 @@ class Reader {
     }
     return Fail(p, "varint longer than 10 bytes");
   }
-  bool Tag(const char*& p, const char* end, uint32_t* field, int* wt) {
+  [[gnu::always_inline]] bool Tag(const char*& p, const char* end, uint32_t* field, int* wt) {
     uint64_t key;
     if (!Varint(p, end, &key)) return false;
     *field = static_cast<uint32_t>(key >> 3);
     *wt = static_cast<int>(key & 7);
-    if (*field == 0) return Fail(p, "field number 0");
+    if (*field == 0) [[unlikely]] return Fail(p, "field number 0");
     return true;
   }
-  bool Len(const char*& p, const char* end, std::string_view* out) {
+  [[gnu::always_inline]] bool Len(const char*& p, const char* end, std::string_view* out) {
     uint64_t n;
     if (!Varint(p, end, &n)) return false;
-    if (n > static_cast<uint64_t>(end - p)) return Fail(p, "length runs past the end of its message");
+    if (n > static_cast<uint64_t>(end - p)) [[unlikely]] return Fail(p, "length runs past the end of its message");
     *out = std::string_view(p, n);
     p += n;
     return true;
@@ -146,11 +151,14 @@ class Reader {
         return Fail(p, absl::StrCat("unsupported wire type ", wt));
     }
   }
-  bool Expect(const char* p, int wt, int want, const char* field) {
-    if (wt == want) return true;
+  [[gnu::always_inline]] bool Expect(const char* p, int wt, int want, const char* field) {
+    if (wt == want) [[likely]] return true;
+    return WrongWire(p, wt, want, field);
+  }
+  [[gnu::noinline, gnu::cold]] bool WrongWire(const char* p, int wt, int want, const char* field) {
     return Fail(p, absl::StrCat("field ", field, " has wire type ", wt, ", want ", want));
   }
-  bool Fail(const char* p, std::string what) {
+  [[gnu::noinline, gnu::cold]] bool Fail(const char* p, std::string what) {
     if (error_.empty()) error_ = absl::StrCat(what, " at byte ", p - base_);
     return false;
   }

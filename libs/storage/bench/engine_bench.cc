@@ -1,5 +1,6 @@
 // Storage engine benchmarks (docs/benchmarks.md has the figures and commands).
 //   build/bin/storage_bench --benchmark_filter=HeadAppend
+//   build/bin/storage_bench --benchmark_filter=DecodeWriteRequest
 //   build/bin/storage_bench --benchmark_filter=Search10kOf1M   (builds a 1M-series index first, ~minutes)
 #include <benchmark/benchmark.h>
 
@@ -7,6 +8,7 @@
 #include <random>
 
 #include "libs/rpc/proto_convert.h"
+#include "libs/rpc/write_wire.h"
 #include "libs/storage/engine.h"
 #include "libs/storage/head.h"
 
@@ -58,6 +60,27 @@ std::string TempDir() {
   char tmpl[] = "/tmp/strata-bench-XXXXXX";
   return mkdtemp(tmpl);
 }
+
+// Reading a Write request in place (libs/rpc/write_wire.h): rows/s for a request of
+// 5000 node_exporter-like rows of one sample, the first step of every Write.
+void BM_DecodeWriteRequest(benchmark::State& state) {
+  auto series = NodeExporterLikeSeries(5000);
+  std::string raw;
+  std::vector<LabelRef> refs;
+  for (size_t i = 0; i < series.size(); ++i) {
+    refs.clear();
+    for (const Label& l : series[i]) refs.push_back(LabelRef{l.name, l.value});
+    const Sample s{kNow + static_cast<int64_t>(i), 1.5 * static_cast<double>(i)};
+    AppendSeriesEntry(&raw, Tenant{}, refs, std::span<const Sample>(&s, 1));
+  }
+  DecodedWrite d;
+  for (auto _ : state) {
+    if (!DecodeWriteRequest(raw, &d).ok()) state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(d.rows.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(series.size()));
+}
+BENCHMARK(BM_DecodeWriteRequest);
 
 // End-to-end Write (validation, WAL without fsync, index, head): samples/s for
 // batches of 1000 series x 1 sample, as Prometheus remote_write sends.
