@@ -44,7 +44,7 @@ InsertApi::InsertApi(ReplicatingWriter* writer, InsertApiOptions opts, MetricsRe
 
 // One request from admission to answer. Holds the parsed rows until every storage
 // call that carries them has answered, and its share of --max-inflight-bytes until
-// it is destroyed.
+// it answers.
 struct InsertApi::Request {
   Request(InsertApi* api, const char* protocol, Tenant tenant, size_t cost, int ok_status, http::HttpResponder respond)
       : api(api),
