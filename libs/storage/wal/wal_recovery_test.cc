@@ -119,16 +119,24 @@ TEST_CASE("bad checksum at the tail is truncated", "[wal][recovery]") {
   CHECK(got.records == std::vector<std::string>{"keep me"});
 }
 
+// Writes segment 1 holding the record "data" (no preallocation), then appends
+// `tail` to the file; returns the segment's size before the tail.
+uint64_t OneRecordThenTail(const std::string& dir, const std::string& tail) {
+  Options opts;
+  opts.preallocate_bytes = 0;
+  { auto wal = MustOpen(dir, opts); REQUIRE(wal->Append("data").ok()); }
+  const std::string seg1 = SegmentPathIn(dir, 1);
+  const uint64_t good = Env::Default()->FileSize(seg1).value();
+  AppendBytes(seg1, tail);
+  return good;
+}
+
 // Zeros to the end of the last segment are what preallocation leaves after a crash
 // (Options::preallocate_bytes): a clean end, cut without counting damage.
 TEST_CASE("zeros after the last record are preallocation: truncated, not damage", "[wal][recovery]") {
   TempDir dir;
-  Options opts;
-  opts.preallocate_bytes = 0;
-  { auto wal = MustOpen(dir.path(), opts); REQUIRE(wal->Append("data").ok()); }
+  const uint64_t good = OneRecordThenTail(dir.path(), std::string(4096, '\0'));
   const std::string seg1 = SegmentPathIn(dir.path(), 1);
-  const uint64_t good = Env::Default()->FileSize(seg1).value();
-  AppendBytes(seg1, std::string(4096, '\0'));
   auto wal = MustOpen(dir.path());
   CHECK(wal->stats().torn_tails_truncated == 0);
   CHECK(wal->stats().torn_bytes_dropped == 0);
@@ -140,12 +148,8 @@ TEST_CASE("zeros after the last record are preallocation: truncated, not damage"
 
 TEST_CASE("zeros followed by anything else are damage, not preallocation", "[wal][recovery]") {
   TempDir dir;
-  Options opts;
-  opts.preallocate_bytes = 0;
-  { auto wal = MustOpen(dir.path(), opts); REQUIRE(wal->Append("data").ok()); }
+  const uint64_t good = OneRecordThenTail(dir.path(), std::string(100, '\0') + "X");
   const std::string seg1 = SegmentPathIn(dir.path(), 1);
-  const uint64_t good = Env::Default()->FileSize(seg1).value();
-  AppendBytes(seg1, std::string(100, '\0') + "X");
   auto wal = MustOpen(dir.path());
   CHECK(wal->stats().torn_tails_truncated == 1);
   CHECK(wal->stats().torn_bytes_dropped == 101);
