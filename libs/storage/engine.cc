@@ -37,6 +37,9 @@ absl::Status StorageEngine::Init() {
   if (ec) return absl::InternalError(absl::StrCat("create --data-dir ", options_.data_dir, ": ", ec.message()));
   STRATA_ASSIGN_OR_RETURN(db_, Db::Open(options_.data_dir + "/index"));
   index_ = std::make_unique<Index>(db_.get());
+  if (options_.series_block_cache_bytes > 0) {
+    block_cache_ = std::make_unique<SeriesBlockCache>(options_.series_block_cache_bytes);
+  }
 
   // Node id: generated once, kept in the meta column family.
   std::string id;

@@ -38,6 +38,7 @@
 #include "libs/storage/db.h"
 #include "libs/storage/head.h"
 #include "libs/storage/index.h"
+#include "libs/storage/series_block_cache.h"
 #include "libs/storage/wal/wal.h"
 #include "storage.pb.h"
 
@@ -87,6 +88,7 @@ struct EngineOptions {
   size_t max_samples_per_write = 10'000'000;
   size_t block_target_samples = 1024;         // compaction output block size
   int search_parallelism = 0;                 // threads reading one Search; 0 = hardware threads
+  size_t series_block_cache_bytes = 256 << 20;  // persisted blocks kept for searches (series_block_cache.h); 0 = off
   bool background = true;                     // run flush/compaction/retention threads
   std::function<int64_t()> clock;             // now in ms; defaults to the system clock
 };
@@ -109,6 +111,8 @@ struct EngineStats {
   std::atomic<uint64_t> wal_replay_errors{0};
   std::atomic<uint64_t> searches{0};
   std::atomic<uint64_t> search_series{0};
+  std::atomic<uint64_t> block_cache_hits{0};    // (series, partition) blocks served from block_cache_
+  std::atomic<uint64_t> block_cache_misses{0};  // ... read from RocksDB (cache on)
 };
 
 class StorageEngine {
@@ -178,6 +182,7 @@ class StorageEngine {
   const std::string& node_id() const { return node_id_; }
   size_t HeadSeries() const { return head_.NumSeries(); }
   size_t HeadSamples() const { return head_.NumSamples(); }
+  size_t BlockCacheBytes() const { return block_cache_ ? block_cache_->stats().bytes : 0; }
   uint64_t WalBytes() const;
   wal::Stats WalStats() const { return wal_->stats(); }
   // Bytes of the data directory (cached, refreshed by NodeInfo and the metrics scrape).
@@ -209,7 +214,7 @@ class StorageEngine {
   // Appends blocks of the series in [mint, maxt] (partitions of `iters`) and its
   // unpersisted samples as one more block to *out.
   absl::Status CollectBlocks(uint64_t tenant, uint64_t sid, BlockIterators& iters, int64_t mint, int64_t maxt,
-                             google::protobuf::RepeatedPtrField<pb::Block>* out) const;
+                             google::protobuf::RepeatedPtrField<pb::Block>* out);
   // Series ids of the tenant matching `ms` in partitions of [mint, maxt].
   absl::StatusOr<std::vector<uint64_t>> SelectSeries(uint64_t tenant, const Matchers& ms, int64_t mint, int64_t maxt,
                                                      std::vector<uint32_t>* days) const;
@@ -270,7 +275,10 @@ class StorageEngine {
   // Bumped by Persist after its blocks are in RocksDB and before it forgets the
   // samples in persisting_: a reader whose block iterators predate a bump may have
   // missed those samples in both places and reads the series again (CollectBlocks).
+  // Also moved after the other writes to the blocks column family (compaction,
+  // delete, retention), so that block_cache_ entries of an older epoch are not used.
   std::atomic<uint64_t> persist_epoch_{0};
+  std::unique_ptr<SeriesBlockCache> block_cache_;  // null when off
   std::atomic<uint64_t> block_seq_{0};
   std::atomic<uint64_t> disk_bytes_{0};
 

@@ -47,6 +47,7 @@ absl::Status StorageEngine::Delete(const pb::DeleteRequest& req, pb::DeleteRespo
     }
   }
   STRATA_RETURN_IF_ERROR(db_->Write(&batch, /*sync=*/true));
+  persist_epoch_.fetch_add(1);  // cached blocks of the deleted series are stale
   index_->ForgetPostings();
   {
     std::unique_lock<std::shared_mutex> lock(write_mu_);
@@ -188,6 +189,7 @@ absl::Status StorageEngine::Compact() {
     merged.clear();
     if (batch.GetDataSize() > (8 << 20)) {
       STRATA_RETURN_IF_ERROR(db_->Write(&batch, true));
+      persist_epoch_.fetch_add(1);
       batch.Clear();
     }
     return absl::OkStatus();
@@ -213,7 +215,10 @@ absl::Status StorageEngine::Compact() {
   }
   STRATA_RETURN_IF_ERROR(flush_group());
   STRATA_RETURN_IF_ERROR(FromRocks(it->status(), "block scan"));
-  if (batch.Count() > 0) STRATA_RETURN_IF_ERROR(db_->Write(&batch, true));
+  if (batch.Count() > 0) {
+    STRATA_RETURN_IF_ERROR(db_->Write(&batch, true));
+    persist_epoch_.fetch_add(1);
+  }
   stats_.compactions++;
   stats_.blocks_compacted += compacted;
   return absl::OkStatus();
@@ -233,6 +238,7 @@ absl::Status StorageEngine::ApplyRetention() {
   rocksdb::WriteBatch batch;
   for (auto* cf : {db_->postings(), db_->values(), db_->blocks()}) batch.DeleteRange(cf, lo, hi);
   STRATA_RETURN_IF_ERROR(db_->Write(&batch, true));
+  persist_epoch_.fetch_add(1);
   rocksdb::Slice lo_s(lo), hi_s(hi);
   for (auto* cf : {db_->postings(), db_->values(), db_->blocks()}) {
     db_->db()->CompactRange(rocksdb::CompactRangeOptions(), cf, &lo_s, &hi_s);

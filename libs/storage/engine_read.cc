@@ -89,32 +89,51 @@ rocksdb::Iterator* BlockIterators::For(size_t i) {
 
 absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIterators& iters, int64_t mint,
                                           int64_t maxt,
-                                          google::protobuf::RepeatedPtrField<pb::Block>* out) const {
+                                          google::protobuf::RepeatedPtrField<pb::Block>* out) {
   const int before = out->size();
   for (;;) {
     for (size_t i = 0; i < iters.days().size(); ++i) {
       const uint32_t day = iters.days()[i];
       if (DayEndMs(day) < mint || DayStartMs(day) > maxt) continue;
-      const std::string prefix = BlockPrefix(day, tenant, sid);
-      const rocksdb::Slice prefix_slice(prefix);
-      rocksdb::Iterator* it = iters.For(i);
-      // One step at most: after the previous series' blocks the iterator usually
-      // sits on this one's first key already, and when it does not, the series
-      // between are seldom few (eight steps before the seek were a fifth of a
-      // scattered search's time).
-      for (SeekForward(it, prefix_slice, 1); it->Valid() && it->key().starts_with(prefix_slice); it->Next()) {
+      // Adds the value's block when it overlaps the range; false when corrupt.
+      auto add = [&](std::string_view value) {
         BlockValue bv;
-        if (!DecodeBlockValue(std::string_view(it->value().data(), it->value().size()), &bv)) {
-          return absl::DataLossError(absl::StrCat("corrupt block record for series ", sid));
-        }
-        if (bv.max_t < mint || bv.min_t > maxt) continue;
+        if (!DecodeBlockValue(value, &bv)) return false;
+        if (bv.max_t < mint || bv.min_t > maxt) return true;
         pb::Block* b = out->Add();
         b->set_min_time_ms(bv.min_t);
         b->set_max_time_ms(bv.max_t);
         b->set_samples(bv.count);
         b->set_data(bv.data.data(), bv.data.size());
+        return true;
+      };
+      const SeriesBlockCache::Key cache_key{day, tenant, sid};
+      if (SeriesBlockCache::Records cached = block_cache_ ? block_cache_->Find(cache_key, iters.epoch()) : nullptr) {
+        stats_.block_cache_hits++;
+        bool ok = true;
+        if (!SeriesBlockCache::ForEachRecord(*cached, [&](std::string_view v) { return ok = add(v); }) || !ok) {
+          return absl::DataLossError(absl::StrCat("corrupt block record for series ", sid));
+        }
+        continue;
+      }
+      const std::string prefix = BlockPrefix(day, tenant, sid);
+      const rocksdb::Slice prefix_slice(prefix);
+      rocksdb::Iterator* it = iters.For(i);
+      std::string records;  // every block value of the series in this partition, for the cache
+      // One step at most: after the previous series' blocks the iterator usually
+      // sits on this one's first key already, and when it does not, the series
+      // between are seldom few (eight steps before the seek were a fifth of a
+      // scattered search's time).
+      for (SeekForward(it, prefix_slice, 1); it->Valid() && it->key().starts_with(prefix_slice); it->Next()) {
+        const std::string_view value(it->value().data(), it->value().size());
+        if (!add(value)) return absl::DataLossError(absl::StrCat("corrupt block record for series ", sid));
+        if (block_cache_) SeriesBlockCache::AppendRecord(&records, value);
       }
       STRATA_RETURN_IF_ERROR(FromRocks(it->status(), "block scan"));
+      if (block_cache_) {
+        stats_.block_cache_misses++;
+        block_cache_->Insert(cache_key, iters.epoch(), std::move(records));
+      }
     }
     std::vector<Sample> head;
     ReadUnpersisted(HeadKey{tenant, sid}, mint, maxt, &head);

@@ -685,3 +685,74 @@ TEST_CASE("search labels as entries equal labels as messages") {
   CHECK(entries.size() == 1500);
   CHECK(entries == messages);
 }
+
+// The search block cache (series_block_cache.h) answers repeated searches; every
+// write to the blocks column family must make its entries stale.
+TEST_CASE("searches served from the block cache see every later flush, delete and compaction") {
+  TempDir dir;
+  int64_t now = kNow;
+  EngineOptions o = Opts(dir.path, &now);
+  auto e = *StorageEngine::Open(o);
+  const auto all = std::vector<pb::Matcher>{M(pb::EQUAL, "__name__", "c")};
+  const int64_t mint = kNow - 7'200'000, maxt = kNow;
+  pb::WriteResponse resp;
+  pb::WriteRequest req;
+  AddRow(&req, {{"__name__", "c"}, {"i", "a"}}, Ramp(kNow - 3'600'000, 10, 15'000));
+  AddRow(&req, {{"__name__", "c"}, {"i", "b"}}, Ramp(kNow - 3'600'000, 10, 15'000, 100));
+  REQUIRE(e->Write(req, &resp).ok());
+  REQUIRE(e->Persist().ok());
+
+  auto first = Search(*e, all, mint, maxt);
+  const uint64_t misses = e->stats().block_cache_misses, hits = e->stats().block_cache_hits;
+  CHECK(misses == 2);
+  CHECK(Search(*e, all, mint, maxt) == first);
+  CHECK(e->stats().block_cache_hits == hits + 2);
+  CHECK(e->stats().block_cache_misses == misses);
+  // A narrower range is cut from the same entries.
+  auto narrow = Search(*e, all, kNow - 3'600'000 + 30'000, kNow - 3'600'000 + 60'000);
+  CHECK(narrow["c{i=\"a\"}"].size() == 3);
+
+  // A flush adds a block: the cached entries are stale.
+  req.Clear();
+  AddRow(&req, {{"__name__", "c"}, {"i", "a"}}, Ramp(kNow - 1'800'000, 5, 15'000, 50));
+  REQUIRE(e->Write(req, &resp).ok());
+  REQUIRE(e->Persist().ok());
+  auto got = Search(*e, all, mint, maxt);
+  CHECK(got["c{i=\"a\"}"].size() == 15);
+  CHECK(got["c{i=\"b\"}"] == first["c{i=\"b\"}"]);
+  got = Search(*e, all, mint, maxt);  // from the cache again
+  CHECK(got["c{i=\"a\"}"].size() == 15);
+
+  // Delete with an empty head (nothing to flush first), then the series comes back
+  // with one sample in the head: its deleted blocks must not come back with it.
+  pb::DeleteRequest del;
+  *del.add_matchers() = M(pb::EQUAL, "i", "a");
+  pb::DeleteResponse delr;
+  REQUIRE(e->Delete(del, &delr).ok());
+  req.Clear();
+  AddRow(&req, {{"__name__", "c"}, {"i", "a"}}, {{kNow - 60'000, 7}});
+  REQUIRE(e->Write(req, &resp).ok());
+  got = Search(*e, all, mint, maxt);
+  CHECK(got["c{i=\"a\"}"] == std::vector<Sample>{{kNow - 60'000, 7}});
+  CHECK(got["c{i=\"b\"}"].size() == 10);
+}
+
+TEST_CASE("a search answers the same with the block cache off") {
+  TempDir dir;
+  int64_t now = kNow;
+  EngineOptions o = Opts(dir.path, &now);
+  o.series_block_cache_bytes = 0;
+  auto e = *StorageEngine::Open(o);
+  pb::WriteRequest req;
+  for (int i = 0; i < 50; ++i) AddRow(&req, {{"__name__", "c"}, {"i", std::to_string(i)}}, Ramp(kNow - 600'000, 20, 15'000, i));
+  pb::WriteResponse resp;
+  REQUIRE(e->Write(req, &resp).ok());
+  REQUIRE(e->Persist().ok());
+  auto got = Search(*e, {M(pb::EQUAL, "__name__", "c")}, kNow - 3'600'000, kNow);
+  REQUIRE(got.size() == 50);
+  CHECK(got["c{i=\"7\"}"].size() == 20);
+  CHECK(Search(*e, {M(pb::EQUAL, "__name__", "c")}, kNow - 3'600'000, kNow) == got);
+  CHECK(e->stats().block_cache_hits == 0);
+  CHECK(e->stats().block_cache_misses == 0);
+  CHECK(e->BlockCacheBytes() == 0);
+}

@@ -30,6 +30,7 @@ struct Flags {
   std::string head_flush_interval = "5m";
   std::string compaction_interval = "10m";
   size_t max_write_rows = 1'000'000;
+  size_t search_block_cache_bytes = 256 << 20;
   size_t grpc_max_message_bytes = 64 << 20;
 };
 
@@ -54,6 +55,7 @@ absl::StatusOr<strata::storage::EngineOptions> EngineOptionsFrom(const Flags& f)
   if (!policy.ok()) return absl::InvalidArgumentError("--wal-fsync: " + std::string(policy.status().message()));
   o.wal_fsync = *policy;
   o.max_rows_per_write = f.max_write_rows;
+  o.series_block_cache_bytes = f.search_block_cache_bytes;
   return o;
 }
 
@@ -88,6 +90,14 @@ void RegisterEngineMetrics(strata::MetricsRegistry& r, strata::storage::StorageE
                        [&s] { return double(s.wal_replay_errors.load()); });
   r.AddCallbackCounter("strata_storage_search_series_total", "Series returned by Search.",
                        [&s] { return double(s.search_series.load()); });
+  r.AddCallbackCounter("strata_storage_search_block_cache_hits_total",
+                       "Series partitions whose blocks a search found in --search-block-cache-bytes.",
+                       [&s] { return double(s.block_cache_hits.load()); });
+  r.AddCallbackCounter("strata_storage_search_block_cache_misses_total",
+                       "Series partitions whose blocks a search read from RocksDB.",
+                       [&s] { return double(s.block_cache_misses.load()); });
+  r.AddCallbackGauge("strata_storage_search_block_cache_bytes", "Bytes held by the search block cache.",
+                     [e] { return double(e->BlockCacheBytes()); });
   r.AddCallbackCounter("strata_storage_wal_fsyncs_total", "WAL fsyncs (group commits under --wal-fsync=always).",
                        [e] { return double(e->WalStats().fsyncs); });
   r.AddCallbackCounter("strata_storage_wal_records_total", "WAL records acknowledged.",
@@ -132,6 +142,10 @@ int main(int argc, char** argv) {
   app.add_option("--head-flush-interval", f.head_flush_interval, "How often in-memory samples become blocks")
       ->capture_default_str();
   app.add_option("--compaction-interval", f.compaction_interval, "How often small blocks are merged")
+      ->capture_default_str();
+  app.add_option("--search-block-cache-bytes", f.search_block_cache_bytes,
+                 "Memory for persisted blocks of recently searched series, so repeated searches skip "
+                 "RocksDB (0 = off)")
       ->capture_default_str();
   app.add_option("--max-write-rows", f.max_write_rows, "Rows above which a Write batch is rejected")
       ->capture_default_str();

@@ -1,0 +1,72 @@
+#include "libs/storage/series_block_cache.h"
+
+#include <cstring>
+
+namespace strata::storage {
+
+namespace {
+// What an entry costs besides its records: the map slot, the shared_ptr's control
+// block and the string header.
+constexpr size_t kEntryOverhead = 96;
+}  // namespace
+
+SeriesBlockCache::Records SeriesBlockCache::Find(const Key& key, uint64_t epoch) const {
+  Shard& s = ShardOf(key);
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (s.epoch != epoch) return nullptr;
+  auto it = s.entries.find(key);
+  return it == s.entries.end() ? nullptr : it->second;
+}
+
+void SeriesBlockCache::Insert(const Key& key, uint64_t epoch, std::string records) {
+  const size_t cost = records.size() + kEntryOverhead;
+  if (cost > max_shard_bytes_) return;
+  auto value = std::make_shared<const std::string>(std::move(records));
+  Shard& s = ShardOf(key);
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (epoch < s.epoch) return;
+  if (epoch > s.epoch || s.bytes + cost > max_shard_bytes_) {
+    s.entries.clear();
+    s.bytes = 0;
+    s.epoch = epoch;
+  }
+  auto [it, added] = s.entries.try_emplace(key, value);
+  if (added) {
+    s.bytes += cost;
+  } else {
+    s.bytes = s.bytes - (it->second->size() + kEntryOverhead) + cost;
+    it->second = std::move(value);
+  }
+}
+
+void SeriesBlockCache::AppendRecord(std::string* records, std::string_view value) {
+  const uint32_t n = static_cast<uint32_t>(value.size());
+  char len[4] = {static_cast<char>(n), static_cast<char>(n >> 8), static_cast<char>(n >> 16),
+                 static_cast<char>(n >> 24)};
+  records->append(len, 4);
+  records->append(value);
+}
+
+bool SeriesBlockCache::ForEachRecord(std::string_view records, const std::function<bool(std::string_view)>& fn) {
+  while (!records.empty()) {
+    if (records.size() < 4) return false;
+    const auto* p = reinterpret_cast<const unsigned char*>(records.data());
+    const size_t n = size_t{p[0]} | size_t{p[1]} << 8 | size_t{p[2]} << 16 | size_t{p[3]} << 24;
+    if (records.size() - 4 < n) return false;
+    if (!fn(records.substr(4, n))) return true;
+    records.remove_prefix(4 + n);
+  }
+  return true;
+}
+
+SeriesBlockCache::Stats SeriesBlockCache::stats() const {
+  Stats out;
+  for (const Shard& s : shards_) {
+    std::lock_guard<std::mutex> lock(s.mu);
+    out.entries += s.entries.size();
+    out.bytes += s.bytes;
+  }
+  return out;
+}
+
+}  // namespace strata::storage
