@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include "libs/http/http_client.h"
@@ -199,39 +200,47 @@ int main(int argc, char** argv) {
                                  {"VictoriaMetrics 1.79.5", vm_port, ""},
                                  {"Prometheus 2.42", prom_port, ""}};
   if (only_strata) targets.resize(1);
-  printf("Dashboard query set: %zu series x 1 h (15 s), range queries over the hour, median of %d runs after 1 warm-up, ms\n\n",
+  printf("Dashboard query set: %zu series x 1 h (15 s), range queries over the hour, median of %d interleaved runs after 1 warm-up, ms\n\n",
          total, runs);
   printf("| query | step | Strata | VictoriaMetrics 1.79.5 | Prometheus 2.42 |\n|---|---|---|---|---|\n");
   for (const Query& q : queries) {
     std::string row = "| `" + q.expr + "` | " + std::to_string(q.step) + "s";
-    std::vector<int> counts;
-    for (const Target& t : targets) {
-      const std::string target = "/api/v1/query_range?query=" + http::UrlEncode(q.expr) + "&start=" +
-                                 std::to_string(end_s - 3600) + "&end=" + std::to_string(end_s) +
-                                 "&step=" + std::to_string(q.step);
-      http::HttpClient c("127.0.0.1", t.port);
-      std::vector<double> ms;
-      int count = -1;
-      for (int r = 0; r <= runs; ++r) {
+    const std::string target = "/api/v1/query_range?query=" + http::UrlEncode(q.expr) + "&start=" +
+                               std::to_string(end_s - 3600) + "&end=" + std::to_string(end_s) +
+                               "&step=" + std::to_string(q.step);
+    // One warm-up per system, then rounds in which each system answers once, the
+    // first system of a round rotating: a slow spell of the shared machine, or a
+    // system still busy after its own previous answer (a Go GC cycle, a purge of
+    // freed memory), then weighs on every system alike.
+    std::vector<std::unique_ptr<http::HttpClient>> clients;
+    std::vector<std::vector<double>> ms(targets.size());
+    std::vector<int> counts(targets.size(), -1);
+    std::vector<bool> failed(targets.size(), false);
+    for (const Target& t : targets) clients.push_back(std::make_unique<http::HttpClient>("127.0.0.1", t.port));
+    for (int r = 0; r <= runs; ++r) {
+      for (size_t k = 0; k < targets.size(); ++k) {
+        const size_t i = (k + static_cast<size_t>(r)) % targets.size();
+        if (failed[i]) continue;
         auto start = std::chrono::steady_clock::now();
-        auto resp = c.Get(target);
+        auto resp = clients[i]->Get(target);
         double d = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
         if (!resp.ok() || resp->status != 200) {
-          fprintf(stderr, "%s: %s -> %s\n", t.name.c_str(), q.expr.c_str(),
+          fprintf(stderr, "%s: %s -> %s\n", targets[i].name.c_str(), q.expr.c_str(),
                   resp.ok() ? resp->body.substr(0, 300).c_str() : std::string(resp.status().message()).c_str());
-          ms.clear();
-          break;
+          failed[i] = true;
+          continue;
         }
-        count = CountSeries(resp->body);
-        if (r > 0) ms.push_back(d);
+        counts[i] = CountSeries(resp->body);
+        if (r > 0) ms[i].push_back(d);
       }
-      counts.push_back(count);
-      if (ms.empty()) {
+    }
+    for (size_t i = 0; i < targets.size(); ++i) {
+      if (failed[i] || ms[i].empty()) {
         row += " | error";
       } else {
-        std::sort(ms.begin(), ms.end());
+        std::sort(ms[i].begin(), ms[i].end());
         char buf[32];
-        snprintf(buf, sizeof buf, " | %.1f", ms[ms.size() / 2]);
+        snprintf(buf, sizeof buf, " | %.1f", ms[i][ms[i].size() / 2]);
         row += buf;
       }
     }
