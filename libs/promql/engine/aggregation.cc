@@ -29,18 +29,20 @@ struct Group {
 
 // Prometheus' vectorByValueHeap ordering for topk (min-heap, NaN lowest) and
 // vectorByReverseValueHeap for bottomk (max-heap, NaN highest).
-bool TopkLess(const VectorSample& a, const VectorSample& b) {
+template <typename T>
+bool TopkLess(const T& a, const T& b) {
   if (std::isnan(a.v)) return true;
   return a.v < b.v;
 }
-bool BottomkLess(const VectorSample& a, const VectorSample& b) {
+template <typename T>
+bool BottomkLess(const T& a, const T& b) {
   if (std::isnan(a.v)) return true;
   return a.v > b.v;
 }
 
 // Heap helpers mirroring Go's container/heap with a "less" meaning "closer to the top".
-template <typename Less>
-void HeapUp(std::vector<VectorSample>& h, size_t j, Less less) {
+template <typename T, typename Less>
+void HeapUp(std::vector<T>& h, size_t j, Less less) {
   while (j > 0) {
     size_t i = (j - 1) / 2;
     if (i == j || !less(h[j], h[i])) break;
@@ -48,8 +50,8 @@ void HeapUp(std::vector<VectorSample>& h, size_t j, Less less) {
     j = i;
   }
 }
-template <typename Less>
-void HeapDown(std::vector<VectorSample>& h, size_t i0, Less less) {
+template <typename T, typename Less>
+void HeapDown(std::vector<T>& h, size_t i0, Less less) {
   size_t i = i0, n = h.size();
   while (true) {
     size_t j1 = 2 * i + 1;
@@ -141,19 +143,19 @@ Vector AggregateStep(const AggregateExpr& a, const Vector& in, double param,
       case AggOp::kTopk:
         if (static_cast<int64_t>(g.heap.size()) < k) {
           g.heap.push_back(*s);
-          HeapUp(g.heap, g.heap.size() - 1, TopkLess);
+          HeapUp(g.heap, g.heap.size() - 1, TopkLess<VectorSample>);
         } else if (g.heap[0].v < s->v || (std::isnan(g.heap[0].v) && !std::isnan(s->v))) {
           g.heap[0] = *s;
-          if (k > 1) HeapDown(g.heap, 0, TopkLess);
+          if (k > 1) HeapDown(g.heap, 0, TopkLess<VectorSample>);
         }
         break;
       case AggOp::kBottomk:
         if (static_cast<int64_t>(g.heap.size()) < k) {
           g.heap.push_back(*s);
-          HeapUp(g.heap, g.heap.size() - 1, BottomkLess);
+          HeapUp(g.heap, g.heap.size() - 1, BottomkLess<VectorSample>);
         } else if (g.heap[0].v > s->v || (std::isnan(g.heap[0].v) && !std::isnan(s->v))) {
           g.heap[0] = *s;
-          if (k > 1) HeapDown(g.heap, 0, BottomkLess);
+          if (k > 1) HeapDown(g.heap, 0, BottomkLess<VectorSample>);
         }
         break;
       case AggOp::kQuantile: g.values.push_back(s->v); break;
@@ -175,7 +177,7 @@ Vector AggregateStep(const AggregateExpr& a, const Vector& in, double param,
       case AggOp::kQuantile: v = fn::Quantile(param, g.values); break;
       case AggOp::kTopk:
       case AggOp::kBottomk: {
-        auto less = a.op == AggOp::kTopk ? TopkLess : BottomkLess;
+        auto less = a.op == AggOp::kTopk ? TopkLess<VectorSample> : BottomkLess<VectorSample>;
         // Go: sort.Sort(sort.Reverse(heap)) - reverse order of "less".
         std::stable_sort(g.heap.begin(), g.heap.end(),
                          [&](const VectorSample& x, const VectorSample& y) { return less(y, x); });
@@ -418,6 +420,92 @@ Matrix FusedAggregation::Finish(const std::vector<uint8_t>& has_point) {
   }
   im.ev.Charge(out_points);
   return result;
+}
+
+}  // namespace strata::promql
+
+namespace strata::promql {
+
+Matrix AggregateTopkMatrix(Evaluator& ev, const AggregateExpr& a, Matrix param, Matrix in) {
+  // Groups are resolved once; each step then runs AggregateStep's heap algorithm on
+  // (value, series) pairs in the same input order, so the same series win, ties
+  // included, and the output comes in the order RangeEvalMatrices would give it.
+  Matrix groups;
+  std::vector<size_t> group_of;
+  ResolveGroups(a, in.size(), [&](size_t i) -> const Labels& { return in[i].metric; }, &group_of, &groups);
+  struct Cand {
+    double v;
+    uint32_t series;
+  };
+  const bool top = a.op == AggOp::kTopk;
+  auto less = top ? TopkLess<Cand> : BottomkLess<Cand>;
+  std::vector<int64_t> stamp(groups.size(), -1);  // step that last used the group's slot
+  std::vector<size_t> slot_of(groups.size());
+  std::vector<std::vector<Cand>> heaps;
+  std::vector<size_t> cursor(in.size(), 0);
+  size_t param_cursor = 0;
+  Matrix out;
+  std::vector<int64_t> out_index(in.size(), -1);
+  int64_t step_no = 0;
+  for (int64_t ts = ev.start(); ts <= ev.end(); ts += ev.interval(), ++step_no) {
+    ev.CheckInterrupt();
+    double p = std::nan("");
+    if (!param.empty()) {
+      const std::vector<Sample>& pts = param[0].points;
+      if (param_cursor < pts.size() && pts[param_cursor].t == ts) p = pts[param_cursor++].v;
+    }
+    // Go's int64(f) on amd64 gives MinInt64 for NaN and out-of-range values.
+    const bool k_ok = p > -9.2233720368547758e18 && p < 9.2233720368547758e18 && static_cast<int64_t>(p) >= 1;
+    const size_t k = k_ok ? static_cast<size_t>(static_cast<int64_t>(p)) : 0;
+    size_t slots = 0;
+    for (size_t i = 0; i < in.size(); ++i) {
+      const std::vector<Sample>& pts = in[i].points;
+      size_t& c = cursor[i];
+      if (c >= pts.size() || pts[c].t != ts) continue;
+      const Cand s{pts[c++].v, static_cast<uint32_t>(i)};
+      if (!k_ok) continue;
+      const size_t g = group_of[i];
+      if (stamp[g] != step_no) {
+        stamp[g] = step_no;
+        slot_of[g] = slots;
+        if (heaps.size() <= slots) heaps.emplace_back();
+        heaps[slots].assign(1, s);
+        ++slots;
+        continue;
+      }
+      std::vector<Cand>& h = heaps[slot_of[g]];
+      if (h.size() < k) {
+        h.push_back(s);
+        HeapUp(h, h.size() - 1, less);
+      } else if (top ? (h[0].v < s.v || (std::isnan(h[0].v) && !std::isnan(s.v)))
+                     : (h[0].v > s.v || (std::isnan(h[0].v) && !std::isnan(s.v)))) {
+        h[0] = s;
+        if (k > 1) HeapDown(h, 0, less);
+      }
+    }
+    int64_t emitted = 0;
+    for (size_t slot = 0; slot < slots; ++slot) {
+      std::vector<Cand>& h = heaps[slot];
+      // Go: sort.Sort(sort.Reverse(heap)).
+      std::stable_sort(h.begin(), h.end(), [&](const Cand& x, const Cand& y) { return less(y, x); });
+      for (const Cand& s : h) {
+        int64_t& o = out_index[s.series];
+        if (o < 0) {
+          o = static_cast<int64_t>(out.size());
+          out.push_back({std::move(in[s.series].metric), {}});
+        }
+        out[static_cast<size_t>(o)].points.push_back({ts, s.v});
+        ++emitted;
+      }
+    }
+    ev.Charge(emitted);
+  }
+  int64_t held = 0;
+  for (const Matrix* m : {&param, &in}) {
+    for (const SeriesPoints& s : *m) held += static_cast<int64_t>(s.points.size());
+  }
+  ev.Release(held);
+  return out;
 }
 
 }  // namespace strata::promql

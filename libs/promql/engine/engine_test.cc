@@ -4,8 +4,11 @@
 
 #include "absl/strings/str_cat.h"
 #include <cmath>
+#include <map>
 
+#include "libs/promql/engine/evaluator.h"
 #include "libs/promql/memory_storage.h"
+#include "libs/promql/parser/parser.h"
 
 namespace strata::promql {
 namespace {
@@ -335,6 +338,66 @@ class BrokenStore : public Queryable, public Querier {
     return std::vector<std::string>{};
   }
 };
+
+// topk and bottomk run over whole matrices (AggregateTopkMatrix); the answer must be
+// the one AggregateStep gives step by step: the same series among ties and NaN, in
+// the same order, with k read at each step.
+TEST_CASE("engine: topk and bottomk pick what step-by-step aggregation picks, ties and NaN included") {
+  MemoryStorage st;
+  for (int i = 0; i < 30; ++i) {
+    std::vector<Sample> s;
+    for (int64_t t = 0; t <= 600'000; t += 15'000) {
+      const int64_t k = t / 15'000;
+      if ((k + i) % 7 == 3) continue;                                             // gaps
+      s.push_back({t, (k + i) % 11 == 0 ? std::nan("") : double((k * 3 + i * 5) % 4)});  // ties
+    }
+    st.Append(L({{"__name__", "x"}, {"job", std::to_string(i % 3)}, {"i", std::to_string(i)}}), s);
+  }
+  std::vector<Sample> ks;
+  for (int64_t t = 0; t <= 600'000; t += 15'000) ks.push_back({t, double(t / 15'000 % 5)});  // k from 0 to 4
+  st.Append(L({{"__name__", "k"}}), ks);
+  Engine e(EngineOptions{});
+  struct Case {
+    const char* query;
+    const char* param;  // k as an instant query
+  };
+  for (const Case& c : {Case{"topk(3, x)", "3"}, Case{"bottomk(2, x)", "2"}, Case{"topk by (job) (2, x)", "2"},
+                        Case{"bottomk without (i) (1, x)", "1"}, Case{"topk(scalar(k), x)", "scalar(k)"},
+                        Case{"bottomk by (job) (scalar(k), x)", "scalar(k)"}, Case{"topk(2.9, x)", "2.9"},
+                        Case{"topk(1e30, x)", "1e30"}, Case{"topk(0, x)", "0"}, Case{"topk(NaN, x)", "NaN"}}) {
+    INFO(c.query);
+    auto parsed = ParseExpr(c.query);
+    REQUIRE(parsed.ok());
+    const auto& agg = static_cast<const AggregateExpr&>(**parsed);
+    std::map<std::string, std::vector<Sample>> expected;
+    for (int64_t t = 0; t <= 600'000; t += 15'000) {
+      auto in = e.InstantQuery(st, "x", t);
+      auto k = e.InstantQuery(st, c.param, t);
+      REQUIRE(in.ok());
+      REQUIRE(k.ok());
+      const Vector want = AggregateStep(agg, in->vector, k->scalar.v, "");
+      auto got = e.InstantQuery(st, c.query, t);
+      REQUIRE(got.ok());
+      REQUIRE(got->vector.size() == want.size());
+      for (size_t j = 0; j < want.size(); ++j) {
+        CHECK(got->vector[j].metric == want[j].metric);
+        CHECK((got->vector[j].v == want[j].v || (std::isnan(got->vector[j].v) && std::isnan(want[j].v))));
+      }
+      for (const VectorSample& s : want) expected[s.metric.ToString()].push_back({t, s.v});
+    }
+    auto range = e.RangeQuery(st, c.query, 0, 600'000, 15'000);
+    REQUIRE(range.ok());
+    REQUIRE(range->matrix.size() == expected.size());
+    for (const SeriesPoints& s : range->matrix) {
+      const std::vector<Sample>& want = expected[s.metric.ToString()];
+      REQUIRE(s.points.size() == want.size());
+      for (size_t j = 0; j < want.size(); ++j) {
+        CHECK(s.points[j].t == want[j].t);
+        CHECK((s.points[j].v == want[j].v || (std::isnan(s.points[j].v) && std::isnan(want[j].v))));
+      }
+    }
+  }
+}
 
 TEST_CASE("engine: a series that cannot be read fails the query with its error") {
   BrokenStore st;

@@ -635,6 +635,10 @@ Matrix Evaluator::EvalAggregate(const AggregateExpr& a) {
       return AggregateStep(a, v[0], 0, label);
     });
   }
+  if (a.param && (a.op == AggOp::kTopk || a.op == AggOp::kBottomk)) {
+    Matrix param = Eval(*a.param);
+    return AggregateTopkMatrix(*this, a, std::move(param), Eval(*a.expr));
+  }
   if (a.param) {
     return RangeEval({a.param.get(), a.expr.get()}, [&](std::vector<Vector>& v, int64_t) {
       return AggregateStep(a, v[1], v[0][0].v, "");

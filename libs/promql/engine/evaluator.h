@@ -217,6 +217,10 @@ Vector AggregateStep(const AggregateExpr& a, const Vector& in, double param,
 // Whole-matrix aggregation for the operators without parameters (sum, avg, count,
 // min, max, group, stddev, stdvar): groups are resolved once per series.
 Matrix AggregateMatrix(Evaluator& ev, const AggregateExpr& a, Matrix in);
+// topk and bottomk over whole matrices (`param` is k's scalar matrix): the series,
+// points and order AggregateStep gives step by step, without copying labels per
+// point.
+Matrix AggregateTopkMatrix(Evaluator& ev, const AggregateExpr& a, Matrix param, Matrix in);
 
 // An aggregation without parameters fed point by point while its input is being
 // computed, instead of from a finished matrix (aggregation.cc). The answer is the
