@@ -38,6 +38,8 @@ void DefaultRange(int64_t* mint, int64_t* maxt) {
 
 // Series whose labels one SeriesLabelsBatch call fetches.
 constexpr size_t kLabelBatch = 512;
+// Series below which one thread reads a whole search.
+constexpr size_t kMinParallelSearch = 2048;
 
 // Calls fn(labels) for every series of `ids` still known, in batches of kLabelBatch.
 template <typename Fn>
@@ -175,6 +177,9 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
   const size_t chunk_size = std::clamp<size_t>(ids.size() / (4 * threads), 64, kLabelBatch);
   const size_t chunks = (ids.size() + chunk_size - 1) / chunk_size;
   threads = std::min(threads, chunks);
+  // A small search reads faster than a helper thread wakes up (and a wake-up may
+  // land on a CPU the hypervisor is not running).
+  if (ids.size() < kMinParallelSearch) threads = 1;
   auto read_chunk = [&](size_t chunk, BlockIterators& iters, std::vector<pb::SearchSeries>* out) -> absl::Status {
     std::span<const uint64_t> sids(ids.data() + chunk * chunk_size,
                                    std::min(chunk_size, ids.size() - chunk * chunk_size));
