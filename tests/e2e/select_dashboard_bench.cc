@@ -209,9 +209,10 @@ int main(int argc, char** argv) {
                                std::to_string(end_s - 3600) + "&end=" + std::to_string(end_s) +
                                "&step=" + std::to_string(q.step);
     // One warm-up per system, then rounds in which each system answers once, the
-    // first system of a round rotating: a slow spell of the shared machine, or a
-    // system still busy after its own previous answer (a Go GC cycle, a purge of
-    // freed memory), then weighs on every system alike.
+    // first system of a round rotating, so that a slow spell of the shared machine
+    // weighs on every system alike. Each request starts after a pause: the system
+    // that answered before may still be busy (a Go GC cycle after Prometheus' answer
+    // added ~1 ms to the next system's 5 ms one), and the pause keeps that out.
     std::vector<std::unique_ptr<http::HttpClient>> clients;
     std::vector<std::vector<double>> ms(targets.size());
     std::vector<int> counts(targets.size(), -1);
@@ -221,6 +222,7 @@ int main(int argc, char** argv) {
       for (size_t k = 0; k < targets.size(); ++k) {
         const size_t i = (k + static_cast<size_t>(r)) % targets.size();
         if (failed[i]) continue;
+        std::this_thread::sleep_for(std::chrono::milliseconds(150));
         auto start = std::chrono::steady_clock::now();
         auto resp = clients[i]->Get(target);
         double d = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
