@@ -422,10 +422,6 @@ Matrix FusedAggregation::Finish(const std::vector<uint8_t>& has_point) {
   return result;
 }
 
-}  // namespace strata::promql
-
-namespace strata::promql {
-
 Matrix AggregateTopkMatrix(Evaluator& ev, const AggregateExpr& a, Matrix param, Matrix in) {
   // Groups are resolved once; each step then runs AggregateStep's heap algorithm on
   // (value, series) pairs in the same input order, so the same series win, ties
