@@ -212,9 +212,11 @@ class StorageEngine {
   // Reads the series' samples in [mint, maxt] not yet in blocks (head + being persisted).
   void ReadUnpersisted(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
   // Appends blocks of the series in [mint, maxt] (partitions of `iters`) and its
-  // unpersisted samples as one more block to *out.
+  // unpersisted samples as one more block to *out. Persisted blocks come from
+  // block_cache_ when it has them; `fill_cache` stores those read from RocksDB
+  // there (searches do; a whole-node export would only evict what dashboards read).
   absl::Status CollectBlocks(uint64_t tenant, uint64_t sid, BlockIterators& iters, int64_t mint, int64_t maxt,
-                             google::protobuf::RepeatedPtrField<pb::Block>* out);
+                             bool fill_cache, google::protobuf::RepeatedPtrField<pb::Block>* out);
   // Series ids of the tenant matching `ms` in partitions of [mint, maxt].
   absl::StatusOr<std::vector<uint64_t>> SelectSeries(uint64_t tenant, const Matchers& ms, int64_t mint, int64_t maxt,
                                                      std::vector<uint32_t>* days) const;

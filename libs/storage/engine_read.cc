@@ -90,7 +90,7 @@ rocksdb::Iterator* BlockIterators::For(size_t i) {
 }
 
 absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIterators& iters, int64_t mint,
-                                          int64_t maxt,
+                                          int64_t maxt, bool fill_cache,
                                           google::protobuf::RepeatedPtrField<pb::Block>* out) {
   const int before = out->size();
   for (;;) {
@@ -121,6 +121,7 @@ absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIt
       const std::string prefix = BlockPrefix(day, tenant, sid);
       const rocksdb::Slice prefix_slice(prefix);
       rocksdb::Iterator* it = iters.For(i);
+      const bool fill = block_cache_ != nullptr && fill_cache;
       std::string records;  // every block value of the series in this partition, for the cache
       // One step at most: after the previous series' blocks the iterator usually
       // sits on this one's first key already, and when it does not, the series
@@ -129,10 +130,10 @@ absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIt
       for (SeekForward(it, prefix_slice, 1); it->Valid() && it->key().starts_with(prefix_slice); it->Next()) {
         const std::string_view value(it->value().data(), it->value().size());
         if (!add(value)) return absl::DataLossError(absl::StrCat("corrupt block record for series ", sid));
-        if (block_cache_) SeriesBlockCache::AppendRecord(&records, value);
+        if (fill) SeriesBlockCache::AppendRecord(&records, value);
       }
       STRATA_RETURN_IF_ERROR(FromRocks(it->status(), "block scan"));
-      if (block_cache_) {
+      if (fill) {
         stats_.block_cache_misses++;
         block_cache_->Insert(cache_key, iters.epoch(), std::move(records));
       }
@@ -201,7 +202,8 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
       pb::SearchSeries series;
       if (!req.labels_only()) {
         STRATA_RETURN_IF_ERROR(
-            CollectBlocks(tenant, sids[i], iters, req.min_time_ms(), req.max_time_ms(), series.mutable_blocks()));
+            CollectBlocks(tenant, sids[i], iters, req.min_time_ms(), req.max_time_ms(), /*fill_cache=*/true,
+                          series.mutable_blocks()));
         if (series.blocks_size() == 0) continue;  // indexed in the partition, no samples in range
       }
       if (entries) {

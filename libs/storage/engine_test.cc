@@ -702,7 +702,19 @@ TEST_CASE("searches served from the block cache see every later flush, delete an
   REQUIRE(e->Write(req, &resp).ok());
   REQUIRE(e->Persist().ok());
 
+  // An export (rebalance, repair) reads every series without filling the cache.
+  pb::ExportRequest ex;
+  int exported = 0;
+  REQUIRE(e->Export(ex, [&](pb::ExportedSeries&&) {
+               ++exported;
+               return true;
+             }).ok());
+  CHECK(exported == 2);
+  CHECK(e->BlockCacheBytes() == 0);
+  CHECK(e->stats().block_cache_misses == 0);
+
   auto first = Search(*e, all, mint, maxt);
+  CHECK(e->BlockCacheBytes() > 0);
   const uint64_t misses = e->stats().block_cache_misses, hits = e->stats().block_cache_hits;
   CHECK(misses == 2);
   CHECK(Search(*e, all, mint, maxt) == first);
