@@ -136,6 +136,11 @@ absl::Status StorageEngine::Persist() {
       v.insert(v.end(), d.samples.begin(), d.samples.end());
     }
   }
+  // Cached search entries are carried over the flush with its blocks appended
+  // (SeriesBlockCache::FinishFlush), not left stale.
+  const uint64_t epoch = persist_epoch_.load();
+  std::vector<SeriesBlockCache::AddedBlock> added;
+  if (block_cache_) block_cache_->BeginFlush(epoch);
   rocksdb::WriteBatch batch;
   std::string block;
   uint64_t blocks = 0;
@@ -152,8 +157,9 @@ absl::Status StorageEngine::Persist() {
       std::span<const Sample> part(d.samples.data() + begin, end - begin);
       block.clear();
       EncodeBlock(part, &block);
-      batch.Put(db_->blocks(), BlockKey(day, d.key.tenant, d.key.sid, NextBlockSeq()),
-                EncodeBlockValue(part.front().t, part.back().t, static_cast<uint32_t>(part.size()), block));
+      std::string value = EncodeBlockValue(part.front().t, part.back().t, static_cast<uint32_t>(part.size()), block);
+      batch.Put(db_->blocks(), BlockKey(day, d.key.tenant, d.key.sid, NextBlockSeq()), value);
+      if (block_cache_) added.push_back({{day, d.key.tenant, d.key.sid}, std::move(value)});
       ++blocks;
       begin = end;
     }
@@ -165,12 +171,14 @@ absl::Status StorageEngine::Persist() {
     // segments after an earlier cut) so the next flush writes them again; dropping
     // them here would lose them once a later flush truncates the WAL.
     spdlog::error("head flush failed, will retry: {}", std::string(s.message()));
+    if (block_cache_) block_cache_->AbortFlush(epoch);
     std::unique_lock<std::shared_mutex> lock(write_mu_);
     for (const DrainedSeries& d : drained) head_.Append(d.key, d.labels, d.samples);
     std::lock_guard<std::mutex> plock(persisting_mu_);
     persisting_.clear();
     return s;
   }
+  if (block_cache_) block_cache_->FinishFlush(epoch, epoch + 1, added);
   persist_epoch_.fetch_add(1);
   {
     std::lock_guard<std::mutex> plock(persisting_mu_);

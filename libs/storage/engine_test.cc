@@ -686,8 +686,9 @@ TEST_CASE("search labels as entries equal labels as messages") {
   CHECK(entries == messages);
 }
 
-// The search block cache (series_block_cache.h) answers repeated searches; every
-// write to the blocks column family must make its entries stale.
+// The search block cache (series_block_cache.h) answers repeated searches; a flush
+// carries its entries over with the new blocks appended, and every other write to
+// the blocks column family makes them stale.
 TEST_CASE("searches served from the block cache see every later flush, delete and compaction") {
   TempDir dir;
   int64_t now = kNow;
@@ -724,15 +725,29 @@ TEST_CASE("searches served from the block cache see every later flush, delete an
   auto narrow = Search(*e, all, kNow - 3'600'000 + 30'000, kNow - 3'600'000 + 60'000);
   CHECK(narrow["c{i=\"a\"}"].size() == 3);
 
-  // A flush adds a block: the cached entries are stale.
+  // A flush adds a block to one series: both entries are carried over, that one
+  // with the new block, and the search after the flush reads no RocksDB block.
   req.Clear();
   AddRow(&req, {{"__name__", "c"}, {"i", "a"}}, Ramp(kNow - 1'800'000, 5, 15'000, 50));
   REQUIRE(e->Write(req, &resp).ok());
   REQUIRE(e->Persist().ok());
+  const uint64_t hits_before_flush_search = e->stats().block_cache_hits;
   auto got = Search(*e, all, mint, maxt);
   CHECK(got["c{i=\"a\"}"].size() == 15);
+  CHECK(got["c{i=\"a\"}"].back() == Sample{kNow - 1'800'000 + 4 * 15'000, 54});
   CHECK(got["c{i=\"b\"}"] == first["c{i=\"b\"}"]);
-  got = Search(*e, all, mint, maxt);  // from the cache again
+  CHECK(e->stats().block_cache_hits == hits_before_flush_search + 2);
+  CHECK(e->stats().block_cache_misses == misses);
+  // The carried entries hold what RocksDB holds: a cold engine answers the same.
+  {
+    EngineOptions cold = o;
+    cold.series_block_cache_bytes = 0;
+    e.reset();
+    auto reopened = *StorageEngine::Open(cold);
+    CHECK(Search(*reopened, all, mint, maxt) == got);
+  }
+  e = *StorageEngine::Open(o);
+  got = Search(*e, all, mint, maxt);
   CHECK(got["c{i=\"a\"}"].size() == 15);
 
   // Delete with an empty head (nothing to flush first), then the series comes back

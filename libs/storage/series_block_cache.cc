@@ -24,18 +24,63 @@ void SeriesBlockCache::Insert(const Key& key, uint64_t epoch, std::string record
   auto value = std::make_shared<const std::string>(std::move(records));
   Shard& s = ShardOf(key);
   std::lock_guard<std::mutex> lock(s.mu);
-  if (epoch < s.epoch) return;
-  if (epoch > s.epoch || s.bytes + cost > max_shard_bytes_) {
-    s.entries.clear();
-    s.bytes = 0;
-    s.epoch = epoch;
-  }
+  if (epoch < s.epoch || (epoch == s.epoch && s.flushing)) return;
+  if (epoch > s.epoch || s.bytes + cost > max_shard_bytes_) Clear(s, epoch);
   auto [it, added] = s.entries.try_emplace(key, value);
   if (added) {
     s.bytes += cost;
   } else {
     s.bytes = s.bytes - (it->second->size() + kEntryOverhead) + cost;
     it->second = std::move(value);
+  }
+}
+
+void SeriesBlockCache::Clear(Shard& s, uint64_t epoch) {
+  s.entries.clear();
+  s.bytes = 0;
+  s.epoch = epoch;
+  s.flushing = false;
+}
+
+void SeriesBlockCache::BeginFlush(uint64_t epoch) {
+  for (Shard& s : shards_) {
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (s.epoch != epoch) Clear(s, epoch);
+    s.flushing = true;
+  }
+}
+
+void SeriesBlockCache::FinishFlush(uint64_t epoch, uint64_t next, const std::vector<AddedBlock>& added) {
+  std::array<std::vector<const AddedBlock*>, kShards> by_shard;
+  for (const AddedBlock& a : added) by_shard[ShardIndex(a.key)].push_back(&a);
+  for (size_t i = 0; i < kShards; ++i) {
+    Shard& s = shards_[i];
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (s.epoch != epoch) {
+      Clear(s, next);
+      continue;
+    }
+    // A series' blocks are in key order in `added`: each goes after the last.
+    for (const AddedBlock* a : by_shard[i]) {
+      auto it = s.entries.find(a->key);
+      if (it == s.entries.end()) continue;
+      auto grown = std::make_shared<std::string>();
+      grown->reserve(it->second->size() + 4 + a->value.size());
+      grown->append(*it->second);
+      AppendRecord(grown.get(), a->value);
+      s.bytes += grown->size() - it->second->size();
+      it->second = std::move(grown);
+    }
+    s.epoch = next;
+    s.flushing = false;
+    if (s.bytes > max_shard_bytes_) Clear(s, next);
+  }
+}
+
+void SeriesBlockCache::AbortFlush(uint64_t epoch) {
+  for (Shard& s : shards_) {
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (s.epoch == epoch) s.flushing = false;
   }
 }
 

@@ -20,6 +20,16 @@
 // epoch empties the shard, since every entry it holds is then stale. A shard also
 // starts again empty once its share of `max_bytes` is used.
 //
+// Head flushes keep the cache: a flush only adds blocks, each with a key after every
+// block its series already has, so the flush carries entries to its new epoch with
+// the added blocks appended (FinishFlush) instead of leaving them stale. Under live
+// ingest every flush touches every active series, and a dashboard would otherwise
+// read RocksDB again after each one.
+//
+//   cache.BeginFlush(epoch);                       // before the blocks are written
+//   ... write the blocks ...
+//   cache.FinishFlush(epoch, epoch + 1, added);    // then move the engine to epoch + 1
+//
 // Thread-safe. Records are shared: a caller keeps reading them after they are
 // replaced or evicted.
 #pragma once
@@ -31,6 +41,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 
@@ -59,6 +70,22 @@ class SeriesBlockCache {
   // newer epoch or when the records alone exceed a shard's share.
   void Insert(const Key& key, uint64_t epoch, std::string records);
 
+  // A block value a head flush wrote for `key`.
+  struct AddedBlock {
+    Key key;
+    std::string value;
+  };
+  // Stops Insert() for `epoch` until FinishFlush or AbortFlush: from the moment the
+  // flush writes its blocks a search of that epoch may read them from RocksDB, and
+  // its entry would then get them twice. Find() still answers for `epoch`.
+  void BeginFlush(uint64_t epoch);
+  // The flush of BeginFlush(epoch) wrote `added` (in key order per series): each
+  // cached entry of a key in it gets those values appended, and every shard moves to
+  // `next`. A shard not at `epoch` is emptied instead.
+  void FinishFlush(uint64_t epoch, uint64_t next, const std::vector<AddedBlock>& added);
+  // The flush wrote nothing: Insert() for `epoch` is allowed again.
+  void AbortFlush(uint64_t epoch);
+
   static void AppendRecord(std::string* records, std::string_view value);
   // Calls fn on each value; false when `records` is not a sequence of records.
   static bool ForEachRecord(std::string_view records, const std::function<bool(std::string_view)>& fn);
@@ -74,10 +101,13 @@ class SeriesBlockCache {
   struct Shard {
     mutable std::mutex mu;
     uint64_t epoch = 0;
+    bool flushing = false;  // between BeginFlush and FinishFlush/AbortFlush of `epoch`
     size_t bytes = 0;
     absl::flat_hash_map<Key, Records> entries;
   };
-  Shard& ShardOf(const Key& key) const { return shards_[(key.sid >> 7) % kShards]; }
+  static size_t ShardIndex(const Key& key) { return (key.sid >> 7) % kShards; }
+  Shard& ShardOf(const Key& key) const { return shards_[ShardIndex(key)]; }
+  static void Clear(Shard& s, uint64_t epoch);
 
   const size_t max_shard_bytes_;
   mutable std::array<Shard, kShards> shards_;

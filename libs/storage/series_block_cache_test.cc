@@ -79,3 +79,56 @@ TEST_CASE("block cache stays within its budget") {
   CHECK(cache.Find({1, 0, 7}, 1) == nullptr);
   CHECK(cache.stats().bytes <= budget);
 }
+
+TEST_CASE("block cache entries are carried over a head flush with its blocks appended") {
+  SeriesBlockCache cache(1 << 20);
+  const SeriesBlockCache::Key a{20'000, 1, 1}, b{20'000, 1, 2}, absent{20'000, 1, 3}, other_shard{20'000, 1, 1 << 7};
+  cache.Insert(a, 5, Records({"a1"}));
+  cache.Insert(b, 5, Records({"b1"}));
+  cache.Insert(other_shard, 5, Records({"o1"}));
+
+  cache.BeginFlush(5);
+  // While the flush writes, entries still answer for epoch 5, but a search of epoch 5
+  // may already see the new blocks in RocksDB: what it would insert is dropped.
+  CHECK(Values(*cache.Find(a, 5)) == std::vector<std::string>{"a1"});
+  cache.Insert(absent, 5, Records({"x1", "x2"}));
+  cache.Insert(b, 5, Records({"b1", "b2"}));
+  CHECK(cache.Find(absent, 5) == nullptr);
+  CHECK(Values(*cache.Find(b, 5)) == std::vector<std::string>{"b1"});
+
+  cache.FinishFlush(5, 6, {{a, "a2"}, {absent, "x2"}, {a, "a3"}, {other_shard, "o2"}});
+  CHECK(cache.Find(a, 5) == nullptr);
+  CHECK(Values(*cache.Find(a, 6)) == std::vector<std::string>{"a1", "a2", "a3"});
+  CHECK(Values(*cache.Find(b, 6)) == std::vector<std::string>{"b1"});  // not flushed: unchanged
+  CHECK(Values(*cache.Find(other_shard, 6)) == std::vector<std::string>{"o1", "o2"});
+  CHECK(cache.Find(absent, 6) == nullptr);  // never cached: not made up from one block
+  cache.Insert(absent, 6, Records({"x1", "x2"}));
+  CHECK(cache.Find(absent, 6) != nullptr);
+  const auto bytes = cache.stats().bytes;
+
+  // A failed flush changes nothing and lets inserts in again.
+  cache.BeginFlush(6);
+  cache.AbortFlush(6);
+  cache.Insert(b, 6, Records({"b1", "b9"}));
+  CHECK(Values(*cache.Find(b, 6)) == std::vector<std::string>{"b1", "b9"});
+  CHECK(cache.stats().bytes == bytes + 6);
+
+  // Entries of an older epoch (a compaction moved the engine on) are not carried.
+  cache.BeginFlush(8);
+  cache.FinishFlush(8, 9, {{a, "a4"}});
+  CHECK(cache.Find(a, 9) == nullptr);
+  CHECK(cache.stats().entries == 0);
+}
+
+TEST_CASE("block cache entries grown by flushes stay within the budget") {
+  const size_t budget = 16 * 4096;
+  SeriesBlockCache cache(budget);
+  for (uint64_t sid = 0; sid < 16 * 128; sid += 128) cache.Insert({1, 0, sid}, 1, Records({std::string(1000, 'x')}));
+  std::vector<SeriesBlockCache::AddedBlock> added;
+  for (uint64_t sid = 0; sid < 16 * 128; sid += 128) added.push_back({{1, 0, sid}, std::string(1000, 'y')});
+  for (uint64_t epoch = 1; epoch < 10; ++epoch) {
+    cache.BeginFlush(epoch);
+    cache.FinishFlush(epoch, epoch + 1, added);
+    CHECK(cache.stats().bytes <= budget);
+  }
+}

@@ -2,8 +2,10 @@
 //   build/bin/storage_bench --benchmark_filter=HeadAppend
 //   build/bin/storage_bench --benchmark_filter=DecodeWriteRequest
 //   build/bin/storage_bench --benchmark_filter=Search10kOf1M   (builds a 1M-series index first, ~minutes)
+//   build/bin/storage_bench --benchmark_filter=SearchAfterFlush
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <filesystem>
 #include <random>
 
@@ -175,6 +177,86 @@ void BM_Search10kOf1M(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_Search10kOf1M)->Unit(benchmark::kMillisecond)->Iterations(5);
+
+// A dashboard under live ingest: 20k series x 1 h persisted and searched once (the
+// search block cache holds them); then each iteration writes one more sample per
+// series, flushes the head (as every --head-flush-interval does) and times the
+// first search of all 20k series after that flush. "flush_ms" is the flush.
+void BM_SearchAfterFlush(benchmark::State& state) {
+  std::string dir = TempDir();
+  EngineOptions o;
+  o.data_dir = dir;
+  o.background = false;
+  o.wal_fsync = wal::FsyncPolicy::kNever;
+  int64_t now = kNow;
+  o.clock = [&now] { return now; };
+  auto engine = *StorageEngine::Open(o);
+  constexpr size_t kSeries = 20'000;
+  std::vector<Labels> labels;
+  for (size_t i = 0; i < kSeries; ++i) {
+    labels.push_back(*Labels::FromPairs({{"__name__", "http_requests_total"},
+                                         {"instance", "host-" + std::to_string(i / 20) + ":8080"},
+                                         {"handler", "/h" + std::to_string(i % 20)}}));
+  }
+  auto write = [&](int64_t from, int points) {
+    pb::WriteRequest req;
+    for (size_t i = 0; i < kSeries; ++i) {
+      auto* ts = req.add_series();
+      LabelsToProto(labels[i], ts->mutable_labels());
+      for (int k = 0; k < points; ++k) {
+        auto* smp = ts->add_samples();
+        smp->set_timestamp_ms(from + k * 15'000);
+        smp->set_value(double((from / 15'000 + k) * 3 + i % 7));
+      }
+    }
+    pb::WriteResponse resp;
+    return engine->Write(req, &resp).ok();
+  };
+  int64_t next = kNow - 3'600'000;
+  if (!write(next, 240) || !engine->Persist().ok()) {
+    state.SkipWithError("load failed");
+    return;
+  }
+  next += 240 * 15'000;
+  pb::SearchRequest req;
+  auto* m = req.add_matchers();
+  m->set_type(pb::EQUAL);
+  m->set_name("__name__");
+  m->set_value("http_requests_total");
+  req.set_min_time_ms(kNow - 3'600'000);
+  req.set_max_time_ms(kNow + 3'600'000);
+  auto search = [&] {
+    size_t found = 0;
+    (void)engine->Search(req, [&](pb::SearchSeries&& s) {
+      benchmark::DoNotOptimize(s);
+      ++found;
+      return true;
+    });
+    return found;
+  };
+  search();  // fills the block cache
+  double flush_ms = 0;
+  size_t found = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    now = next;
+    if (!write(next, 1)) state.SkipWithError("write failed");
+    next += 15'000;
+    auto t0 = std::chrono::steady_clock::now();
+    if (!engine->Persist().ok()) state.SkipWithError("flush failed");
+    flush_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    state.ResumeTiming();
+    found = search();
+  }
+  state.counters["series"] = double(found);
+  state.counters["flush_ms"] = flush_ms / double(state.iterations());
+  state.counters["cache_hit_ratio"] =
+      double(engine->stats().block_cache_hits) /
+      double(std::max<uint64_t>(1, engine->stats().block_cache_hits + engine->stats().block_cache_misses));
+  engine.reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_SearchAfterFlush)->Unit(benchmark::kMillisecond)->Iterations(10);
 
 }  // namespace
 
