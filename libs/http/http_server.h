@@ -17,6 +17,8 @@
 //   connections close after options.idle_timeout. "Expect: 100-continue" is honoured.
 // - A body over max_body_bytes gets 413 with a message (before the body is read when
 //   Content-Length says so); headers over max_header_bytes get 431.
+// - Bodies are read through the connection's buffer grown to 64 KiB (or the body's
+//   length), not in header-sized pieces: one read, not seven, for a remote_write body.
 // - Requests are parsed on I/O threads and handlers run on a fixed pool of
 //   options.threads threads, so a blocking handler never stalls accepting or other
 //   connections (only other handlers, once all threads are busy).
