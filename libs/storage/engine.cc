@@ -178,6 +178,7 @@ absl::Status StorageEngine::Persist() {
     persisting_.clear();
     return s;
   }
+  if (options_.after_flush_write) options_.after_flush_write();
   if (block_cache_) block_cache_->FinishFlush(epoch, epoch + 1, added);
   persist_epoch_.fetch_add(1);
   {

@@ -91,6 +91,9 @@ struct EngineOptions {
   size_t series_block_cache_bytes = 256 << 20;  // persisted blocks kept for searches (series_block_cache.h); 0 = off
   bool background = true;                     // run flush/compaction/retention threads
   std::function<int64_t()> clock;             // now in ms; defaults to the system clock
+  // Tests only: runs inside a head flush once its blocks are written, before the
+  // search block cache and the persist epoch move on.
+  std::function<void()> after_flush_write;
 };
 
 // Counters since Open(), exported as metrics by the service.
