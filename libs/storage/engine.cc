@@ -140,7 +140,7 @@ absl::Status StorageEngine::Persist() {
   // (SeriesBlockCache::FinishFlush), not left stale.
   const uint64_t epoch = persist_epoch_.load();
   std::vector<SeriesBlockCache::AddedBlock> added;
-  if (block_cache_) block_cache_->BeginFlush(epoch);
+  if (block_cache_) block_cache_->BeginWrite(epoch);
   rocksdb::WriteBatch batch;
   std::string block;
   uint64_t blocks = 0;
@@ -171,7 +171,7 @@ absl::Status StorageEngine::Persist() {
     // segments after an earlier cut) so the next flush writes them again; dropping
     // them here would lose them once a later flush truncates the WAL.
     spdlog::error("head flush failed, will retry: {}", std::string(s.message()));
-    if (block_cache_) block_cache_->AbortFlush(epoch);
+    if (block_cache_) block_cache_->AbortWrite(epoch);
     std::unique_lock<std::shared_mutex> lock(write_mu_);
     for (const DrainedSeries& d : drained) head_.Append(d.key, d.labels, d.samples);
     std::lock_guard<std::mutex> plock(persisting_mu_);

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <random>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "libs/cluster/rendezvous.h"
 #include "libs/common/status_util.h"
@@ -165,6 +166,28 @@ absl::Status StorageEngine::Compact() {
   std::vector<std::string> small_keys;
   std::vector<Sample> merged;
   uint64_t compacted = 0;
+  // Cached search entries are carried over each write with the rewritten series'
+  // new block lists (SeriesBlockCache::FinishCompaction), not left stale: the
+  // blocks the group keeps, in key order, then the merged ones (keyed after them).
+  std::string kept_records;
+  std::vector<SeriesBlockCache::RewrittenSeries> rewritten;
+  uint64_t epoch = persist_epoch_.load();
+  if (block_cache_) block_cache_->BeginWrite(epoch);
+  // However Compact ends, searches may fill the cache again.
+  auto reopen_cache = absl::MakeCleanup([&] {
+    if (block_cache_) block_cache_->AbortWrite(epoch);
+  });
+  auto write = [&]() -> absl::Status {
+    STRATA_RETURN_IF_ERROR(db_->Write(&batch, true));
+    if (block_cache_) {
+      block_cache_->FinishCompaction(epoch, epoch + 1, rewritten);
+      rewritten.clear();
+    }
+    epoch = persist_epoch_.fetch_add(1) + 1;
+    batch.Clear();
+    if (block_cache_) block_cache_->BeginWrite(epoch);  // for the next write, if any
+    return absl::OkStatus();
+  };
   auto flush_group = [&]() -> absl::Status {
     if (small_keys.size() >= 2) {
       size_t before = merged.size();
@@ -180,18 +203,20 @@ absl::Status StorageEngine::Compact() {
         EncodeBlock(part, &block);
         std::string key = group;
         PutBig64(&key, NextBlockSeq());
-        batch.Put(db_->blocks(), key,
-                  EncodeBlockValue(part.front().t, part.back().t, static_cast<uint32_t>(n), block));
+        std::string value = EncodeBlockValue(part.front().t, part.back().t, static_cast<uint32_t>(n), block);
+        batch.Put(db_->blocks(), key, value);
+        if (block_cache_) SeriesBlockCache::AppendRecord(&kept_records, value);
       }
       compacted += small_keys.size();
+      if (block_cache_) {
+        rewritten.push_back({{GetBig32(group.data()), GetBig64(group.data() + 4), GetBig64(group.data() + 12)},
+                             std::move(kept_records)});
+      }
     }
     small_keys.clear();
     merged.clear();
-    if (batch.GetDataSize() > (8 << 20)) {
-      STRATA_RETURN_IF_ERROR(db_->Write(&batch, true));
-      persist_epoch_.fetch_add(1);
-      batch.Clear();
-    }
+    kept_records.clear();
+    if (batch.GetDataSize() > (8 << 20)) STRATA_RETURN_IF_ERROR(write());
     return absl::OkStatus();
   };
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -201,13 +226,16 @@ absl::Status StorageEngine::Compact() {
       STRATA_RETURN_IF_ERROR(flush_group());
       group = std::string(key.substr(0, 20));
     }
+    const std::string_view value(it->value().data(), it->value().size());
     BlockValue bv;
-    if (!DecodeBlockValue(std::string_view(it->value().data(), it->value().size()), &bv)) continue;
-    if (bv.count >= options_.block_target_samples) continue;  // already full-sized
     std::vector<Sample> samples;
-    absl::Status s = DecodeBlock(bv.data, &samples);
-    if (!s.ok()) {
+    if (!DecodeBlockValue(value, &bv) || bv.count >= options_.block_target_samples) {  // stays as it is
+      if (block_cache_) SeriesBlockCache::AppendRecord(&kept_records, value);
+      continue;
+    }
+    if (absl::Status s = DecodeBlock(bv.data, &samples); !s.ok()) {
       spdlog::error("compaction: skipping corrupt block: {}", std::string(s.message()));
+      if (block_cache_) SeriesBlockCache::AppendRecord(&kept_records, value);
       continue;
     }
     small_keys.emplace_back(key);
@@ -215,10 +243,7 @@ absl::Status StorageEngine::Compact() {
   }
   STRATA_RETURN_IF_ERROR(flush_group());
   STRATA_RETURN_IF_ERROR(FromRocks(it->status(), "block scan"));
-  if (batch.Count() > 0) {
-    STRATA_RETURN_IF_ERROR(db_->Write(&batch, true));
-    persist_epoch_.fetch_add(1);
-  }
+  if (batch.Count() > 0) STRATA_RETURN_IF_ERROR(write());
   stats_.compactions++;
   stats_.blocks_compacted += compacted;
   return absl::OkStatus();

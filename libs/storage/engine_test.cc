@@ -833,7 +833,7 @@ TEST_CASE("the block cache holds each block once however searches and flushes in
   }
 }
 
-// The window the flushing flag guards, made certain: a search that runs after a
+// The window the writing flag guards, made certain: a search that runs after a
 // flush wrote its blocks but before the flush moved the epoch reads the new block
 // from RocksDB; were its entry kept, the flush would append that block a second time.
 TEST_CASE("a search between a flush's write and its epoch move leaves no entry behind") {
@@ -876,6 +876,54 @@ TEST_CASE("a search between a flush's write and its epoch move leaves no entry b
   CHECK(raw_samples() == 8);
   CHECK(raw_samples() == 8);  // from the cache
   CHECK(e->stats().block_cache_hits > 0);
+}
+
+// Under live ingest each compaction rewrites every active series' small blocks: it
+// hands the cache their new block lists instead of retiring it.
+TEST_CASE("the block cache is carried over a compaction with the rewritten series' blocks") {
+  TempDir dir;
+  int64_t now = kNow;
+  EngineOptions o = Opts(dir.path, &now);
+  auto e = *StorageEngine::Open(o);
+  const int64_t t0 = kNow - 3'600'000;
+  pb::WriteResponse resp;
+  for (int flush = 0; flush < 3; ++flush) {  // three small blocks per series
+    pb::WriteRequest req;
+    for (int i = 0; i < 20; ++i) {
+      AddRow(&req, {{"__name__", "c"}, {"i", std::to_string(i)}}, Ramp(t0 + flush * 60'000, 4, 15'000, flush * 4));
+    }
+    REQUIRE(e->Write(req, &resp).ok());
+    REQUIRE(e->Persist().ok());
+  }
+  pb::SearchRequest sreq;
+  *sreq.add_matchers() = M(pb::EQUAL, "__name__", "c");
+  sreq.set_min_time_ms(t0);
+  sreq.set_max_time_ms(kNow);
+  auto blocks_and_samples = [&] {
+    std::map<std::string, std::pair<int, std::vector<Sample>>> out;
+    REQUIRE(e->Search(sreq, [&](pb::SearchSeries&& s) {
+                 auto& [blocks, samples] = out[LabelsFromProto(s.labels())->ToString()];
+                 blocks = s.blocks_size();
+                 for (const auto& b : s.blocks()) REQUIRE(DecodeProtoBlock(b, &samples).ok());
+                 return true;
+               }).ok());
+    return out;
+  };
+  auto before = blocks_and_samples();  // fills the cache
+  REQUIRE(before.size() == 20);
+  CHECK(before.begin()->second.first == 3);
+  REQUIRE(e->Compact().ok());
+  CHECK(e->stats().blocks_compacted == 60);
+  const uint64_t hits = e->stats().block_cache_hits, misses = e->stats().block_cache_misses;
+  auto after = blocks_and_samples();
+  CHECK(e->stats().block_cache_hits == hits + 20);
+  CHECK(e->stats().block_cache_misses == misses);
+  REQUIRE(after.size() == 20);
+  for (const auto& [series, got] : after) {
+    INFO(series);
+    CHECK(got.first == 1);  // the merged block, not the three it replaced
+    CHECK(got.second == before[series].second);
+  }
 }
 
 TEST_CASE("a search answers the same with the block cache off") {

@@ -24,7 +24,7 @@ void SeriesBlockCache::Insert(const Key& key, uint64_t epoch, std::string record
   auto value = std::make_shared<const std::string>(std::move(records));
   Shard& s = ShardOf(key);
   std::lock_guard<std::mutex> lock(s.mu);
-  if (epoch < s.epoch || (epoch == s.epoch && s.flushing)) return;
+  if (epoch < s.epoch || (epoch == s.epoch && s.writing)) return;
   if (epoch > s.epoch || s.bytes + cost > max_shard_bytes_) Clear(s, epoch);
   auto [it, added] = s.entries.try_emplace(key, value);
   if (added) {
@@ -39,20 +39,18 @@ void SeriesBlockCache::Clear(Shard& s, uint64_t epoch) {
   s.entries.clear();
   s.bytes = 0;
   s.epoch = epoch;
-  s.flushing = false;
+  s.writing = false;
 }
 
-void SeriesBlockCache::BeginFlush(uint64_t epoch) {
+void SeriesBlockCache::BeginWrite(uint64_t epoch) {
   for (Shard& s : shards_) {
     std::lock_guard<std::mutex> lock(s.mu);
     if (s.epoch != epoch) Clear(s, epoch);
-    s.flushing = true;
+    s.writing = true;
   }
 }
 
-void SeriesBlockCache::FinishFlush(uint64_t epoch, uint64_t next, const std::vector<AddedBlock>& added) {
-  std::array<std::vector<const AddedBlock*>, kShards> by_shard;
-  for (const AddedBlock& a : added) by_shard[ShardIndex(a.key)].push_back(&a);
+void SeriesBlockCache::Advance(uint64_t epoch, uint64_t next, const std::function<void(size_t, Shard&)>& update) {
   for (size_t i = 0; i < kShards; ++i) {
     Shard& s = shards_[i];
     std::lock_guard<std::mutex> lock(s.mu);
@@ -60,6 +58,17 @@ void SeriesBlockCache::FinishFlush(uint64_t epoch, uint64_t next, const std::vec
       Clear(s, next);
       continue;
     }
+    update(i, s);
+    s.epoch = next;
+    s.writing = false;
+    if (s.bytes > max_shard_bytes_) Clear(s, next);
+  }
+}
+
+void SeriesBlockCache::FinishFlush(uint64_t epoch, uint64_t next, const std::vector<AddedBlock>& added) {
+  std::array<std::vector<const AddedBlock*>, kShards> by_shard;
+  for (const AddedBlock& a : added) by_shard[ShardIndex(a.key)].push_back(&a);
+  Advance(epoch, next, [&](size_t i, Shard& s) {
     // A series' blocks are in key order in `added`: each goes after the last.
     for (const AddedBlock* a : by_shard[i]) {
       auto it = s.entries.find(a->key);
@@ -71,16 +80,26 @@ void SeriesBlockCache::FinishFlush(uint64_t epoch, uint64_t next, const std::vec
       s.bytes += grown->size() - it->second->size();
       it->second = std::move(grown);
     }
-    s.epoch = next;
-    s.flushing = false;
-    if (s.bytes > max_shard_bytes_) Clear(s, next);
-  }
+  });
 }
 
-void SeriesBlockCache::AbortFlush(uint64_t epoch) {
+void SeriesBlockCache::FinishCompaction(uint64_t epoch, uint64_t next, const std::vector<RewrittenSeries>& rewritten) {
+  std::array<std::vector<const RewrittenSeries*>, kShards> by_shard;
+  for (const RewrittenSeries& r : rewritten) by_shard[ShardIndex(r.key)].push_back(&r);
+  Advance(epoch, next, [&](size_t i, Shard& s) {
+    for (const RewrittenSeries* r : by_shard[i]) {
+      auto it = s.entries.find(r->key);
+      if (it == s.entries.end()) continue;
+      s.bytes = s.bytes - it->second->size() + r->records.size();
+      it->second = std::make_shared<const std::string>(r->records);
+    }
+  });
+}
+
+void SeriesBlockCache::AbortWrite(uint64_t epoch) {
   for (Shard& s : shards_) {
     std::lock_guard<std::mutex> lock(s.mu);
-    if (s.epoch == epoch) s.flushing = false;
+    if (s.epoch == epoch) s.writing = false;
   }
 }
 

@@ -20,13 +20,14 @@
 // epoch empties the shard, since every entry it holds is then stale. A shard also
 // starts again empty once its share of `max_bytes` is used.
 //
-// Head flushes keep the cache: a flush only adds blocks, each with a key after every
-// block its series already has, so the flush carries entries to its new epoch with
-// the added blocks appended (FinishFlush) instead of leaving them stale. Under live
-// ingest every flush touches every active series, and a dashboard would otherwise
-// read RocksDB again after each one.
+// Head flushes and compactions keep the cache: a flush only adds blocks, each with a
+// key after every block its series already has, so it carries entries to its new
+// epoch with the added blocks appended (FinishFlush); a compaction rewrites some
+// series' blocks and hands over their new block lists (FinishCompaction). Under live
+// ingest every flush, and every compaction after it, touches every active series,
+// and a dashboard would otherwise read RocksDB again after each one.
 //
-//   cache.BeginFlush(epoch);                       // before the blocks are written
+//   cache.BeginWrite(epoch);                       // before the blocks are written
 //   ... write the blocks ...
 //   cache.FinishFlush(epoch, epoch + 1, added);    // then move the engine to epoch + 1
 //
@@ -75,16 +76,26 @@ class SeriesBlockCache {
     Key key;
     std::string value;
   };
-  // Stops Insert() for `epoch` until FinishFlush or AbortFlush: from the moment the
-  // flush writes its blocks a search of that epoch may read them from RocksDB, and
-  // its entry would then get them twice. Find() still answers for `epoch`.
-  void BeginFlush(uint64_t epoch);
-  // The flush of BeginFlush(epoch) wrote `added` (in key order per series): each
+  // Every block value a compaction left for `key`, in key order, as records.
+  struct RewrittenSeries {
+    Key key;
+    std::string records;
+  };
+  // Stops Insert() for `epoch` until a Finish or AbortWrite: from the moment a flush
+  // or compaction writes, a search of that epoch may read the new blocks from
+  // RocksDB, and a flush would then append them to its entry a second time. Find()
+  // still answers for `epoch`.
+  void BeginWrite(uint64_t epoch);
+  // The flush of BeginWrite(epoch) wrote `added` (in key order per series): each
   // cached entry of a key in it gets those values appended, and every shard moves to
   // `next`. A shard not at `epoch` is emptied instead.
   void FinishFlush(uint64_t epoch, uint64_t next, const std::vector<AddedBlock>& added);
-  // The flush wrote nothing: Insert() for `epoch` is allowed again.
-  void AbortFlush(uint64_t epoch);
+  // The compaction write of BeginWrite(epoch) left `rewritten` series with the block
+  // lists given: their cached entries are replaced (series not cached stay out), and
+  // every shard moves to `next`. A shard not at `epoch` is emptied instead.
+  void FinishCompaction(uint64_t epoch, uint64_t next, const std::vector<RewrittenSeries>& rewritten);
+  // Nothing was written: Insert() for `epoch` is allowed again.
+  void AbortWrite(uint64_t epoch);
 
   static void AppendRecord(std::string* records, std::string_view value);
   // Calls fn on each value; false when `records` is not a sequence of records.
@@ -101,13 +112,16 @@ class SeriesBlockCache {
   struct Shard {
     mutable std::mutex mu;
     uint64_t epoch = 0;
-    bool flushing = false;  // between BeginFlush and FinishFlush/AbortFlush of `epoch`
+    bool writing = false;  // between BeginWrite and a Finish or AbortWrite of `epoch`
     size_t bytes = 0;
     absl::flat_hash_map<Key, Records> entries;
   };
   static size_t ShardIndex(const Key& key) { return (key.sid >> 7) % kShards; }
   Shard& ShardOf(const Key& key) const { return shards_[ShardIndex(key)]; }
   static void Clear(Shard& s, uint64_t epoch);
+  // Moves every shard from `epoch` to `next`, calling update(shard index, shard) on
+  // those at `epoch` first and emptying the others; then applies the budget.
+  void Advance(uint64_t epoch, uint64_t next, const std::function<void(size_t, Shard&)>& update);
 
   const size_t max_shard_bytes_;
   mutable std::array<Shard, kShards> shards_;

@@ -87,7 +87,7 @@ TEST_CASE("block cache entries are carried over a head flush with its blocks app
   cache.Insert(b, 5, Records({"b1"}));
   cache.Insert(other_shard, 5, Records({"o1"}));
 
-  cache.BeginFlush(5);
+  cache.BeginWrite(5);
   // While the flush writes, entries still answer for epoch 5, but a search of epoch 5
   // may already see the new blocks in RocksDB: what it would insert is dropped.
   CHECK(Values(*cache.Find(a, 5)) == std::vector<std::string>{"a1"});
@@ -107,14 +107,14 @@ TEST_CASE("block cache entries are carried over a head flush with its blocks app
   const auto bytes = cache.stats().bytes;
 
   // A failed flush changes nothing and lets inserts in again.
-  cache.BeginFlush(6);
-  cache.AbortFlush(6);
+  cache.BeginWrite(6);
+  cache.AbortWrite(6);
   cache.Insert(b, 6, Records({"b1", "b9"}));
   CHECK(Values(*cache.Find(b, 6)) == std::vector<std::string>{"b1", "b9"});
   CHECK(cache.stats().bytes == bytes + 6);
 
   // Entries of an older epoch (a compaction moved the engine on) are not carried.
-  cache.BeginFlush(8);
+  cache.BeginWrite(8);
   cache.FinishFlush(8, 9, {{a, "a4"}});
   CHECK(cache.Find(a, 9) == nullptr);
   CHECK(cache.stats().entries == 0);
@@ -127,8 +127,23 @@ TEST_CASE("block cache entries grown by flushes stay within the budget") {
   std::vector<SeriesBlockCache::AddedBlock> added;
   for (uint64_t sid = 0; sid < 16 * 128; sid += 128) added.push_back({{1, 0, sid}, std::string(1000, 'y')});
   for (uint64_t epoch = 1; epoch < 10; ++epoch) {
-    cache.BeginFlush(epoch);
+    cache.BeginWrite(epoch);
     cache.FinishFlush(epoch, epoch + 1, added);
     CHECK(cache.stats().bytes <= budget);
   }
+}
+
+TEST_CASE("block cache entries of series a compaction rewrote are replaced, the others carried over") {
+  SeriesBlockCache cache(1 << 20);
+  const SeriesBlockCache::Key a{20'000, 1, 1}, b{20'000, 1, 2}, absent{20'000, 1, 3};
+  cache.Insert(a, 5, Records({"a1", "a2", "a3"}));
+  cache.Insert(b, 5, Records({"b1"}));
+  cache.BeginWrite(5);
+  cache.Insert(absent, 5, Records({"x"}));  // a search during the write: dropped
+  cache.FinishCompaction(5, 6, {{a, Records({"a1", "a23"})}, {absent, Records({"x12"})}});
+  CHECK(Values(*cache.Find(a, 6)) == std::vector<std::string>{"a1", "a23"});
+  CHECK(Values(*cache.Find(b, 6)) == std::vector<std::string>{"b1"});
+  CHECK(cache.Find(absent, 6) == nullptr);
+  CHECK(cache.Find(a, 5) == nullptr);
+  CHECK(cache.stats().bytes == Records({"a1", "a23"}).size() + Records({"b1"}).size() + 2 * 96);
 }

@@ -180,8 +180,11 @@ BENCHMARK(BM_Search10kOf1M)->Unit(benchmark::kMillisecond)->Iterations(5);
 
 // A dashboard under live ingest: 20k series x 1 h persisted and searched once (the
 // search block cache holds them); then each iteration writes one more sample per
-// series, flushes the head (as every --head-flush-interval does) and times the
-// first search of all 20k series after that flush. "flush_ms" is the flush.
+// series, flushes the head (as every --head-flush-interval does), every second
+// iteration also compacts (--compaction-interval is twice the flush interval), and
+// times the first search of all 20k series after that. "maintenance_ms" is the
+// flush and compaction. Argument 0 runs without the cache: what every such search
+// cost while flushes and compactions retired it.
 void BM_SearchAfterFlush(benchmark::State& state) {
   std::string dir = TempDir();
   EngineOptions o;
@@ -190,6 +193,7 @@ void BM_SearchAfterFlush(benchmark::State& state) {
   o.wal_fsync = wal::FsyncPolicy::kNever;
   int64_t now = kNow;
   o.clock = [&now] { return now; };
+  if (state.range(0) == 0) o.series_block_cache_bytes = 0;
   auto engine = *StorageEngine::Open(o);
   constexpr size_t kSeries = 20'000;
   std::vector<Labels> labels;
@@ -237,6 +241,7 @@ void BM_SearchAfterFlush(benchmark::State& state) {
   search();  // fills the block cache
   double flush_ms = 0;
   size_t found = 0;
+  int round = 0;
   for (auto _ : state) {
     state.PauseTiming();
     now = next;
@@ -244,19 +249,21 @@ void BM_SearchAfterFlush(benchmark::State& state) {
     next += 15'000;
     auto t0 = std::chrono::steady_clock::now();
     if (!engine->Persist().ok()) state.SkipWithError("flush failed");
+    if (++round % 2 == 0 && !engine->Compact().ok()) state.SkipWithError("compaction failed");
     flush_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     state.ResumeTiming();
     found = search();
   }
   state.counters["series"] = double(found);
-  state.counters["flush_ms"] = flush_ms / double(state.iterations());
+  state.counters["blocks_compacted"] = double(engine->stats().blocks_compacted);
+  state.counters["maintenance_ms"] = flush_ms / double(state.iterations());
   state.counters["cache_hit_ratio"] =
       double(engine->stats().block_cache_hits) /
       double(std::max<uint64_t>(1, engine->stats().block_cache_hits + engine->stats().block_cache_misses));
   engine.reset();
   std::filesystem::remove_all(dir);
 }
-BENCHMARK(BM_SearchAfterFlush)->Unit(benchmark::kMillisecond)->Iterations(10);
+BENCHMARK(BM_SearchAfterFlush)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(10);
 
 }  // namespace
 
