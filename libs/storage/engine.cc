@@ -179,7 +179,7 @@ absl::Status StorageEngine::Persist() {
     return s;
   }
   if (options_.after_flush_write) options_.after_flush_write();
-  if (block_cache_) block_cache_->FinishFlush(epoch, epoch + 1, added);
+  if (block_cache_) block_cache_->FinishFlush(epoch, epoch + 1, std::move(added));
   persist_epoch_.fetch_add(1);
   {
     std::lock_guard<std::mutex> plock(persisting_mu_);

@@ -180,7 +180,7 @@ absl::Status StorageEngine::Compact() {
   auto write = [&]() -> absl::Status {
     STRATA_RETURN_IF_ERROR(db_->Write(&batch, true));
     if (block_cache_) {
-      block_cache_->FinishCompaction(epoch, epoch + 1, rewritten);
+      block_cache_->FinishCompaction(epoch, epoch + 1, std::move(rewritten));
       rewritten.clear();
     }
     epoch = persist_epoch_.fetch_add(1) + 1;

@@ -8,6 +8,14 @@ namespace {
 // What an entry costs besides its records: the map slot, the shared_ptr's control
 // block and the string header.
 constexpr size_t kEntryOverhead = 96;
+
+// `items` grouped by shard_of(item), in their order.
+template <size_t kShards, typename T, typename ShardOf>
+std::array<std::vector<T*>, kShards> ByShard(std::vector<T>& items, ShardOf shard_of) {
+  std::array<std::vector<T*>, kShards> out;
+  for (T& item : items) out[shard_of(item)].push_back(&item);
+  return out;
+}
 }  // namespace
 
 SeriesBlockCache::Records SeriesBlockCache::Find(const Key& key, uint64_t epoch) const {
@@ -65,9 +73,8 @@ void SeriesBlockCache::Advance(uint64_t epoch, uint64_t next, const std::functio
   }
 }
 
-void SeriesBlockCache::FinishFlush(uint64_t epoch, uint64_t next, const std::vector<AddedBlock>& added) {
-  std::array<std::vector<const AddedBlock*>, kShards> by_shard;
-  for (const AddedBlock& a : added) by_shard[ShardIndex(a.key)].push_back(&a);
+void SeriesBlockCache::FinishFlush(uint64_t epoch, uint64_t next, std::vector<AddedBlock> added) {
+  const auto by_shard = ByShard<kShards>(added, [](const AddedBlock& a) { return ShardIndex(a.key); });
   Advance(epoch, next, [&](size_t i, Shard& s) {
     // A series' blocks are in key order in `added`: each goes after the last.
     for (const AddedBlock* a : by_shard[i]) {
@@ -83,15 +90,14 @@ void SeriesBlockCache::FinishFlush(uint64_t epoch, uint64_t next, const std::vec
   });
 }
 
-void SeriesBlockCache::FinishCompaction(uint64_t epoch, uint64_t next, const std::vector<RewrittenSeries>& rewritten) {
-  std::array<std::vector<const RewrittenSeries*>, kShards> by_shard;
-  for (const RewrittenSeries& r : rewritten) by_shard[ShardIndex(r.key)].push_back(&r);
+void SeriesBlockCache::FinishCompaction(uint64_t epoch, uint64_t next, std::vector<RewrittenSeries> rewritten) {
+  const auto by_shard = ByShard<kShards>(rewritten, [](const RewrittenSeries& r) { return ShardIndex(r.key); });
   Advance(epoch, next, [&](size_t i, Shard& s) {
-    for (const RewrittenSeries* r : by_shard[i]) {
+    for (RewrittenSeries* r : by_shard[i]) {
       auto it = s.entries.find(r->key);
       if (it == s.entries.end()) continue;
       s.bytes = s.bytes - it->second->size() + r->records.size();
-      it->second = std::make_shared<const std::string>(r->records);
+      it->second = std::make_shared<const std::string>(std::move(r->records));
     }
   });
 }

@@ -89,11 +89,11 @@ class SeriesBlockCache {
   // The flush of BeginWrite(epoch) wrote `added` (in key order per series): each
   // cached entry of a key in it gets those values appended, and every shard moves to
   // `next`. A shard not at `epoch` is emptied instead.
-  void FinishFlush(uint64_t epoch, uint64_t next, const std::vector<AddedBlock>& added);
+  void FinishFlush(uint64_t epoch, uint64_t next, std::vector<AddedBlock> added);
   // The compaction write of BeginWrite(epoch) left `rewritten` series with the block
   // lists given: their cached entries are replaced (series not cached stay out), and
   // every shard moves to `next`. A shard not at `epoch` is emptied instead.
-  void FinishCompaction(uint64_t epoch, uint64_t next, const std::vector<RewrittenSeries>& rewritten);
+  void FinishCompaction(uint64_t epoch, uint64_t next, std::vector<RewrittenSeries> rewritten);
   // Nothing was written: Insert() for `epoch` is allowed again.
   void AbortWrite(uint64_t epoch);
 

@@ -35,6 +35,16 @@ std::vector<Labels> NodeExporterLikeSeries(size_t n) {
   return out;
 }
 
+// An engine in `dir` without background threads or fsync, its clock reading *now.
+EngineOptions BenchOptions(const std::string& dir, int64_t* now) {
+  EngineOptions o;
+  o.data_dir = dir;
+  o.background = false;
+  o.wal_fsync = wal::FsyncPolicy::kNever;
+  o.clock = [now] { return *now; };
+  return o;
+}
+
 // Samples appended to the in-memory head per second, 100 series x 10 samples per call.
 void BM_HeadAppend(benchmark::State& state) {
   Head head;
@@ -88,12 +98,8 @@ BENCHMARK(BM_DecodeWriteRequest);
 // batches of 1000 series x 1 sample, as Prometheus remote_write sends.
 void BM_EngineWrite(benchmark::State& state) {
   std::string dir = TempDir();
-  EngineOptions o;
-  o.data_dir = dir;
-  o.background = false;
-  o.wal_fsync = wal::FsyncPolicy::kNever;
   int64_t now = kNow;
-  o.clock = [&now] { return now; };
+  EngineOptions o = BenchOptions(dir, &now);
   auto engine = *StorageEngine::Open(o);
   auto series = NodeExporterLikeSeries(100'000);
   size_t i = 0;
@@ -123,12 +129,8 @@ BENCHMARK(BM_EngineWrite)->Unit(benchmark::kMicrosecond);
 // persisted: series found and streamed with their blocks.
 void BM_Search10kOf1M(benchmark::State& state) {
   std::string dir = TempDir();
-  EngineOptions o;
-  o.data_dir = dir;
-  o.background = false;
-  o.wal_fsync = wal::FsyncPolicy::kNever;
   int64_t now = kNow;
-  o.clock = [&now] { return now; };
+  EngineOptions o = BenchOptions(dir, &now);
   auto engine = *StorageEngine::Open(o);
   const size_t kSeries = 1'000'000;
   for (size_t base = 0; base < kSeries; base += 10'000) {
@@ -187,12 +189,8 @@ BENCHMARK(BM_Search10kOf1M)->Unit(benchmark::kMillisecond)->Iterations(5);
 // cost while flushes and compactions retired it.
 void BM_SearchAfterFlush(benchmark::State& state) {
   std::string dir = TempDir();
-  EngineOptions o;
-  o.data_dir = dir;
-  o.background = false;
-  o.wal_fsync = wal::FsyncPolicy::kNever;
   int64_t now = kNow;
-  o.clock = [&now] { return now; };
+  EngineOptions o = BenchOptions(dir, &now);
   if (state.range(0) == 0) o.series_block_cache_bytes = 0;
   auto engine = *StorageEngine::Open(o);
   constexpr size_t kSeries = 20'000;
