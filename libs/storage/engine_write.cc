@@ -73,13 +73,19 @@ absl::Status StorageEngine::Apply(std::span<const Row> rows) {
         }
       }
     }
+    indexed.reserve(to_index.size());
     for (const auto& [row, day] : to_index) {
       absl::StatusOr<Labels> labels =
           row->labels != nullptr ? *row->labels : LabelsFromEntries(row->label_entries);
       if (!labels.ok()) return labels.status();  // cannot happen: checked before
-      index_->AddSeries(&batch, day, row->tenant.Key(), row->sid, *labels);
       indexed.push_back(Indexed{day, row->tenant.Key(), *std::move(labels)});
     }
+    std::vector<Index::NewSeries> added;
+    added.reserve(to_index.size());
+    for (size_t k = 0; k < to_index.size(); ++k) {
+      added.push_back(Index::NewSeries{indexed[k].day, indexed[k].tenant, to_index[k].first->sid, &indexed[k].labels});
+    }
+    index_->AddSeries(&batch, added);
   }
   if (batch.Count() > 0) {
     // Not synced here: the WAL already holds these rows; Persist() syncs RocksDB's

@@ -28,23 +28,39 @@ void SortUnique(std::vector<uint64_t>* v) {
 
 }  // namespace
 
-void Index::AddSeries(rocksdb::WriteBatch* batch, uint32_t day, uint64_t tenant, uint64_t sid, const Labels& labels) {
-  batch->Put(db_->series(), SeriesKey(tenant, sid), EncodeLabels(labels));
-  batch->Put(db_->postings(), PostingKey(day, tenant, "", "", sid), "");
-  std::vector<std::string> new_pairs;
+void Index::AddSeries(rocksdb::WriteBatch* batch, std::span<const NewSeries> series) {
+  std::vector<std::string> records, postings, values;
+  records.reserve(series.size());
+  for (const NewSeries& s : series) {
+    records.push_back(SeriesKey(s.tenant, s.sid));
+    postings.push_back(PostingKey(s.day, s.tenant, "", "", s.sid));
+    for (const Label& l : *s.labels) postings.push_back(PostingKey(s.day, s.tenant, l.name, l.value, s.sid));
+  }
   {
     std::lock_guard<std::mutex> lock(pairs_mu_);
-    absl::flat_hash_set<std::string>& put = put_pairs_[day];
-    for (const Label& l : labels) {
-      std::string key = PairPrefix(day, tenant, l.name, l.value);
-      if (put.insert(key).second) new_pairs.push_back(std::move(key));
+    for (const NewSeries& s : series) {
+      absl::flat_hash_set<std::string>& put = put_pairs_[s.day];
+      for (const Label& l : *s.labels) {
+        std::string key = PairPrefix(s.day, s.tenant, l.name, l.value);
+        if (!put.contains(key)) {
+          put.insert(key);
+          values.push_back(std::move(key));
+        }
+      }
     }
     // Only the latest few partitions are remembered (they get nearly all writes): a
     // forgotten pair merely costs a redundant Put.
     while (put_pairs_.size() > kRememberedDays) put_pairs_.erase(put_pairs_.begin());
   }
-  for (const Label& l : labels) batch->Put(db_->postings(), PostingKey(day, tenant, l.name, l.value, sid), "");
-  for (const std::string& key : new_pairs) batch->Put(db_->values(), key, "");
+  // The records' values, in the order of their sorted keys.
+  std::vector<size_t> order(series.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return records[a] < records[b]; });
+  for (size_t i : order) batch->Put(db_->series(), records[i], EncodeLabels(*series[i].labels));
+  std::sort(postings.begin(), postings.end());
+  for (const std::string& key : postings) batch->Put(db_->postings(), key, "");
+  std::sort(values.begin(), values.end());
+  for (const std::string& key : values) batch->Put(db_->values(), key, "");
 }
 
 void Index::ForgetPutPairs() {
