@@ -20,7 +20,7 @@ bool IsZstdFrame(std::string_view in) {
          static_cast<unsigned char>(in[2]) == 0x2F && static_cast<unsigned char>(in[3]) == 0xFD;
 }
 
-absl::StatusOr<std::string> ZstdDecompress(std::string_view in, size_t max_bytes) {
+absl::Status ZstdDecompress(std::string_view in, size_t max_bytes, std::string* out) {
   const unsigned long long size = ZSTD_getFrameContentSize(in.data(), in.size());
   if (size == ZSTD_CONTENTSIZE_ERROR) return absl::InvalidArgumentError("body is not a zstd frame");
   if (size == ZSTD_CONTENTSIZE_UNKNOWN) {
@@ -35,10 +35,16 @@ absl::StatusOr<std::string> ZstdDecompress(std::string_view in, size_t max_bytes
     return absl::InvalidArgumentError("body is not exactly one zstd frame");
   }
   thread_local ZSTD_DCtx* dctx = ZSTD_createDCtx();
-  std::string out(static_cast<size_t>(size), '\0');
-  const size_t n = ZSTD_decompressDCtx(dctx, out.data(), out.size(), in.data(), in.size());
+  out->resize(static_cast<size_t>(size));
+  const size_t n = ZSTD_decompressDCtx(dctx, out->data(), out->size(), in.data(), in.size());
   if (ZSTD_isError(n)) return absl::InvalidArgumentError(absl::StrCat("corrupt zstd frame: ", ZSTD_getErrorName(n)));
-  if (n != out.size()) return absl::InvalidArgumentError("zstd frame is shorter than its recorded size");
+  if (n != out->size()) return absl::InvalidArgumentError("zstd frame is shorter than its recorded size");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ZstdDecompress(std::string_view in, size_t max_bytes) {
+  std::string out;
+  if (absl::Status s = ZstdDecompress(in, max_bytes, &out); !s.ok()) return s;
   return out;
 }
 

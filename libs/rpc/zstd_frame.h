@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace strata {
@@ -24,5 +25,8 @@ bool IsZstdFrame(std::string_view in);
 // Decompresses one frame. InvalidArgument, naming the problem, when `in` is not a
 // single zstd frame with a recorded content size of at most `max_bytes`, or is corrupt.
 absl::StatusOr<std::string> ZstdDecompress(std::string_view in, size_t max_bytes);
+// The same into *out, replacing its contents but keeping its capacity: a buffer
+// reused across calls costs no new pages (a fresh multi-MiB string is page faults).
+absl::Status ZstdDecompress(std::string_view in, size_t max_bytes, std::string* out);
 
 }  // namespace strata

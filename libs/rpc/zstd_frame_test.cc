@@ -21,6 +21,18 @@ TEST_CASE("zstd frames round-trip and shrink repetitive bodies") {
   CHECK(empty->empty());
 }
 
+TEST_CASE("zstd frames inflate into a reused buffer, replacing what it held") {
+  std::string big(50'000, 'a'), small = "short body", packed, out;
+  ZstdCompress(big, 1, &packed);
+  REQUIRE(ZstdDecompress(packed, 1 << 20, &out).ok());
+  CHECK(out == big);
+  ZstdCompress(small, 1, &packed);
+  REQUIRE(ZstdDecompress(packed, 1 << 20, &out).ok());
+  CHECK(out == small);
+  CHECK(out.capacity() >= big.size());  // kept for the next call
+  CHECK(ZstdDecompress("not zstd at all", 1 << 20, &out).code() == absl::StatusCode::kInvalidArgument);
+}
+
 TEST_CASE("bad zstd bodies are InvalidArgument naming the problem") {
   std::string body(100'000, 'x'), packed;
   ZstdCompress(body, 1, &packed);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/arena.h"
 #include "libs/rpc/grpc_status.h"
@@ -52,6 +53,36 @@ grpc::ServerUnaryReactor* StorageService::WriteCompressed(grpc::CallbackServerCo
   return HandleWrite(ctx, req, resp, /*compressed=*/true);
 }
 
+struct StorageService::WriteBuffers {
+  std::string bytes;
+  pb::CompressedWriteRequest wrapper;
+  std::string raw;
+};
+
+StorageService::~StorageService() = default;
+
+std::unique_ptr<StorageService::WriteBuffers> StorageService::TakeWriteBuffers() {
+  {
+    std::lock_guard<std::mutex> lock(buffers_mu_);
+    if (!free_buffers_.empty()) {
+      std::unique_ptr<WriteBuffers> b = std::move(free_buffers_.back());
+      free_buffers_.pop_back();
+      return b;
+    }
+  }
+  return std::make_unique<WriteBuffers>();
+}
+
+void StorageService::ReturnWriteBuffers(std::unique_ptr<WriteBuffers> b) {
+  if (b->bytes.capacity() + b->raw.capacity() + b->wrapper.zstd_write_request().capacity() > kKeptWriteBufferBytes) {
+    return;  // an unusually large call: its memory goes back
+  }
+  b->bytes.clear();
+  b->raw.clear();
+  std::lock_guard<std::mutex> lock(buffers_mu_);
+  if (free_buffers_.size() < kFreeWriteBuffers) free_buffers_.push_back(std::move(b));
+}
+
 grpc::ServerUnaryReactor* StorageService::HandleWrite(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                                       grpc::ByteBuffer* resp, bool compressed) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
@@ -60,18 +91,22 @@ grpc::ServerUnaryReactor* StorageService::HandleWrite(grpc::CallbackServerContex
     grpc::Status status = Run(compressed ? "WriteCompressed" : "Write", [&]() -> absl::Status {
       std::vector<grpc::Slice> slices;
       if (!req->Dump(&slices).ok()) return absl::InvalidArgumentError("unreadable request body");
-      std::string bytes;
+      std::unique_ptr<WriteBuffers> buffers = TakeWriteBuffers();
+      absl::Cleanup give_back = [&] { ReturnWriteBuffers(std::move(buffers)); };
+      std::string& bytes = buffers->bytes;
       for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
       if (compressed) {
-        pb::CompressedWriteRequest wrapper;
+        pb::CompressedWriteRequest& wrapper = buffers->wrapper;
+        std::string& raw = buffers->raw;
         if (!wrapper.ParseFromString(bytes)) {
           return absl::InvalidArgumentError(absl::StrCat(
               "request body (", bytes.size(), " bytes) is not a valid strata.storage.v1.CompressedWriteRequest"));
         }
-        absl::StatusOr<std::string> raw = ZstdDecompress(wrapper.zstd_write_request(), max_write_bytes_);
-        if (!raw.ok()) return absl::InvalidArgumentError(absl::StrCat("zstd_write_request: ", raw.status().message()));
+        if (absl::Status s = ZstdDecompress(wrapper.zstd_write_request(), max_write_bytes_, &raw); !s.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat("zstd_write_request: ", s.message()));
+        }
         // The WAL keeps the frame as it came: fewer bytes to write and sync.
-        return engine_->Write(*raw, &out, wrapper.zstd_write_request());
+        return engine_->Write(raw, &out, wrapper.zstd_write_request());
       }
       // Read in place by the engine (libs/rpc/write_wire.h): no protobuf objects.
       return engine_->Write(bytes, &out);
