@@ -32,6 +32,7 @@ struct Flags {
   size_t max_write_rows = 1'000'000;
   size_t search_block_cache_bytes = 256 << 20;
   size_t grpc_max_message_bytes = 64 << 20;
+  int write_threads = 0;
 };
 
 absl::StatusOr<strata::storage::EngineOptions> EngineOptionsFrom(const Flags& f) {
@@ -151,6 +152,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--grpc-max-message-bytes", f.grpc_max_message_bytes, "Largest gRPC message accepted")
       ->capture_default_str();
+  app.add_option("--write-threads", f.write_threads,
+                 "Threads running Write calls (each waits for its WAL group commit); 0 = 2 per core, at least 4")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   strata::AddEnvFallbacks(app);
   CLI11_PARSE(app, argc, argv);
 
@@ -188,7 +193,7 @@ int main(int argc, char** argv) {
   RegisterEngineMetrics(registry, engine->get());
   engine_ptr = engine->get();
 
-  strata::StorageService service(engine->get(), &registry, f.grpc_max_message_bytes);
+  strata::StorageService service(engine->get(), &registry, f.grpc_max_message_bytes, f.write_threads);
   grpc::ServerBuilder builder;
   std::string grpc_addr = f.grpc_listen;
   if (!grpc_addr.empty() && grpc_addr[0] == ':') grpc_addr = "0.0.0.0" + grpc_addr;

@@ -1,6 +1,8 @@
 #include "services/storage/storage_service.h"
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
@@ -22,13 +24,24 @@ constexpr size_t kCancelCheckEvery = 1024;
 std::string CodeName(absl::StatusCode code) { return absl::StatusCodeToString(code); }
 }  // namespace
 
-StorageService::StorageService(storage::StorageEngine* engine, MetricsRegistry* registry, size_t max_write_bytes)
+namespace {
+
+int WriteThreads(int flag) {
+  if (flag > 0) return flag;
+  return static_cast<int>(std::max(4u, 2 * std::thread::hardware_concurrency()));
+}
+
+}  // namespace
+
+StorageService::StorageService(storage::StorageEngine* engine, MetricsRegistry* registry, size_t max_write_bytes,
+                               int write_threads)
     : engine_(engine),
       max_write_bytes_(max_write_bytes),
       requests_(registry->AddCounterFamily("strata_storage_rpc_requests_total",
                                            "gRPC requests served, by method and status code.", {"method", "code"})),
       latency_(registry->AddHistogramFamily("strata_storage_rpc_duration_seconds",
-                                            "gRPC request latency by method.", {"method"}, LatencyBuckets())) {}
+                                            "gRPC request latency by method.", {"method"}, LatencyBuckets())),
+      write_pool_(WriteThreads(write_threads)) {}
 
 template <typename Fn>
 grpc::Status StorageService::Run(const char* method, Fn&& fn) {
