@@ -23,8 +23,7 @@ class StorageService final
  public:
   // `write_threads` run Write calls; 0 = 2 per core, at least 4. Each call waits for
   // its WAL group commit, and a group takes every append queued meanwhile, so a few
-  // threads keep the disk busy; more only woke colder threads (32 cost a node 5-30 %
-  // more CPU per sample than 4 on 2 cores).
+  // threads keep the disk busy; more only wake colder threads (docs/operations.md).
   StorageService(storage::StorageEngine* engine, MetricsRegistry* registry, size_t max_write_bytes = 64 << 20,
                  int write_threads = 0);
   ~StorageService() override;
