@@ -1,13 +1,21 @@
 // A fixed pool of threads running queued tasks in FIFO order, for blocking work:
-// WAL group-commit waits off gRPC's callback threads, parallel RPCs to storage nodes.
+// HTTP handlers, WAL group-commit waits off gRPC's callback threads, decoding.
 //
 //   ThreadPool pool(8);
 //   pool.Submit([&] { ... });   // runs on one of the 8 threads
+//
+// A task goes to the most recently idle thread, whose stack, allocator cache and
+// CPU caches are the warmest. A condition variable shared by all workers wakes the
+// one that waited longest instead: with 32 HTTP handler threads each paced query ran
+// on a thread idle for 31 queries, with ~5x the page faults and ~11 % more CPU per
+// query (docs/benchmarks.md, "Dashboard queries").
 #pragma once
 
 #include <condition_variable>
+#include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -16,46 +24,34 @@ namespace strata {
 
 class ThreadPool {
  public:
-  explicit ThreadPool(int threads) {
-    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Run(); });
-  }
-  // Finishes every queued task, then joins.
-  ~ThreadPool() {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    for (auto& t : workers_) t.join();
-  }
-  void Submit(std::function<void()> task) {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      tasks_.push_back(std::move(task));
-    }
-    cv_.notify_one();
-  }
+  explicit ThreadPool(int threads);
+  // Join().
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  void Submit(std::function<void()> task);
+
+  // Finishes every queued task (and any they submit), then joins the threads.
+  // Tasks submitted afterwards never run. Idempotent.
+  void Join();
+
+  // Threads waiting for a task.
+  size_t idle() const;
 
  private:
-  void Run() {
-    for (;;) {
-      std::function<void()> task;
-      {
-        std::unique_lock<std::mutex> l(mu_);
-        cv_.wait(l, [this] { return stopping_ || !tasks_.empty(); });
-        if (tasks_.empty()) return;
-        task = std::move(tasks_.front());
-        tasks_.pop_front();
-      }
-      task();
-    }
-  }
+  struct Worker {
+    std::thread thread;
+    std::condition_variable cv;
+    bool woken = false;  // popped from idle_ by Submit or Join
+  };
+  void Run(Worker* w);
 
-  std::mutex mu_;
-  std::condition_variable cv_;
+  mutable std::mutex mu_;
   std::deque<std::function<void()>> tasks_;
+  std::vector<Worker*> idle_;  // a stack: the most recently idle at the back
   bool stopping_ = false;
-  std::vector<std::thread> workers_;
+  std::vector<std::unique_ptr<Worker>> workers_;
 };
 
 }  // namespace strata

@@ -6,7 +6,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
@@ -24,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "libs/common/absl_compat.h"
 #include "libs/common/process_metrics.h"
+#include "libs/common/thread_pool.h"
 #include "libs/http/gzip.h"
 #include "libs/http/url.h"
 #include "spdlog/spdlog.h"
@@ -174,7 +174,7 @@ class ServerImpl {
   bool stopping() const { return stopping_.load(); }
   bool health_overridden() const { return health_overridden_; }
   bool ready_overridden() const { return ready_overridden_; }
-  asio::thread_pool& pool() { return *pool_; }
+  ThreadPool& pool() { return *pool_; }
 
   void Record(const std::string& route, int code, double seconds) {
     requests_->WithLabels({route, std::to_string(code)}).Inc();
@@ -204,7 +204,7 @@ class ServerImpl {
   std::shared_ptr<std::function<bool()>> readiness_ ABSL_GUARDED_BY(mu_);
   std::map<Session*, std::weak_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
 
-  std::unique_ptr<asio::thread_pool> pool_;
+  std::unique_ptr<ThreadPool> pool_;
   std::vector<std::thread> io_threads_;
   // Declared after the bookkeeping above so it is destroyed before it: pending
   // handlers own sessions, whose destructors unregister from sessions_.
@@ -362,8 +362,8 @@ class Session : public std::enable_shared_from_this<Session> {
     server_->in_flight().Inc();
     if (route->async_handler) {
       server_->AsyncStarted();
-      asio::post(server_->pool(), [self = shared_from_this(), req, handler = &route->async_handler,
-                                   gzip = accept_gzip_] {
+      server_->pool().Submit([self = shared_from_this(), req, handler = &route->async_handler,
+                              gzip = accept_gzip_] {
         auto pending = std::make_shared<PendingAnswer>(self, req, gzip);
         try {
           (*handler)(*req, [pending](HttpResponse resp) { pending->Answer(std::move(resp)); });
@@ -373,8 +373,8 @@ class Session : public std::enable_shared_from_this<Session> {
       });
       return;
     }
-    asio::post(server_->pool(), [self = shared_from_this(), req, handler = &route->handler,
-                                 gzip = accept_gzip_] {
+    server_->pool().Submit([self = shared_from_this(), req, handler = &route->handler,
+                            gzip = accept_gzip_] {
       HttpResponse resp;
       try {
         (*handler)(*req, resp);
@@ -566,7 +566,7 @@ absl::Status ServerImpl::Start() {
   port_ = acceptor_->local_endpoint().port();
   started_ = true;
 
-  pool_ = std::make_unique<asio::thread_pool>(options_.threads);
+  pool_ = std::make_unique<ThreadPool>(options_.threads);
   work_.emplace(ioc_.get_executor());
   DoAccept();
   for (int i = 0; i < options_.io_threads; ++i) {
@@ -628,7 +628,7 @@ void ServerImpl::Shutdown(absl::Duration deadline) {
 
   // Handlers still running are waited for, and async ones until they answer (their
   // responders use this server); their responses go nowhere.
-  pool_->join();
+  pool_->Join();
   {
     absl::MutexLock lock(&mu_);
     auto answered = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return async_pending_ == 0; };
