@@ -42,10 +42,7 @@ void Index::AddSeries(rocksdb::WriteBatch* batch, std::span<const NewSeries> ser
       absl::flat_hash_set<std::string>& put = put_pairs_[s.day];
       for (const Label& l : *s.labels) {
         std::string key = PairPrefix(s.day, s.tenant, l.name, l.value);
-        if (!put.contains(key)) {
-          put.insert(key);
-          values.push_back(std::move(key));
-        }
+        if (put.insert(key).second) values.push_back(std::move(key));
       }
     }
     // Only the latest few partitions are remembered (they get nearly all writes): a
