@@ -7,8 +7,8 @@
 // A task goes to the most recently idle thread, whose stack, allocator cache and
 // CPU caches are the warmest. A condition variable shared by all workers wakes the
 // one that waited longest instead: with 32 HTTP handler threads each paced query ran
-// on a thread idle for 31 queries, with ~5x the page faults and ~11 % more CPU per
-// query (docs/benchmarks.md, "Dashboard queries").
+// on a thread idle for 31 queries, and select took 7-20x the page faults per query
+// (docs/benchmarks.md, "Dashboard queries", eighth session).
 #pragma once
 
 #include <condition_variable>
