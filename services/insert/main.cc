@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   size_t max_labels = 40, max_name = 256, max_value = 4096;
   // Handlers never wait for storage (answers go out from the call that completes
   // the last replica), so one thread per core: with 64, each request woke a cold
-  // thread, and insert spent 10-20 % more CPU per sample (docs/benchmarks.md).
+  // thread, and insert spent 6-27 % more CPU per sample (docs/benchmarks.md).
   int http_threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   bool storage_compression = true;
   int compression_level = -2;
