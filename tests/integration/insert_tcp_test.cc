@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -70,6 +71,22 @@ std::string Metrics(int http_port) {
   return resp.ok() ? resp->body : "";
 }
 
+// Polls insert's /metrics until it holds every one of `lines` (or 10 s pass), and
+// returns the last answer. A node can show rows before insert has counted them: the
+// counters move when the storage call's answer is back.
+std::string WaitForMetrics(int http_port, const std::vector<std::string>& lines) {
+  std::string metrics;
+  for (int i = 0; i < 100; ++i) {
+    metrics = Metrics(http_port);
+    if (std::all_of(lines.begin(), lines.end(),
+                    [&](const std::string& l) { return metrics.find(l) != std::string::npos; })) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return metrics;
+}
+
 }  // namespace
 
 TEST_CASE("TCP listeners: Graphite, OpenTSDB telnet and Influx lines reach the storage node") {
@@ -102,9 +119,11 @@ TEST_CASE("TCP listeners: Graphite, OpenTSDB telnet and Influx lines reach the s
     REQUIRE(c.Send("tcp.test.cpu;host=c 3 " + ts + "\n"));
     got = WaitForSeries(node, {Eq("__name__", "tcp_test_cpu")}, 3, mint, maxt);
     CHECK(got.size() == 3);
-    std::string metrics = Metrics(insert.http_port);
-    CHECK(metrics.find("strata_insert_rows_rejected_total{reason=\"parse_error\"} 1") != std::string::npos);
-    CHECK(metrics.find("strata_insert_samples_ingested_total{protocol=\"graphite_tcp\"} 3") != std::string::npos);
+    const std::string rejected = "strata_insert_rows_rejected_total{reason=\"parse_error\"} 1";
+    const std::string ingested = "strata_insert_samples_ingested_total{protocol=\"graphite_tcp\"} 3";
+    std::string metrics = WaitForMetrics(insert.http_port, {rejected, ingested});
+    CHECK(metrics.find(rejected) != std::string::npos);
+    CHECK(metrics.find(ingested) != std::string::npos);
   }
 
   SECTION("opentsdb telnet put, last line without newline flushed on close") {
