@@ -8,22 +8,10 @@
 
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/notification.h"
+#include "libs/common/eventually_testing.h"
 
+using strata::Eventually;
 using strata::ThreadCache;
-
-namespace {
-
-// Polls `cond` for up to 10 s (a liveness bound, not a speed check).
-template <typename Cond>
-bool Eventually(Cond cond) {
-  for (int i = 0; i < 10'000; ++i) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return cond();
-}
-
-}  // namespace
 
 TEST_CASE("every task gets a thread of its own: none waits behind another") {
   ThreadCache cache;

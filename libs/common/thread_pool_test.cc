@@ -9,22 +9,10 @@
 
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/notification.h"
+#include "libs/common/eventually_testing.h"
 
+using strata::Eventually;
 using strata::ThreadPool;
-
-namespace {
-
-// Polls `cond` for up to 10 s (a liveness bound, not a speed check).
-template <typename Cond>
-bool Eventually(Cond cond) {
-  for (int i = 0; i < 10'000; ++i) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return cond();
-}
-
-}  // namespace
 
 TEST_CASE("a pool runs every task, all threads at once") {
   ThreadPool pool(4);
