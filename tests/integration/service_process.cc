@@ -4,12 +4,21 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -20,19 +29,58 @@
 #endif
 
 namespace strata::testing {
+namespace {
 
+// The last `max_bytes` of a log file, for an error message.
+std::string LogTail(const std::string& path, size_t max_bytes = 2000) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string all = ss.str();
+  return all.size() > max_bytes ? all.substr(all.size() - max_bytes) : all;
+}
+
+}  // namespace
+
+// Ports come from below the kernel's ephemeral range (32768 and up here), so an
+// outgoing connection of a test running beside this one cannot hold the port that a
+// server is about to bind. Every port handed out is also locked (flock on
+// /tmp/strata-it-ports/<port>, held until this process exits), so two test
+// processes never hand out the same port, and this process never hands it out twice.
 int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
+  static std::mutex mu;
+  static std::set<int> given;
+  static std::mt19937 rng(static_cast<uint32_t>(getpid()) * 2654435761u ^
+                          static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  constexpr int kLow = 12000, kHigh = 32000;
+  std::lock_guard<std::mutex> lock(mu);
+  const std::string lock_dir = "/tmp/strata-it-ports";
+  mkdir(lock_dir.c_str(), 0777);
+  for (int attempt = 0; attempt < 10000; ++attempt) {
+    int port = kLow + static_cast<int>(rng() % (kHigh - kLow));
+    if (given.count(port)) continue;
+    int lock_fd = open(absl::StrCat(lock_dir, "/", port).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (lock_fd < 0) continue;
+    if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+      close(lock_fd);
+      continue;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    close(fd);
+    if (!free) {
+      close(lock_fd);
+      continue;
+    }
+    given.insert(port);  // lock_fd stays open: the lock lasts as long as this process.
+    return port;
+  }
+  std::fprintf(stderr, "FreePort: no free port in [%d, %d)\n", kLow, kHigh);
+  std::abort();
 }
 
 TempDir::TempDir() {
@@ -79,15 +127,21 @@ absl::Status ServiceProcess::Start(double timeout_s) {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      return absl::InternalError(absl::StrCat(binary_, " exited during start-up (status ", status, "), see ",
-                                              log_path_));
+      absl::Status err = absl::InternalError(absl::StrCat(binary_, " exited during start-up (status ", status,
+                                                          "), see ", log_path_, "; it ends:\n", LogTail(log_path_)));
+      // Tests REQUIRE(Start().ok()), which prints only `false`: say why here.
+      std::fprintf(stderr, "%s\n", err.ToString().c_str());
+      return err;
     }
     auto resp = client.Get(ready_path_);
     if (resp.ok() && resp->status == 200) return absl::OkStatus();
     client.Close();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return absl::DeadlineExceededError(absl::StrCat(binary_, " not ready after ", timeout_s, "s, see ", log_path_));
+  absl::Status err = absl::DeadlineExceededError(
+      absl::StrCat(binary_, " not ready after ", timeout_s, "s, see ", log_path_, "; it ends:\n", LogTail(log_path_)));
+  std::fprintf(stderr, "%s\n", err.ToString().c_str());
+  return err;
 }
 
 int ServiceProcess::Kill(int sig) {

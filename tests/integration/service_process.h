@@ -17,7 +17,8 @@
 
 namespace strata::testing {
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
+// A TCP port on 127.0.0.1 that was free a moment ago, below the ephemeral range and
+// never handed out twice by test processes running at the same time (see the .cc).
 int FreePort();
 
 // A fresh directory under /tmp removed (recursively) on destruction.
