@@ -99,6 +99,9 @@ absl::Status StorageEngine::Close() {
     closed_ = true;
     stopping_ = true;
   }
+  // Init() failed before the WAL opened (the index was locked by another process,
+  // say): nothing was accepted, so there is nothing to persist or close.
+  if (wal_ == nullptr) return absl::OkStatus();
   bg_cv_.notify_all();
   if (bg_.joinable()) bg_.join();
   absl::Status s = Persist();

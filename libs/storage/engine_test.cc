@@ -128,6 +128,24 @@ TEST_CASE("write is searchable at once, after flush and after reopen") {
   CHECK(got["up{job=\"node\"}"].size() == 5);
 }
 
+// Regression: an Open that failed before the WAL opened (here: the index is locked
+// by the engine already open on the directory) crashed in the destructor's Close().
+// It must return the error, and the open engine must go on working.
+TEST_CASE("opening a data directory another engine holds fails with an error, not a crash") {
+  TempDir dir;
+  int64_t now = kNow;
+  auto first = *StorageEngine::Open(Opts(dir.path, &now));
+  absl::StatusOr<std::unique_ptr<StorageEngine>> second = StorageEngine::Open(Opts(dir.path, &now));
+  REQUIRE_FALSE(second.ok());
+  INFO(second.status().ToString());
+  CHECK(second.status().message().find("index") != std::string_view::npos);
+  pb::WriteRequest req;
+  AddRow(&req, {{"__name__", "up"}, {"job", "node"}}, Ramp(kNow - 60'000, 3, 15'000));
+  pb::WriteResponse resp;
+  REQUIRE(first->Write(req, &resp).ok());
+  CHECK(Search(*first, {M(pb::EQUAL, "job", "node")}, kNow - 3'600'000, kNow).size() == 1);
+}
+
 // Regression: Search keeps one block iterator per partition for the whole search,
 // so a head flush that lands mid-search moves samples into blocks those iterators
 // cannot see; the persist epoch makes Search read such a series again.
