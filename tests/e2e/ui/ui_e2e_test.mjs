@@ -23,11 +23,28 @@ function check(cond, what) {
   if (!cond) failures++;
 }
 
-function freePort() {
+// A port in [32000, 32768): below the kernel's ephemeral range (so no outgoing
+// connection of a test running beside this one holds it) and above the range the
+// C++ tests take theirs from (tests/integration/service_process.cc). Never the same
+// port twice in this process.
+const givenPorts = new Set();
+function tryListen(port) {
   return new Promise((resolve) => {
     const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); });
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
   });
+}
+async function freePort() {
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const port = 32000 + Math.floor(Math.random() * 768);
+    if (givenPorts.has(port)) continue;
+    if (await tryListen(port)) {
+      givenPorts.add(port);
+      return port;
+    }
+  }
+  throw new Error("no free port in [32000, 32768)");
 }
 
 async function start(name, args, httpPort) {
