@@ -1,8 +1,36 @@
 #include "libs/storage/head.h"
 
+#include <algorithm>
+
 #include "libs/model/dedup.h"
 
 namespace strata::storage {
+
+void Head::SampleChunks::Append(std::span<const Sample> samples) {
+  size_ += samples.size();
+  while (!samples.empty()) {
+    if (tail_free_ == 0) {
+      const uint32_t next = chunks_.empty() ? kFirstChunk : std::min(kMaxChunk, 2 * chunks_.back().capacity);
+      const uint32_t capacity =
+          static_cast<uint32_t>(std::clamp<size_t>(samples.size(), next, size_t{1} << 30));
+      chunks_.push_back(Chunk{std::make_unique_for_overwrite<Sample[]>(capacity), capacity});
+      tail_ = chunks_.back().data.get();
+      tail_free_ = capacity;
+    }
+    const uint32_t n = static_cast<uint32_t>(std::min<size_t>(tail_free_, samples.size()));
+    std::copy_n(samples.data(), n, tail_);
+    tail_ += n;
+    tail_free_ -= n;
+    samples = samples.subspan(n);
+  }
+}
+
+std::vector<Sample> Head::SampleChunks::ToVector() const {
+  std::vector<Sample> out;
+  out.reserve(size_);
+  ForEach([&](const Sample& s) { out.push_back(s); });
+  return out;
+}
 
 size_t Head::Append(HeadKey key, const Labels& labels, std::span<const Sample> samples) {
   Shard& shard = ShardFor(key);
@@ -12,7 +40,7 @@ size_t Head::Append(HeadKey key, const Labels& labels, std::span<const Sample> s
     slot = std::make_unique<Series>();
     slot->labels = labels;
   }
-  slot->samples.insert(slot->samples.end(), samples.begin(), samples.end());
+  slot->samples.Append(samples);
   shard.samples += samples.size();
   return samples.size();
 }
@@ -22,7 +50,7 @@ bool Head::AppendIfPresent(HeadKey key, std::span<const Sample> samples) {
   std::lock_guard<std::mutex> lock(shard.mu);
   auto it = shard.series.find(key);
   if (it == shard.series.end()) return false;
-  it->second->samples.insert(it->second->samples.end(), samples.begin(), samples.end());
+  it->second->samples.Append(samples);
   shard.samples += samples.size();
   return true;
 }
@@ -59,7 +87,7 @@ void Head::AppendIfPresent(std::span<const HeadKey> keys, std::span<const std::s
       Series* series = found[j];
       if (series == nullptr) continue;
       const std::span<const Sample> add = samples[rows[j]];
-      series->samples.insert(series->samples.end(), add.begin(), add.end());
+      series->samples.Append(add);
       shard.samples += add.size();
       (*present)[rows[j]] = 1;
     }
@@ -71,9 +99,9 @@ void Head::Read(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* ou
   std::lock_guard<std::mutex> lock(shard.mu);
   auto it = shard.series.find(key);
   if (it == shard.series.end()) return;
-  for (const Sample& s : it->second->samples) {
+  it->second->samples.ForEach([&](const Sample& s) {
     if (s.t >= mint && s.t <= maxt) out->push_back(s);
-  }
+  });
 }
 
 std::vector<DrainedSeries> Head::Drain() {
@@ -82,7 +110,7 @@ std::vector<DrainedSeries> Head::Drain() {
     std::lock_guard<std::mutex> lock(shard.mu);
     for (auto& [key, series] : shard.series) {
       if (series->samples.empty()) continue;
-      DrainedSeries d{key, series->labels, std::move(series->samples)};
+      DrainedSeries d{key, series->labels, series->samples.ToVector()};
       SortAndCollapse(&d.samples);
       out.push_back(std::move(d));
     }

@@ -37,6 +37,42 @@ TEST_CASE("head append, read, drain") {
   CHECK(head.NumSamples() == 0);
 }
 
+// Samples live in chunks of growing size; appends of every size, across chunk
+// boundaries and larger than a chunk, must read back complete and in arrival order.
+TEST_CASE("appends of any size read back whole and in order across chunks") {
+  Head head;
+  auto ls = *Labels::FromPairs({{"__name__", "x"}});
+  std::vector<Sample> want;
+  int64_t t = 0;
+  for (size_t n : {1, 3, 1, 7, 40, 1, 31, 32, 33, 100, 2, 5, 64, 1}) {
+    std::vector<Sample> add;
+    for (size_t i = 0; i < n; ++i, ++t) add.push_back({t, double(t) * 0.5});
+    if (want.size() % 2 == 0) {
+      head.Append({0, 9}, ls, add);
+    } else {
+      std::vector<uint8_t> present;
+      std::vector<HeadKey> keys = {{0, 9}};
+      std::vector<std::span<const Sample>> spans = {add};
+      head.AppendIfPresent(keys, spans, &present);
+      REQUIRE(present[0] == 1);
+    }
+    want.insert(want.end(), add.begin(), add.end());
+    std::vector<Sample> got;
+    head.Read({0, 9}, INT64_MIN, INT64_MAX, &got);
+    REQUIRE(got == want);
+  }
+  std::vector<Sample> window;
+  head.Read({0, 9}, 100, 199, &window);
+  REQUIRE(window.size() == 100);
+  CHECK(window.front().t == 100);
+  CHECK(window.back().t == 199);
+  CHECK(head.NumSamples() == want.size());
+  auto drained = head.Drain();
+  REQUIRE(drained.size() == 1);
+  CHECK(drained[0].samples == want);
+  CHECK(head.NumSamples() == 0);
+}
+
 TEST_CASE("concurrent appends are all kept") {
   Head head;
   auto ls = *Labels::FromPairs({{"__name__", "x"}});

@@ -1,11 +1,12 @@
 // Storage engine benchmarks (docs/benchmarks.md has the figures and commands).
-//   build/bin/storage_bench --benchmark_filter=HeadAppend
+//   build/bin/storage_bench --benchmark_filter=HeadAppend   (also HeadAppendBatch)
 //   build/bin/storage_bench --benchmark_filter=DecodeWriteRequest
 //   build/bin/storage_bench --benchmark_filter=EngineWriteNewSeries
 //   build/bin/storage_bench --benchmark_filter=Search10kOf1M   (builds a 1M-series index first, ~minutes)
 //   build/bin/storage_bench --benchmark_filter=SearchAfterFlush
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -72,6 +73,45 @@ void BM_HeadAppend(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 1000);
 }
 BENCHMARK(BM_HeadAppend);
+
+// The head's share of a Write as the ingest benchmark drives it: calls of 2000 rows
+// of one sample each, over 10 000 series in a shuffled order, each series growing
+// from empty to 150 samples and then drained (as after a flush). Rows/s.
+void BM_HeadAppendBatch(benchmark::State& state) {
+  Head head;
+  const size_t kSeries = 10'000, kRows = 2000, kPerSeries = 150;
+  auto series = NodeExporterLikeSeries(kSeries);
+  std::vector<HeadKey> all_keys;
+  for (const Labels& ls : series) all_keys.push_back(HeadKey{0, ls.Hash()});
+  std::vector<size_t> order(kSeries);
+  for (size_t i = 0; i < kSeries; ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), std::mt19937(7));
+  std::vector<HeadKey> keys(kRows);
+  std::vector<Sample> values(kRows);
+  std::vector<std::span<const Sample>> samples(kRows);
+  std::vector<uint8_t> present;
+  size_t next = 0;
+  int64_t t = kNow;
+  for (auto _ : state) {
+    for (size_t r = 0; r < kRows; ++r, ++next) {
+      if (next == kSeries) next = 0, t += 15'000;
+      keys[r] = all_keys[order[next]];
+      values[r] = Sample{t, double(r)};
+      samples[r] = std::span<const Sample>(&values[r], 1);
+    }
+    head.AppendIfPresent(keys, samples, &present);
+    for (size_t r = 0; r < kRows; ++r) {
+      if (!present[r]) head.Append(keys[r], series[order[(next - kRows + r) % kSeries]], samples[r]);
+    }
+    if (head.NumSamples() >= kSeries * kPerSeries) {
+      state.PauseTiming();
+      head.Drain();
+      state.ResumeTiming();
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kRows);
+}
+BENCHMARK(BM_HeadAppendBatch);
 
 std::string TempDir() {
   char tmpl[] = "/tmp/strata-bench-XXXXXX";
