@@ -199,6 +199,10 @@ int main(int argc, char** argv) {
   if (!grpc_addr.empty() && grpc_addr[0] == ':') grpc_addr = "0.0.0.0" + grpc_addr;
   int grpc_port = 0;
   builder.AddListeningPort(grpc_addr, grpc::InsecureServerCredentials(), &grpc_port);
+  // gRPC sets SO_REUSEPORT by default: a second node started on this port by mistake
+  // would bind too and take half the connections, acknowledging writes into another
+  // data directory. Without it, that second node fails to start.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(static_cast<int>(f.grpc_max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(f.grpc_max_message_bytes));
   builder.RegisterService(&service);

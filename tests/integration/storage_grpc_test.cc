@@ -258,3 +258,23 @@ TEST_CASE("kill -9 mid-ingest loses no acknowledged sample") {
   CHECK(missing == 0);
   CHECK(node.proc->Stop());
 }
+
+// Regression: gRPC listens with SO_REUSEPORT unless told not to, so a second node
+// started on a taken port came up and took half the connections (writes acknowledged
+// into another data directory). It must fail to start instead.
+TEST_CASE("a second storage node on a gRPC port another node holds fails to start") {
+  Node a;
+  REQUIRE(a.proc->Start().ok());
+  TempDir dir;
+  const int http = FreePort();
+  ServiceProcess b("strata-storage",
+                   {"--data-dir=" + dir.path(), "--grpc-listen=" + a.grpc_address(),
+                    "--http-listen=127.0.0.1:" + std::to_string(http)},
+                   http);
+  absl::Status st = b.Start(/*timeout_s=*/15);
+  INFO(st.ToString());
+  CHECK_FALSE(st.ok());
+  CHECK(st.message().find("exited during start-up") != std::string_view::npos);
+  // The first node still answers.
+  CHECK(Search(a.stub.get(), {Eq("__name__", "nothing")}, 0, NowMs()).empty());
+}
