@@ -17,7 +17,6 @@
 #include <fstream>
 #include <mutex>
 #include <random>
-#include <set>
 #include <sstream>
 #include <thread>
 
@@ -45,11 +44,11 @@ std::string LogTail(const std::string& path, size_t max_bytes = 2000) {
 // Ports come from below the kernel's ephemeral range (32768 and up here), so an
 // outgoing connection of a test running beside this one cannot hold the port that a
 // server is about to bind. Every port handed out is also locked (flock on
-// /tmp/strata-it-ports/<port>, held until this process exits), so two test
-// processes never hand out the same port, and this process never hands it out twice.
+// /tmp/strata-it-ports/<port>, held until this process exits). flock locks belong to
+// the open file, so a port already handed out fails the lock again, in this process
+// as in any other: no port is handed out twice while its taker runs.
 int FreePort() {
   static std::mutex mu;
-  static std::set<int> given;
   static std::mt19937 rng(static_cast<uint32_t>(getpid()) * 2654435761u ^
                           static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
   constexpr int kLow = 12000, kHigh = 32000;
@@ -58,7 +57,6 @@ int FreePort() {
   mkdir(lock_dir.c_str(), 0777);
   for (int attempt = 0; attempt < 10000; ++attempt) {
     int port = kLow + static_cast<int>(rng() % (kHigh - kLow));
-    if (given.count(port)) continue;
     int lock_fd = open(absl::StrCat(lock_dir, "/", port).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (lock_fd < 0) continue;
     if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
@@ -76,7 +74,7 @@ int FreePort() {
       close(lock_fd);
       continue;
     }
-    given.insert(port);  // lock_fd stays open: the lock lasts as long as this process.
+    // lock_fd stays open: the lock lasts as long as this process.
     return port;
   }
   std::fprintf(stderr, "FreePort: no free port in [%d, %d)\n", kLow, kHigh);
