@@ -1,6 +1,13 @@
 #include "libs/common/thread_pool.h"
 
+#include <algorithm>
+
 namespace strata {
+
+unsigned HardwareThreads() {
+  static const unsigned n = std::max(1u, std::thread::hardware_concurrency());
+  return n;
+}
 
 ThreadPool::ThreadPool(int threads) {
   workers_.reserve(static_cast<size_t>(threads));

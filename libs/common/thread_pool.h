@@ -22,6 +22,11 @@
 
 namespace strata {
 
+// std::thread::hardware_concurrency() (at least 1), read once per process: glibc
+// reads /sys/devices/system/cpu/online on every call, and queries asked for it
+// once each.
+unsigned HardwareThreads();
+
 class ThreadPool {
  public:
   explicit ThreadPool(int threads);

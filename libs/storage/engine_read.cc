@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_util.h"
 #include "libs/common/thread_cache.h"
+#include "libs/common/thread_pool.h"
 #include "libs/encoding/block.h"
 #include "libs/model/dedup.h"
 #include "libs/rpc/proto_convert.h"
@@ -172,7 +173,7 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
   // partition's block iterator only moves forward (ids are ascending). Chunks are
   // read by up to search_parallelism threads and emitted in order on this one.
   size_t threads = options_.search_parallelism > 0 ? static_cast<size_t>(options_.search_parallelism)
-                                                   : std::max(1u, std::thread::hardware_concurrency());
+                                                   : HardwareThreads();
   // Chunks of up to kLabelBatch series, but at least ~4 per thread so a small
   // search is shared out too.
   const size_t chunk_size = std::clamp<size_t>(ids.size() / (4 * threads), 64, kLabelBatch);

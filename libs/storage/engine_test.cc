@@ -608,6 +608,40 @@ TEST_CASE("a known series gets postings for each new day it writes to") {
   }
 }
 
+// Each search reads the partition list from memory (Index::Days); a write that
+// opens a new partition must show in the next search, a dropped one must not.
+TEST_CASE("a search right after a write to a new day finds it, and not a dropped day") {
+  TempDir dir;
+  int64_t now = kNow + 2 * 86'400'000;
+  EngineOptions o = Opts(dir.path, &now);
+  o.retention_ms = 10 * 86'400'000LL;
+  auto e = *StorageEngine::Open(o);
+  const int64_t day = 86'400'000;
+  const std::vector<pb::Matcher> up = {M(pb::EQUAL, "__name__", "up")};
+  auto write = [&](int64_t t) {
+    pb::WriteRequest req;
+    pb::WriteResponse resp;
+    AddRow(&req, {{"__name__", "up"}, {"job", "node"}}, {{t, 1}});
+    REQUIRE(e->Write(req, &resp).ok());
+    REQUIRE(resp.accepted_samples() == 1);
+  };
+  write(kNow - day);
+  CHECK(Search(*e, up, kNow - 2 * day, kNow + 2 * day).begin()->second.size() == 1);
+  write(kNow);  // a new partition
+  CHECK(Search(*e, up, kNow - 2 * day, kNow + 2 * day).begin()->second.size() == 2);
+  CHECK(Search(*e, up, kNow, kNow + 1000).begin()->second.size() == 1);
+  write(kNow + day);  // and another, now with a flush between
+  REQUIRE(e->Persist().ok());
+  CHECK(Search(*e, up, kNow + day, kNow + day + 1000).begin()->second.size() == 1);
+  now = kNow + 11 * day;  // the first two partitions fall out of retention
+  REQUIRE(e->ApplyRetention().ok());
+  CHECK(e->stats().partitions_dropped == 2);
+  auto left = Search(*e, up, kNow - 2 * day, kNow + 2 * day);
+  REQUIRE(left.size() == 1);
+  CHECK(left.begin()->second.size() == 1);
+  CHECK(left.begin()->second[0].t == kNow + day);
+}
+
 // WriteCompressed's zstd frame goes into the WAL as it came, and replay reads it
 // back; a plain request whose bytes start like a frame (an unknown leading field)
 // and a frame whose rows were partly dropped are both re-encoded instead.

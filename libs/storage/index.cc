@@ -358,6 +358,12 @@ absl::Status Index::AllLabelValues(uint32_t day, uint64_t tenant, std::string_vi
 }
 
 std::vector<uint32_t> Index::Days() const {
+  uint64_t gen;
+  {
+    std::lock_guard<std::mutex> lock(postings_mu_);
+    if (days_gen_ == postings_gen_) return days_;
+    gen = postings_gen_;
+  }
   std::vector<uint32_t> days;
   std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), db_->postings()));
   it->SeekToFirst();
@@ -369,6 +375,11 @@ std::vector<uint32_t> Index::Days() const {
     std::string next;
     PutBig32(&next, day + 1);
     it->Seek(next);
+  }
+  std::lock_guard<std::mutex> lock(postings_mu_);
+  if (gen == postings_gen_) {  // no change while it was read
+    days_ = days;
+    days_gen_ = gen;
   }
   return days;
 }

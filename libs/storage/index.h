@@ -91,7 +91,8 @@ class Index {
   // Removes the series' postings in partition `day`.
   void RemoveSeries(rocksdb::WriteBatch* batch, uint32_t day, uint64_t tenant, uint64_t sid, const Labels& labels);
 
-  // Partitions (days) that hold postings, ascending.
+  // Partitions (days) that hold postings, ascending. Kept in memory until the next
+  // change to any posting list (PostingsChanged, ForgetPostings): every search asks.
   std::vector<uint32_t> Days() const;
 
  private:
@@ -134,6 +135,8 @@ class Index {
   // Bumped by every change: a list read from RocksDB is cached only if no change
   // happened while it was read (it could be missing the change).
   mutable uint64_t postings_gen_ = 0;
+  mutable std::vector<uint32_t> days_;           // Days() as of postings_gen_ == days_gen_
+  mutable uint64_t days_gen_ = UINT64_MAX;
 
   static constexpr size_t kRememberedDays = 3;
   std::mutex pairs_mu_;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/absl_compat.h"
 #include "libs/common/thread_cache.h"
+#include "libs/common/thread_pool.h"
 
 namespace strata::promql {
 namespace {
@@ -78,7 +79,7 @@ void Evaluator::CheckInterrupt(bool force) {
 
 size_t Evaluator::MaxThreads() const {
   return ctx_->opts->max_parallelism > 0 ? static_cast<size_t>(ctx_->opts->max_parallelism)
-                                         : std::max(1u, std::thread::hardware_concurrency());
+                                         : HardwareThreads();
 }
 
 namespace {
