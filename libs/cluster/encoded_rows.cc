@@ -5,15 +5,18 @@
 namespace strata {
 
 void EncodedRows::Add(Tenant tenant, std::span<const LabelRef> sorted, std::span<const Sample> samples) {
-  const size_t offset = buf_.size();
+  const size_t offset = buf_.size(), ref_offset = ref_buf_.size();
+  const uint64_t key = HashSortedLabels(sorted);
   AppendSeriesEntry(&buf_, tenant, sorted, samples);
-  rows_.push_back(Row{HashSortedLabels(sorted), offset, static_cast<uint32_t>(buf_.size() - offset),
-                      static_cast<uint32_t>(samples.size())});
+  AppendRefEntry(&ref_buf_, tenant, key, samples);
+  rows_.push_back(Row{key, tenant.Key(), offset, ref_offset, static_cast<uint32_t>(buf_.size() - offset),
+                      static_cast<uint32_t>(ref_buf_.size() - ref_offset), static_cast<uint32_t>(samples.size())});
   total_samples_ += samples.size();
 }
 
 void EncodedRows::Clear() {
   buf_.clear();
+  ref_buf_.clear();
   rows_.clear();
   total_samples_ = 0;
 }

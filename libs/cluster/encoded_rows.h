@@ -11,6 +11,7 @@
 //   for (size_t i = 0; i < rows.size(); ++i) {
 //     rows.key(i);                                    // Labels::Hash(): placement key
 //     request.append(rows.bytes(i));                  // part of a WriteRequest
+//     // or rows.ref_bytes(i) for a node that holds the series (ADR 8)
 //   }
 #pragma once
 
@@ -36,8 +37,15 @@ class EncodedRows {
   bool empty() const { return rows_.empty(); }
   // The row's serialized WriteRequest.series entry.
   std::string_view bytes(size_t i) const { return std::string_view(buf_).substr(rows_[i].offset, rows_[i].size); }
-  // Labels::Hash() of the row's labels: its rendezvous placement key.
+  // The same row in reference form (series_id instead of labels; AppendRefEntry),
+  // for a storage node that already holds the series.
+  std::string_view ref_bytes(size_t i) const {
+    return std::string_view(ref_buf_).substr(rows_[i].ref_offset, rows_[i].ref_size);
+  }
+  // Labels::Hash() of the row's labels: its rendezvous placement key, and the
+  // series id a storage node files it under.
   uint64_t key(size_t i) const { return rows_[i].key; }
+  uint64_t tenant_key(size_t i) const { return rows_[i].tenant_key; }
   uint32_t samples(size_t i) const { return rows_[i].samples; }
   uint64_t total_samples() const { return total_samples_; }
   size_t total_bytes() const { return buf_.size(); }
@@ -47,11 +55,15 @@ class EncodedRows {
  private:
   struct Row {
     uint64_t key;
+    uint64_t tenant_key;
     size_t offset;
+    size_t ref_offset;
     uint32_t size;
+    uint32_t ref_size;
     uint32_t samples;
   };
   std::string buf_;
+  std::string ref_buf_;
   std::vector<Row> rows_;
   uint64_t total_samples_ = 0;
 };

@@ -57,7 +57,8 @@ std::shared_ptr<WriteBatcher> ReplicatingWriter::BatcherFor(const std::shared_pt
                                                                  .max_batch_rows = opts_.max_batch_rows,
                                                                  .max_delay = opts_.batch_delay,
                                                                  .max_inflight = opts_.max_inflight_per_node,
-                                                                 .timeout = opts_.timeout});
+                                                                 .timeout = opts_.timeout,
+                                                                 .series_refs = opts_.series_refs});
   }
   return b;
 }
@@ -123,9 +124,12 @@ class ReplicatingWriter::WriteOp : public std::enable_shared_from_this<WriteOp> 
     for (size_t k = 0; k < count; ++k) {
       const Fragment& f = frags_[k];
       if (!batchers_[f.node]) batchers_[f.node] = w_->BatcherFor(view_->nodes[f.node]);
-      std::vector<std::string_view> pieces;
+      std::vector<RowPiece> pieces;
       pieces.reserve(f.end - f.begin);
-      for (size_t j = f.begin; j < f.end; ++j) pieces.push_back(rows_.bytes(by_node_[f.node][j]));
+      for (size_t j = f.begin; j < f.end; ++j) {
+        const uint32_t i = by_node_[f.node][j];
+        pieces.push_back(RowPiece{rows_.bytes(i), rows_.ref_bytes(i), rows_.tenant_key(i), rows_.key(i)});
+      }
       WriteBatcher* batcher = batchers_[f.node].get();
       batcher->Submit(std::move(pieces), static_cast<uint32_t>(f.end - f.begin), [self, k](const WriteResult& r) {
         self->frags_[k].result = r;

@@ -46,6 +46,8 @@ struct ReplicatingWriterOptions {
   size_t max_batch_bytes = 4 << 20;
   std::chrono::microseconds batch_delay{2000};
   size_t max_inflight_per_node = 1;
+  // Rows of series a node already holds go by reference (WriteBatcher, ADR 8).
+  bool series_refs = true;
 };
 
 struct WriteOutcome {

@@ -7,9 +7,17 @@
 
 namespace strata {
 
+namespace {
+// The known-series set's key: a hint only (the node checks each reference), so a
+// rare collision of two series costs one refused call, never a wrong row.
+uint64_t KnownKey(const RowPiece& p) { return p.sid ^ (p.tenant * 0x9e3779b97f4a7c15ull); }
+}  // namespace
+
 struct WriteBatcher::Call {
   std::vector<Fragment> fragments;
   bool counted = false;  // holds one of the max_inflight slots
+  bool refs = false;     // some row went by reference
+  std::vector<uint64_t> learn;  // KnownKey of the rows sent in full that may go by reference later
   grpc::ClientContext ctx;
   storage::v1::CompressedWriteRequest packed;
   storage::v1::WriteRequest plain;
@@ -37,10 +45,17 @@ WriteBatcher::Stats WriteBatcher::stats() const {
   return stats_;
 }
 
-void WriteBatcher::Submit(std::vector<std::string_view> pieces, uint32_t rows, Done done) {
+void WriteBatcher::Submit(const std::vector<std::string_view>& pieces, uint32_t rows, Done done) {
+  std::vector<RowPiece> full;
+  full.reserve(pieces.size());
+  for (std::string_view p : pieces) full.push_back(RowPiece{p});
+  Submit(std::move(full), rows, std::move(done));
+}
+
+void WriteBatcher::Submit(std::vector<RowPiece> pieces, uint32_t rows, Done done) {
   const auto now = std::chrono::steady_clock::now();
   Fragment f{std::move(pieces), rows, 0, std::move(done), now};
-  for (std::string_view p : f.pieces) f.bytes += p.size();
+  for (const RowPiece& p : f.pieces) f.bytes += p.bytes.size();
   std::vector<std::vector<Fragment>> batches;
   bool wake_timer = false;
   {
@@ -114,22 +129,42 @@ void WriteBatcher::TimerLoop() {
   cv_.wait(l, [this] { return inflight_ == 0 && outstanding_ == 0; });
 }
 
-void WriteBatcher::Send(std::vector<Fragment> fragments, bool counted) {
+void WriteBatcher::Send(std::vector<Fragment> fragments, bool counted, bool full) {
   auto* call = new Call;
   call->fragments = std::move(fragments);
   call->counted = counted;
+  // One buffer per sending thread, reused: the batch is a WriteRequest once its
+  // fragments' series entries are put side by side.
+  thread_local std::string raw;
+  raw.clear();
+  uint64_t ref_rows = 0;
+  if (opts_.series_refs) {
+    std::lock_guard<std::mutex> l(known_mu_);
+    for (const Fragment& f : call->fragments) {
+      for (const RowPiece& p : f.pieces) {
+        if (p.ref.empty()) {
+          raw.append(p.bytes);
+        } else if (!full && known_.contains(KnownKey(p))) {
+          raw.append(p.ref);
+          ++ref_rows;
+        } else {
+          raw.append(p.bytes);
+          call->learn.push_back(KnownKey(p));
+        }
+      }
+    }
+  } else {
+    for (const Fragment& f : call->fragments) {
+      for (const RowPiece& p : f.pieces) raw.append(p.bytes);
+    }
+  }
+  call->refs = ref_rows > 0;
   {
     std::lock_guard<std::mutex> l(mu_);
     ++outstanding_;
     ++stats_.calls;
     stats_.fragments += call->fragments.size();
-  }
-  // One buffer per sending thread, reused: the batch is a WriteRequest once its
-  // fragments' series entries are put side by side.
-  thread_local std::string raw;
-  raw.clear();
-  for (const Fragment& f : call->fragments) {
-    for (std::string_view p : f.pieces) raw.append(p);
+    stats_.ref_rows += ref_rows;
   }
   call->ctx.set_deadline(std::chrono::system_clock::now() + opts_.timeout);
   call->start = std::chrono::steady_clock::now();
@@ -148,7 +183,19 @@ void WriteBatcher::Finish(Call* call, const absl::Status& status) {
   std::unique_ptr<Call> owned(call);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - call->start).count();
   std::vector<Fragment>& frags = call->fragments;
-  if (status.code() == absl::StatusCode::kInvalidArgument && frags.size() > 1) {
+  if (status.code() == absl::StatusCode::kFailedPrecondition && call->refs) {
+    // The node does not hold a series sent by reference and stored nothing: it
+    // forgot (restart, delete). Forget what it was thought to hold and resend all.
+    {
+      std::lock_guard<std::mutex> l(known_mu_);
+      known_.clear();
+    }
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      ++stats_.refused_calls;
+    }
+    Send(std::move(frags), /*counted=*/false, /*full=*/true);
+  } else if (status.code() == absl::StatusCode::kInvalidArgument && frags.size() > 1) {
     // The node refused the whole batch for some row: find out whose, one at a time.
     for (Fragment& f : frags) {
       std::vector<Fragment> alone;
@@ -168,6 +215,11 @@ void WriteBatcher::Finish(Call* call, const absl::Status& status) {
         size_t k = std::upper_bound(first_row.begin(), first_row.end(), uint64_t{r.row()}) - first_row.begin() - 1;
         rejected[k] += r.samples();
       }
+    }
+    if (status.ok() && !call->learn.empty()) {
+      std::lock_guard<std::mutex> l(known_mu_);
+      if (known_.size() + call->learn.size() > opts_.max_known_series) known_.clear();
+      known_.insert(call->learn.begin(), call->learn.end());
     }
     for (size_t k = 0; k < frags.size(); ++k) frags[k].done(WriteResult{status, rejected[k], seconds});
   }

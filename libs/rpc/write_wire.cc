@@ -17,6 +17,7 @@ constexpr uint8_t kTimeSeriesAccount = (1 << 3) | kVarint;
 constexpr uint8_t kTimeSeriesProject = (2 << 3) | kVarint;
 constexpr uint8_t kTimeSeriesLabel = (3 << 3) | kLen;
 constexpr uint8_t kTimeSeriesSample = (4 << 3) | kLen;
+constexpr uint8_t kTimeSeriesSeriesId = (5 << 3) | kFixed64;
 constexpr uint8_t kLabelName = (1 << 3) | kLen;
 constexpr uint8_t kLabelValue = (2 << 3) | kLen;
 constexpr uint8_t kSampleTimestamp = (1 << 3) | kVarint;
@@ -235,6 +236,11 @@ bool DecodeTimeSeries(Reader& r, std::string_view ts, DecodedWrite* out) {
         out->samples.push_back(s);
         break;
       }
+      case 5:
+        if (!r.Expect(p, wt, kFixed64, "TimeSeries.series_id") || !r.Fixed64(p, end, &v)) return false;
+        row.series_id = v;
+        row.has_series_id = true;
+        break;
       default:
         if (!r.Skip(p, end, wt)) return false;
     }
@@ -290,6 +296,13 @@ void AppendSeriesEntry(std::string* out, Tenant tenant, std::string_view label_e
                        std::span<const Sample> samples) {
   char* p = StartEntry(out, TenantSize(tenant) + label_entries.size() + SamplesSize(samples), tenant);
   PutSamples(PutRaw(p, label_entries), samples);
+}
+
+void AppendRefEntry(std::string* out, Tenant tenant, uint64_t series_id, std::span<const Sample> samples) {
+  char* p = StartEntry(out, TenantSize(tenant) + 1 + 8 + SamplesSize(samples), tenant);
+  *p++ = static_cast<char>(kTimeSeriesSeriesId);
+  std::memcpy(p, &series_id, 8);
+  PutSamples(p + 8, samples);
 }
 
 void DecodedWrite::Clear() {

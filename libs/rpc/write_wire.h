@@ -43,6 +43,11 @@ void AppendSeriesEntry(std::string* out, Tenant tenant, std::span<const LabelRef
 void AppendSeriesEntry(std::string* out, Tenant tenant, std::string_view label_entries,
                        std::span<const Sample> samples);
 
+// Appends one WriteRequest.series entry in reference form: no labels, the series'
+// Labels::Hash() in TimeSeries.series_id instead (docs/format/ingest.md). A storage
+// node accepts it only for a series it holds (see proto/storage.proto).
+void AppendRefEntry(std::string* out, Tenant tenant, uint64_t series_id, std::span<const Sample> samples);
+
 // Appends `labels` as TimeSeries.labels entries (tag 0x1a, length, Label bytes),
 // in the given order: the form LabelRefsOf reads.
 void AppendLabelEntries(std::string* out, std::span<const LabelRef> labels);
@@ -50,6 +55,8 @@ void AppendLabelEntries(std::string* out, std::span<const LabelRef> labels);
 struct DecodedRow {
   Tenant tenant;
   std::string_view labels;  // the TimeSeries' `labels` entries (tag, length, Label bytes)...
+  uint64_t series_id = 0;    // TimeSeries.series_id, when has_series_id (a reference row)
+  bool has_series_id = false;
   uint32_t first_sample = 0;
   uint32_t num_samples = 0;
 };

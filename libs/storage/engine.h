@@ -104,6 +104,7 @@ struct EngineStats {
   std::atomic<uint64_t> rejected_outside_retention{0};
   std::atomic<uint64_t> rejected_too_far_in_future{0};
   std::atomic<uint64_t> rejected_invalid_rows{0};
+  std::atomic<uint64_t> refused_unknown_refs{0};  // reference rows naming series not held
   std::atomic<uint64_t> head_flushes{0};
   std::atomic<uint64_t> blocks_written{0};
   std::atomic<uint64_t> compactions{0};
@@ -204,7 +205,12 @@ class StorageEngine {
     const Labels* labels = nullptr;  // already parsed, when the caller has them
     // Every sample's (series, day) is known to have postings: Apply skips indexed_.
     bool indexed = false;
+    // A reference row (TimeSeries.series_id): no label entries; LabelsOf reads the
+    // labels from the index when Apply needs them.
+    bool ref = false;
   };
+  // The row's labels: parsed, from its entries, or (reference rows) from the index.
+  absl::StatusOr<Labels> LabelsOf(const Row& row) const;
   // Adds rows (already validated and filtered) to the index and the head.
   absl::Status Apply(std::span<const Row> rows);
   absl::Status ApplyRecord(std::string_view record);
@@ -255,7 +261,15 @@ class StorageEngine {
   };
   std::mutex indexed_mu_;
   absl::flat_hash_set<IndexedKey> indexed_;  // (series, day) with postings written
-  absl::flat_hash_set<HeadKey> known_;       // series whose labels are verified
+  // Series whose labels are verified against the index and that a row with a sample
+  // was applied for in this process (so the index holds their labels): the series a
+  // reference row may name. Deleted series leave it. The value: the day the series'
+  // reference rows last indexed (as RawSeries below).
+  struct KnownSeries {
+    uint32_t indexed_day = UINT32_MAX;
+    uint64_t indexed_epoch = 0;
+  };
+  absl::flat_hash_map<HeadKey, KnownSeries> known_;
   // XXH3-128 of (tenant, a row's label bytes as sent) -> its series: rows of known
   // series skip label parsing. Guarded by indexed_mu_.
   struct RawSeriesKey {

@@ -48,6 +48,20 @@ void StorageEngine::ForgetIndexedLocked() {
   index_->ForgetPutPairs();
 }
 
+absl::StatusOr<Labels> StorageEngine::LabelsOf(const Row& row) const {
+  if (row.labels != nullptr) return *row.labels;
+  if (!row.ref) return LabelsFromEntries(row.label_entries);
+  // A reference row's series was written in full before (known_), so the index
+  // has its labels: in RocksDB since that row was applied, synced before the WAL
+  // that held it was truncated (docs/format/wal.md).
+  absl::StatusOr<Labels> labels = index_->SeriesLabels(row.tenant.Key(), row.sid);
+  if (!labels.ok()) {
+    return absl::DataLossError(absl::StrCat("reference to series ", row.sid, " of tenant ", row.tenant.ToString(),
+                                            ": its labels are not in the index: ", labels.status().message()));
+  }
+  return labels;
+}
+
 absl::Status StorageEngine::Apply(std::span<const Row> rows) {
   rocksdb::WriteBatch batch;
   struct Indexed {
@@ -75,8 +89,7 @@ absl::Status StorageEngine::Apply(std::span<const Row> rows) {
     }
     indexed.reserve(to_index.size());
     for (const auto& [row, day] : to_index) {
-      absl::StatusOr<Labels> labels =
-          row->labels != nullptr ? *row->labels : LabelsFromEntries(row->label_entries);
+      absl::StatusOr<Labels> labels = LabelsOf(*row);
       if (!labels.ok()) return labels.status();  // cannot happen: checked before
       indexed.push_back(Indexed{day, row->tenant.Key(), *std::move(labels)});
     }
@@ -116,7 +129,7 @@ absl::Status StorageEngine::Apply(std::span<const Row> rows) {
       head_.Append(key, *row.labels, row.samples);
       continue;
     }
-    absl::StatusOr<Labels> labels = LabelsFromEntries(row.label_entries);
+    absl::StatusOr<Labels> labels = LabelsOf(row);
     if (!labels.ok()) return labels.status();
     head_.Append(key, *labels, row.samples);
   }
@@ -155,16 +168,51 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp,
   std::vector<size_t> misses;
   std::vector<uint32_t> cached_day(d.rows.size(), UINT32_MAX);  // a hit's indexed day, if valid
   uint64_t epoch = 0;  // indexed_epoch_ when the hits were looked up
+  size_t refs = 0;
   for (size_t i = 0; i < d.rows.size(); ++i) {
     const DecodedRow& in = d.rows[i];
+    rows[i] = Row{in.tenant, 0, in.labels, d.SamplesOf(in)};
+    if (in.has_series_id) {
+      if (!in.labels.empty()) {
+        stats_.rejected_invalid_rows += d.rows.size();
+        return absl::InvalidArgumentError(
+            absl::StrCat("batch rejected, nothing stored: row ", i, " has both labels and a series_id"));
+      }
+      rows[i].sid = in.series_id;
+      rows[i].ref = true;
+      ++refs;
+      continue;
+    }
     XXH128_hash_t h = XXH3_128bits_withSeed(in.labels.data(), in.labels.size(), in.tenant.Key());
     raw_keys[i] = RawSeriesKey{h.low64, h.high64};
-    rows[i] = Row{in.tenant, 0, in.labels, d.SamplesOf(in)};
   }
   {
     std::lock_guard<std::mutex> lock(indexed_mu_);
     epoch = indexed_epoch_;
+    if (refs > 0) {
+      // Reference rows: all of them must name series this process has stored in
+      // full, or nothing of the batch is stored (the writer resends in full).
+      std::string unknown;
+      size_t n_unknown = 0;
+      for (size_t i = 0; i < rows.size(); ++i) {
+        if (!rows[i].ref) continue;
+        if (i + 8 < rows.size()) known_.prefetch(HeadKey{rows[i + 8].tenant.Key(), rows[i + 8].sid});
+        auto it = known_.find(HeadKey{rows[i].tenant.Key(), rows[i].sid});
+        if (it != known_.end()) {
+          if (it->second.indexed_epoch == indexed_epoch_) cached_day[i] = it->second.indexed_day;
+          continue;
+        }
+        if (++n_unknown <= 5) absl::StrAppend(&unknown, unknown.empty() ? "" : ", ", "row ", i, " (series_id ", rows[i].sid, ")");
+      }
+      if (n_unknown > 0) {
+        stats_.refused_unknown_refs += n_unknown;
+        return absl::FailedPreconditionError(absl::StrCat(
+            "batch refused, nothing stored: ", n_unknown, " reference row(s) name series this node does not hold: ",
+            unknown, n_unknown > 5 ? ", ..." : "", "; resend them with labels"));
+      }
+    }
     for (size_t i = 0; i < rows.size(); ++i) {
+      if (rows[i].ref) continue;
       if (i + 8 < rows.size()) raw_series_.prefetch(raw_keys[i + 8]);  // overlap the misses
       auto it = raw_series_.find(raw_keys[i]);
       if (it != raw_series_.end()) {
@@ -195,11 +243,16 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp,
         absl::StrCat("batch rejected, nothing stored: ", bad, " invalid row(s): ", errors, bad > 10 ? "; ..." : ""));
   }
   // The misses, learned once stored: their raw keys and series.
-  std::vector<std::pair<RawSeriesKey, HeadKey>> learned;
+  struct Learned {
+    size_t row;
+    RawSeriesKey raw;
+    HeadKey key;
+  };
+  std::vector<Learned> learned;
   learned.reserve(parsed.size());
   for (const auto& [i, labels] : parsed) {
     rows[i].labels = &labels;  // `parsed` no longer grows
-    learned.emplace_back(raw_keys[i], HeadKey{rows[i].tenant.Key(), rows[i].sid});
+    learned.push_back(Learned{i, raw_keys[i], HeadKey{rows[i].tenant.Key(), rows[i].sid}});
   }
 
   // 2. Series ids are label hashes: make sure a new id does not collide with a
@@ -233,6 +286,7 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp,
   bool dropped_any = false;
   uint64_t accepted = 0;
   std::vector<uint32_t> single_day(rows.size(), UINT32_MAX);  // of the kept samples
+  std::vector<uint8_t> kept_any(rows.size(), 0);
   for (size_t i = 0; i < rows.size(); ++i) {
     std::span<Sample> samples = d.SamplesOf(d.rows[i]);
     uint64_t old = 0, future = 0;
@@ -248,6 +302,7 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp,
     }
     rows[i].samples = samples.first(kept);
     single_day[i] = SingleDay(rows[i].samples);
+    kept_any[i] = kept > 0;
     rows[i].indexed = single_day[i] != UINT32_MAX && single_day[i] == cached_day[i];
     accepted += kept;
     if (old > 0) {
@@ -280,7 +335,12 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp,
   const bool reencode = dropped_any || IsZstdFrame(raw);
   if (reencode) {
     for (const Row& r : rows) {
-      if (!r.samples.empty()) AppendSeriesEntry(&filtered, r.tenant, r.label_entries, r.samples);
+      if (r.samples.empty()) continue;
+      if (r.ref) {
+        AppendRefEntry(&filtered, r.tenant, r.sid, r.samples);
+      } else {
+        AppendSeriesEntry(&filtered, r.tenant, r.label_entries, r.samples);
+      }
     }
     std::erase_if(rows, [](const Row& r) { return r.samples.empty(); });
   }
@@ -295,14 +355,24 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp,
   }
   {
     std::lock_guard<std::mutex> lock(indexed_mu_);
-    for (const auto& [raw, key] : learned) {
-      known_.insert(key);
-      raw_series_.emplace(raw, RawSeries{key});
+    // Only series that got a sample are applied, so only they are in the index: a
+    // reference row is accepted for exactly those (its labels come from the index).
+    for (const Learned& l : learned) {
+      if (!kept_any[l.row]) continue;
+      known_.try_emplace(l.key);
+      raw_series_.emplace(l.raw, RawSeries{l.key});
     }
     // Remember each row's day as indexed, unless indexed_ lost entries meanwhile.
     if (indexed_epoch_ == epoch) {
       for (size_t i = 0; i < single_day.size(); ++i) {
         if (single_day[i] == UINT32_MAX || single_day[i] == cached_day[i]) continue;
+        if (d.rows[i].has_series_id) {
+          auto it = known_.find(HeadKey{d.rows[i].tenant.Key(), d.rows[i].series_id});
+          if (it == known_.end()) continue;  // deleted meanwhile
+          it->second.indexed_day = single_day[i];
+          it->second.indexed_epoch = epoch;
+          continue;
+        }
         auto it = raw_series_.find(raw_keys[i]);
         if (it == raw_series_.end()) continue;
         it->second.indexed_day = single_day[i];
@@ -328,16 +398,20 @@ absl::Status StorageEngine::ApplyRecord(std::string_view record) {
   if (absl::Status s = DecodeWriteRequest(record, &d); !s.ok()) {
     return absl::DataLossError(absl::StrCat("wal record is not a WriteRequest: ", s.message()));
   }
-  std::vector<Labels> labels;
-  labels.reserve(d.rows.size());
-  for (const DecodedRow& in : d.rows) {
-    STRATA_ASSIGN_OR_RETURN(Labels l, LabelsFromEntries(in.labels));
-    labels.push_back(std::move(l));
-  }
+  std::vector<Labels> labels(d.rows.size());
   std::vector<Row> rows;
   rows.reserve(d.rows.size());
   for (size_t i = 0; i < d.rows.size(); ++i) {
-    rows.push_back(Row{d.rows[i].tenant, labels[i].Hash(), d.rows[i].labels, d.SamplesOf(d.rows[i]), &labels[i]});
+    const DecodedRow& in = d.rows[i];
+    if (in.has_series_id) {
+      // Its labels come from the head or the index when Apply needs them (LabelsOf).
+      Row row{in.tenant, in.series_id, {}, d.SamplesOf(in)};
+      row.ref = true;
+      rows.push_back(row);
+      continue;
+    }
+    STRATA_ASSIGN_OR_RETURN(labels[i], LabelsFromEntries(in.labels));
+    rows.push_back(Row{in.tenant, labels[i].Hash(), in.labels, d.SamplesOf(in), &labels[i]});
   }
   return Apply(rows);
 }

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   // the last replica), so one thread per core: with 64, each request woke a cold
   // thread, and insert spent 6-27 % more CPU per sample (docs/benchmarks.md).
   int http_threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
-  bool storage_compression = true;
+  bool storage_compression = true, series_refs = true;
   int compression_level = -2;
   std::string batch_delay = "5ms";
   size_t batch_rows = 10'000, batch_bytes = 4 << 20, inflight_calls = 1;
@@ -66,6 +66,9 @@ int main(int argc, char** argv) {
   app.add_option("--storage-compression-level", compression_level,
                  "zstd level of writes to storage nodes: negative = faster, 1..19 = smaller")
       ->check(CLI::Range(-7, 19))
+      ->capture_default_str();
+  app.add_option("--storage-series-refs", series_refs,
+                 "Send rows of series a storage node already holds by series id instead of labels")
       ->capture_default_str();
   app.add_option("--storage-max-inflight-calls", inflight_calls,
                  "Write calls in flight per storage node; rows of further requests wait and are batched")
@@ -152,6 +155,7 @@ int main(int argc, char** argv) {
   wopts.max_batch_bytes = batch_bytes;
   wopts.batch_delay = std::chrono::milliseconds(*delay);
   wopts.max_inflight_per_node = inflight_calls;
+  wopts.series_refs = series_refs;
   strata::ReplicatingWriter writer(nodes->get(), wopts, &registry);
   strata::InsertApi api(&writer, api_opts, &registry);
 

@@ -77,6 +77,10 @@ void RegisterEngineMetrics(strata::MetricsRegistry& r, strata::storage::StorageE
   r.AddCallbackCounter("strata_storage_rows_rejected_invalid_total",
                        "Rows rejected as invalid (their whole batch was refused).",
                        [&s] { return double(s.rejected_invalid_rows.load()); });
+  r.AddCallbackCounter("strata_storage_rows_refused_unknown_ref_total",
+                       "Reference rows naming a series this node does not hold (their whole batch was "
+                       "refused with FAILED_PRECONDITION; insert resends it with labels).",
+                       [&s] { return double(s.refused_unknown_refs.load()); });
   r.AddCallbackCounter("strata_storage_head_flushes_total", "Head flushes into blocks.",
                        [&s] { return double(s.head_flushes.load()); });
   r.AddCallbackCounter("strata_storage_blocks_written_total", "Blocks written by head flushes.",

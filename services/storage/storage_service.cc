@@ -50,7 +50,10 @@ grpc::Status StorageService::Run(const char* method, Fn&& fn) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   latency_.WithLabels({method}).Observe(secs);
   requests_.WithLabels({method, CodeName(s.code())}).Inc();
-  if (!s.ok() && s.code() != absl::StatusCode::kInvalidArgument && s.code() != absl::StatusCode::kCancelled) {
+  // Expected refusals are counted, not logged: bad client input, cancelled calls and
+  // reference rows a restarted node no longer knows (the writer resends them).
+  if (!s.ok() && s.code() != absl::StatusCode::kInvalidArgument && s.code() != absl::StatusCode::kCancelled &&
+      s.code() != absl::StatusCode::kFailedPrecondition) {
     spdlog::warn("{}: {}", method, std::string(s.message()));
   }
   return ToGrpcStatus(s);
