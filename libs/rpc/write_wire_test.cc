@@ -150,3 +150,48 @@ TEST_CASE("a series entry without labels or samples round-trips") {
   CHECK(d.rows[0].labels.empty());
   CHECK(d.rows[1].num_samples == 0);
 }
+
+TEST_CASE("AppendRefEntry writes a reference row protobuf and DecodeWriteRequest read") {
+  std::string raw;
+  const Sample samples[] = {{1700000000000, 1.5}, {1700000015000, -2}};
+  strata::AppendRefEntry(&raw, strata::Tenant{3, 4}, 0xfedcba9876543210ull, samples);
+  strata::AppendRefEntry(&raw, strata::Tenant{}, 1, {});
+  pb::WriteRequest back;
+  REQUIRE(back.ParseFromString(raw));
+  REQUIRE(back.series_size() == 2);
+  CHECK(back.series(0).account_id() == 3);
+  CHECK(back.series(0).project_id() == 4);
+  CHECK(back.series(0).series_id() == 0xfedcba9876543210ull);
+  CHECK(back.series(0).labels_size() == 0);
+  REQUIRE(back.series(0).samples_size() == 2);
+  CHECK(back.series(0).samples(1).value() == -2);
+  CHECK(back.series(1).series_id() == 1);
+
+  DecodedWrite d;
+  REQUIRE(DecodeWriteRequest(raw, &d).ok());
+  REQUIRE(d.rows.size() == 2);
+  CHECK(d.rows[0].has_series_id);
+  CHECK(d.rows[0].series_id == 0xfedcba9876543210ull);
+  CHECK(d.rows[0].labels.empty());
+  CHECK(d.rows[0].tenant == strata::Tenant{3, 4});
+  REQUIRE(d.SamplesOf(d.rows[0]).size() == 2);
+  CHECK(d.SamplesOf(d.rows[0])[0].t == 1700000000000);
+  CHECK(d.rows[1].has_series_id);
+  CHECK(d.rows[1].series_id == 1);
+  CHECK(d.SamplesOf(d.rows[1]).empty());
+
+  // A row without series_id is not a reference, and protobuf's own bytes decode the same.
+  pb::WriteRequest req = Example();
+  req.mutable_series(1)->set_series_id(99);
+  REQUIRE(DecodeWriteRequest(req.SerializeAsString(), &d).ok());
+  CHECK_FALSE(d.rows[0].has_series_id);
+  CHECK(d.rows[1].has_series_id);
+  CHECK(d.rows[1].series_id == 99);
+  CHECK_FALSE(d.rows[1].labels.empty());
+
+  // series_id with the wrong wire type is malformed, not ignored.
+  std::string bad = "\x0a\x02\x28\x01";  // series { field 5 as a varint }
+  absl::Status s = DecodeWriteRequest(bad, &d);
+  CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(s.message().find("series_id") != std::string_view::npos);
+}

@@ -206,6 +206,9 @@ TEST_CASE("storage node rejects bad input with INVALID_ARGUMENT naming the probl
   CHECK(node.proc->Stop());
 }
 
+// Writers 0 and 1 send each series in full once, then by reference (TimeSeries.
+// series_id, ADR 8); with a head flush every second, many reference rows are
+// replayed after the WAL that held their series' full row was truncated.
 TEST_CASE("kill -9 mid-ingest loses no acknowledged sample") {
   Node node({"--wal-fsync=always", "--head-flush-interval=1s"});
   REQUIRE(node.proc->Start().ok());
@@ -214,6 +217,8 @@ TEST_CASE("kill -9 mid-ingest loses no acknowledged sample") {
   std::map<std::string, std::set<int64_t>> acked;  // series -> timestamps acknowledged
   std::atomic<bool> stop{false};
   std::atomic<int> batches{0};
+  std::atomic<bool> killing{false};
+  std::atomic<int> failed_before_kill{0};
   std::vector<std::thread> writers;
   for (int w = 0; w < 4; ++w) {
     writers.emplace_back([&, w] {
@@ -223,13 +228,25 @@ TEST_CASE("kill -9 mid-ingest loses no acknowledged sample") {
         for (int s = 0; s < 20; ++s) {
           std::string series = "w" + std::to_string(w) + "s" + std::to_string(s);
           int64_t t = base + b * 10;
-          AddRow(&req, {{"__name__", "crash_test"}, {"series", series}}, {{t, double(b)}});
+          std::vector<Label> labels = {{"__name__", "crash_test"}, {"series", series}};
+          if (w < 2 && b > 0) {  // batch 0 was acknowledged: the node holds the series
+            auto* ts = req.add_series();
+            ts->set_series_id(Labels::FromPairs(labels)->Hash());
+            auto* ps = ts->add_samples();
+            ps->set_timestamp_ms(t);
+            ps->set_value(double(b));
+          } else {
+            AddRow(&req, labels, {{t, double(b)}});
+          }
           rows.emplace_back(series, t);
         }
         grpc::ClientContext ctx;
         ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
         pb::WriteResponse resp;
-        if (!node.stub->Write(&ctx, req, &resp).ok()) return;  // node died: unacknowledged
+        if (!node.stub->Write(&ctx, req, &resp).ok()) {  // node died: unacknowledged
+          if (!killing) ++failed_before_kill;
+          return;
+        }
         std::lock_guard<std::mutex> l(mu);
         for (auto& [series, t] : rows) acked[series].insert(t);
         ++batches;
@@ -239,6 +256,7 @@ TEST_CASE("kill -9 mid-ingest loses no acknowledged sample") {
   // Let some flushes and many WAL appends happen, then crash.
   while (batches < 300) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  killing = true;
   node.proc->Kill(SIGKILL);
   stop = true;
   for (auto& t : writers) t.join();
@@ -256,6 +274,19 @@ TEST_CASE("kill -9 mid-ingest loses no acknowledged sample") {
   INFO("acknowledged " << total << " samples in " << batches << " batches");
   CHECK(total > 5000);
   CHECK(missing == 0);
+  CHECK(failed_before_kill == 0);
+  // A restarted node holds no series for references until each comes in full again.
+  pb::WriteRequest req;
+  auto* ts = req.add_series();
+  ts->set_series_id(Labels::FromPairs({{"__name__", "crash_test"}, {"series", "w0s0"}})->Hash());
+  auto* ps = ts->add_samples();
+  ps->set_timestamp_ms(base + 9'000'000);
+  ps->set_value(1);
+  grpc::ClientContext ctx;
+  pb::WriteResponse resp;
+  grpc::Status refused = node.stub->Write(&ctx, req, &resp);
+  CHECK(refused.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(refused.error_message().find("resend them with labels") != std::string::npos);
   CHECK(node.proc->Stop());
 }
 
