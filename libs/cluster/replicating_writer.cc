@@ -35,6 +35,13 @@ ReplicatingWriter::ReplicatingWriter(StorageNodes* nodes, ReplicatingWriterOptio
   registry->AddCallbackCounter("strata_insert_storage_write_fragments_total",
                                "Request fragments sent to storage nodes (a request has one per node, per 10k rows).",
                                [this] { return static_cast<double>(BatchStats().fragments); });
+  registry->AddCallbackCounter("strata_insert_storage_ref_rows_total",
+                               "Rows sent to storage nodes by series id instead of labels (--storage-series-refs).",
+                               [this] { return static_cast<double>(BatchStats().ref_rows); });
+  registry->AddCallbackCounter(
+      "strata_insert_storage_ref_refusals_total",
+      "Write calls a storage node refused for a series it no longer holds (restart, delete), resent in full.",
+      [this] { return static_cast<double>(BatchStats().refused_calls); });
 }
 
 WriteBatcher::Stats ReplicatingWriter::BatchStats() {
@@ -44,6 +51,8 @@ WriteBatcher::Stats ReplicatingWriter::BatchStats() {
     WriteBatcher::Stats s = b->stats();
     total.calls += s.calls;
     total.fragments += s.fragments;
+    total.ref_rows += s.ref_rows;
+    total.refused_calls += s.refused_calls;
   }
   return total;
 }

@@ -17,7 +17,8 @@ using namespace std::chrono_literals;
 namespace pb = strata::storage::v1;
 
 // Records the row count of every Write call; calls are answered only once `hold`
-// is cleared; a row
+// is cleared; while `refuse_refs` > 0 a call with reference rows is refused as
+// FAILED_PRECONDITION, as a restarted storage node does; a row
 // whose metric name is "bad" makes the whole call fail as INVALID_ARGUMENT, as a
 // storage node does; a row named "old" gets one rejected sample.
 class RecordingStorage final : public pb::Storage::CallbackService {
@@ -28,7 +29,12 @@ class RecordingStorage final : public pb::Storage::CallbackService {
     pb::WriteRequest w;
     grpc::Status status;
     if (!raw.ok() || !w.ParseFromString(*raw)) status = grpc::Status(grpc::StatusCode::INTERNAL, "bad body");
+    int refs = 0;
     for (int i = 0; i < w.series_size(); ++i) {
+      if (w.series(i).series_id() != 0) {  // a reference row: no labels
+        ++refs;
+        continue;
+      }
       if (w.series(i).labels(0).value() == "bad") {
         status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "row " + std::to_string(i) + " is bad");
       }
@@ -40,6 +46,11 @@ class RecordingStorage final : public pb::Storage::CallbackService {
     }
     auto* reactor = ctx->DefaultReactor();
     std::lock_guard<std::mutex> l(mu);
+    if (refs > 0 && refuse_refs > 0) {  // a node that forgot the series it held
+      --refuse_refs;
+      status = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "unknown series reference");
+    }
+    ref_rows.push_back(refs);
     calls.push_back(w.series_size());
     frames.push_back(req->zstd_write_request());
     if (raw.ok()) raws.push_back(*raw);
@@ -72,6 +83,8 @@ class RecordingStorage final : public pb::Storage::CallbackService {
   std::vector<std::string> frames, raws;  // each call's zstd frame and its content
   int arrived = 0;
   bool hold = false;
+  std::vector<int> ref_rows;  // reference rows of each call
+  int refuse_refs = 0;        // calls with reference rows still to refuse
 };
 
 struct Fixture {
@@ -232,4 +245,54 @@ TEST_CASE("writes are compressed at the configured zstd level") {
     strata::ZstdCompress(f.service.raws[0], level == 1 ? 19 : 1, &other);
     CHECK(f.service.frames[0] != other);
   }
+}
+
+TEST_CASE("rows of series the node acknowledged go by reference; a refusal resends them in full") {
+  Fixture fx;
+  strata::WriteBatcher batcher(fx.node, {.series_refs = true});
+  strata::EncodedRows rows = Rows({"a", "b"});
+  auto pieces = [&] {
+    std::vector<strata::RowPiece> p;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      p.push_back(strata::RowPiece{rows.bytes(i), rows.ref_bytes(i), rows.tenant_key(i), rows.key(i)});
+    }
+    return p;
+  };
+  auto write = [&] {
+    Waiter w(1);
+    batcher.Submit(pieces(), 2, w.For(0));
+    return w.futures[0].get().status;
+  };
+  REQUIRE(write().ok());  // not yet acknowledged by the node: in full
+  REQUIRE(write().ok());  // now by reference
+  {
+    std::lock_guard<std::mutex> l(fx.service.mu);
+    REQUIRE(fx.service.ref_rows == std::vector<int>{0, 2});
+    pb::WriteRequest w;
+    REQUIRE(w.ParseFromString(fx.service.raws[1]));
+    CHECK(w.series(0).series_id() == rows.key(0));
+    CHECK(w.series(0).labels_size() == 0);
+    CHECK(w.series(1).series_id() == rows.key(1));
+    fx.service.refuse_refs = 1;
+  }
+  // The node forgot them: refused, resent in full, and answered once, OK.
+  REQUIRE(write().ok());
+  CHECK(batcher.stats().refused_calls == 1);
+  REQUIRE(write().ok());  // the full resend taught the node again
+  {
+    std::lock_guard<std::mutex> l(fx.service.mu);
+    CHECK(fx.service.ref_rows == std::vector<int>{0, 2, 2, 0, 2});
+  }
+  CHECK(batcher.stats().ref_rows == 6);
+
+  // Off: always in full.
+  Fixture off;
+  strata::WriteBatcher plain(off.node, {});
+  for (int k = 0; k < 2; ++k) {
+    Waiter w(1);
+    plain.Submit(pieces(), 2, w.For(0));
+    REQUIRE(w.futures[0].get().status.ok());
+  }
+  std::lock_guard<std::mutex> l(off.service.mu);
+  CHECK(off.service.ref_rows == std::vector<int>{0, 0});
 }
