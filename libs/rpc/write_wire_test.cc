@@ -195,3 +195,13 @@ TEST_CASE("AppendRefEntry writes a reference row protobuf and DecodeWriteRequest
   CHECK(s.code() == absl::StatusCode::kInvalidArgument);
   CHECK(s.message().find("series_id") != std::string_view::npos);
 }
+
+TEST_CASE("a reference row's bytes are docs/format/ingest.md's example") {
+  std::string raw;
+  const Sample s{1700000000000, 1.5};
+  strata::AppendRefEntry(&raw, strata::Tenant{}, 0x0123456789abcdefull, {&s, 1});
+  const unsigned char golden[] = {0x0a, 0x1b, 0x29, 0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01, 0x22,
+                                  0x10, 0x08, 0x80, 0xd0, 0x95, 0xff, 0xbc, 0x31, 0x11, 0x00, 0x00, 0x00,
+                                  0x00, 0x00, 0x00, 0xf8, 0x3f};
+  CHECK(raw == std::string(reinterpret_cast<const char*>(golden), sizeof golden));
+}
