@@ -290,6 +290,7 @@ class StorageEngine {
   };
   absl::flat_hash_map<RawSeriesKey, RawSeries> raw_series_;
   uint64_t indexed_epoch_ = 1;  // guarded by indexed_mu_
+  uint64_t deletes_ = 0;        // Delete calls that removed series; guarded by indexed_mu_
 
   // Bumped by Persist after its blocks are in RocksDB and before it forgets the
   // samples in persisting_: a reader whose block iterators predate a bump may have

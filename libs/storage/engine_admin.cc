@@ -47,12 +47,16 @@ absl::Status StorageEngine::Delete(const pb::DeleteRequest& req, pb::DeleteRespo
       }
     }
   }
-  STRATA_RETURN_IF_ERROR(db_->Write(&batch, /*sync=*/true));
-  persist_epoch_.fetch_add(1);  // cached blocks of the deleted series are stale
-  index_->ForgetPostings();
   {
+    // No write runs while the series go: one that was checked against known_ before
+    // would otherwise apply reference rows to series whose labels just left the
+    // index (writes re-check against deletes_ under write_mu_).
     std::unique_lock<std::shared_mutex> lock(write_mu_);
+    STRATA_RETURN_IF_ERROR(db_->Write(&batch, /*sync=*/true));
+    persist_epoch_.fetch_add(1);  // cached blocks of the deleted series are stale
+    index_->ForgetPostings();
     std::lock_guard<std::mutex> ilock(indexed_mu_);
+    if (!done.empty()) ++deletes_;  // writes whose references were checked before must re-check
     for (uint64_t sid : done) {
       head_.Remove(HeadKey{tenant, sid});
       known_.erase(HeadKey{tenant, sid});

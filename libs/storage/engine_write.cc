@@ -186,9 +186,11 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp,
     XXH128_hash_t h = XXH3_128bits_withSeed(in.labels.data(), in.labels.size(), in.tenant.Key());
     raw_keys[i] = RawSeriesKey{h.low64, h.high64};
   }
+  uint64_t deletes_seen = 0;  // deletes_ when the references were checked
   {
     std::lock_guard<std::mutex> lock(indexed_mu_);
     epoch = indexed_epoch_;
+    deletes_seen = deletes_;
     if (refs > 0) {
       // Reference rows: all of them must name series this process has stored in
       // full, or nothing of the batch is stored (the writer resends in full).
@@ -349,6 +351,18 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp,
   // 4. WAL, then index + head, under the shared write lock (see write_mu_).
   {
     std::shared_lock<std::shared_mutex> lock(write_mu_);
+    if (refs > 0) {
+      // A delete between the reference check and here may have taken a referenced
+      // series out of the index; Delete holds write_mu_ exclusively, so none can
+      // come after this check.
+      std::lock_guard<std::mutex> ilock(indexed_mu_);
+      if (deletes_ != deletes_seen) {
+        stats_.refused_unknown_refs += refs;
+        return absl::FailedPreconditionError(
+            "batch refused, nothing stored: series were deleted while it was checked; resend its reference rows "
+            "with labels");
+      }
+    }
     STRATA_ASSIGN_OR_RETURN(wal::Position pos, wal_->Append(wal_record));
     (void)pos;
     STRATA_RETURN_IF_ERROR(Apply(rows));
