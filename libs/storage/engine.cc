@@ -73,6 +73,11 @@ absl::Status StorageEngine::Init() {
     }
     return absl::OkStatus();
   });
+  replay_held_ = {};
+  if (stats_.wal_replay_dropped_ref_rows > 0) {
+    spdlog::warn("wal replay: dropped {} reference rows of series deleted after they were written",
+                 stats_.wal_replay_dropped_ref_rows.load());
+  }
   if (!replayed.ok()) {
     // Mid-log corruption: what could be read was applied; replicas heal the rest.
     stats_.wal_replay_errors++;

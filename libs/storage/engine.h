@@ -113,6 +113,7 @@ struct EngineStats {
   std::atomic<uint64_t> partitions_dropped{0};
   std::atomic<uint64_t> wal_replayed_records{0};
   std::atomic<uint64_t> wal_replay_errors{0};
+  std::atomic<uint64_t> wal_replay_dropped_ref_rows{0};  // reference rows of series deleted since
   std::atomic<uint64_t> searches{0};
   std::atomic<uint64_t> search_series{0};
   std::atomic<uint64_t> block_cache_hits{0};    // (series, partition) blocks served from block_cache_
@@ -270,6 +271,9 @@ class StorageEngine {
     uint64_t indexed_epoch = 0;
   };
   absl::flat_hash_map<HeadKey, KnownSeries> known_;
+  // Series that reference rows replayed from the WAL name and the index holds
+  // (ApplyRecord); used only while Open replays, then emptied.
+  absl::flat_hash_set<HeadKey> replay_held_;
   // XXH3-128 of (tenant, a row's label bytes as sent) -> its series: rows of known
   // series skip label parsing. Guarded by indexed_mu_.
   struct RawSeriesKey {

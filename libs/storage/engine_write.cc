@@ -204,7 +204,9 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp,
           if (it->second.indexed_epoch == indexed_epoch_) cached_day[i] = it->second.indexed_day;
           continue;
         }
-        if (++n_unknown <= 5) absl::StrAppend(&unknown, unknown.empty() ? "" : ", ", "row ", i, " (series_id ", rows[i].sid, ")");
+        if (++n_unknown <= 5) {
+          absl::StrAppend(&unknown, unknown.empty() ? "" : ", ", "row ", i, " (series_id ", rows[i].sid, ")");
+        }
       }
       if (n_unknown > 0) {
         stats_.refused_unknown_refs += n_unknown;
@@ -419,6 +421,19 @@ absl::Status StorageEngine::ApplyRecord(std::string_view record) {
     const DecodedRow& in = d.rows[i];
     if (in.has_series_id) {
       // Its labels come from the head or the index when Apply needs them (LabelsOf).
+      // A series deleted after this write was acknowledged (in the moment between
+      // Delete's flush and its removal) is no longer in the index: its rows go with
+      // it, the record's other rows stay. Checked once per series per replay.
+      const HeadKey key{in.tenant.Key(), in.series_id};
+      if (!replay_held_.contains(key)) {
+        absl::StatusOr<Labels> held = index_->SeriesLabels(key.tenant, key.sid);
+        if (absl::IsNotFound(held.status())) {
+          stats_.wal_replay_dropped_ref_rows++;
+          continue;
+        }
+        if (!held.ok()) return held.status();
+        replay_held_.insert(key);
+      }
       Row row{in.tenant, in.series_id, {}, d.SamplesOf(in)};
       row.ref = true;
       rows.push_back(row);

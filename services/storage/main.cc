@@ -93,6 +93,10 @@ void RegisterEngineMetrics(strata::MetricsRegistry& r, strata::storage::StorageE
                        [&s] { return double(s.partitions_dropped.load()); });
   r.AddCallbackCounter("strata_storage_wal_replay_errors_total", "WAL records or segments that failed to replay.",
                        [&s] { return double(s.wal_replay_errors.load()); });
+  r.AddCallbackCounter("strata_storage_wal_replay_dropped_ref_rows_total",
+                       "Reference rows skipped at WAL replay because their series was deleted after they were "
+                       "written (the rest of their record is replayed).",
+                       [&s] { return double(s.wal_replay_dropped_ref_rows.load()); });
   r.AddCallbackCounter("strata_storage_search_series_total", "Series returned by Search.",
                        [&s] { return double(s.search_series.load()); });
   r.AddCallbackCounter("strata_storage_search_block_cache_hits_total",
