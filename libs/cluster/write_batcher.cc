@@ -4,6 +4,7 @@
 
 #include "libs/rpc/grpc_status.h"
 #include "libs/rpc/zstd_frame.h"
+#include "spdlog/spdlog.h"
 
 namespace strata {
 
@@ -17,6 +18,7 @@ struct WriteBatcher::Call {
   std::vector<Fragment> fragments;
   bool counted = false;  // holds one of the max_inflight slots
   bool refs = false;     // some row went by reference
+  bool probe = false;    // a full resend of a call with references the node called invalid
   std::vector<uint64_t> learn;  // KnownKey of the rows sent in full that may go by reference later
   grpc::ClientContext ctx;
   storage::v1::CompressedWriteRequest packed;
@@ -129,16 +131,17 @@ void WriteBatcher::TimerLoop() {
   cv_.wait(l, [this] { return inflight_ == 0 && outstanding_ == 0; });
 }
 
-void WriteBatcher::Send(std::vector<Fragment> fragments, bool counted, bool full) {
+void WriteBatcher::Send(std::vector<Fragment> fragments, bool counted, bool full, bool probe) {
   auto* call = new Call;
   call->fragments = std::move(fragments);
   call->counted = counted;
+  call->probe = probe;
   // One buffer per sending thread, reused: the batch is a WriteRequest once its
   // fragments' series entries are put side by side.
   thread_local std::string raw;
   raw.clear();
   uint64_t ref_rows = 0;
-  if (opts_.series_refs) {
+  if (opts_.series_refs && !refs_unsupported_.load(std::memory_order_relaxed)) {
     std::lock_guard<std::mutex> l(known_mu_);
     for (const Fragment& f : call->fragments) {
       for (const RowPiece& p : f.pieces) {
@@ -195,6 +198,11 @@ void WriteBatcher::Finish(Call* call, const absl::Status& status) {
       ++stats_.refused_calls;
     }
     Send(std::move(frags), /*counted=*/false, /*full=*/true);
+  } else if (status.code() == absl::StatusCode::kInvalidArgument && call->refs) {
+    // A node older than reference rows reads one as a row without labels. Resend in
+    // full: if that is accepted, the node gets full rows from now on; if not, a row
+    // is really invalid and the full call finds out whose (below).
+    Send(std::move(frags), /*counted=*/false, /*full=*/true, /*probe=*/true);
   } else if (status.code() == absl::StatusCode::kInvalidArgument && frags.size() > 1) {
     // The node refused the whole batch for some row: find out whose, one at a time.
     for (Fragment& f : frags) {
@@ -215,6 +223,12 @@ void WriteBatcher::Finish(Call* call, const absl::Status& status) {
         size_t k = std::upper_bound(first_row.begin(), first_row.end(), uint64_t{r.row()}) - first_row.begin() - 1;
         rejected[k] += r.samples();
       }
+    }
+    if (status.ok() && call->probe && !refs_unsupported_.exchange(true)) {
+      spdlog::warn("storage node {} refused rows by series id as invalid but took them in full: it predates "
+                   "them, so it gets full rows from now on (upgrade it, or run insert with "
+                   "--storage-series-refs=false)",
+                   node_->address());
     }
     if (status.ok() && !call->learn.empty()) {
       std::lock_guard<std::mutex> l(known_mu_);

@@ -22,7 +22,9 @@
 // the whole call with FAILED_PRECONDITION and stores nothing; the batcher then
 // forgets every series it knew for that node and resends the call in full, before
 // any fragment gets an answer. What the batcher remembers is only a hint: the node
-// checks every reference exactly.
+// checks every reference exactly. A node older than references answers
+// INVALID_ARGUMENT (a row without labels); the call is resent in full, and if the
+// node takes that, it gets only full rows from then on.
 //
 // Every fragment gets the outcome of the call that carried it: OK means its rows are
 // in that node's WAL. When a storage node rejects a batch of several fragments as
@@ -37,6 +39,7 @@
 // The destructor sends what is queued and waits for every call in flight.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -117,8 +120,9 @@ class WriteBatcher {
   // Moves every batch that may go now into *out, taking an in-flight slot for each.
   void TakeReadyLocked(std::chrono::steady_clock::time_point now, std::vector<std::vector<Fragment>>* out);
   // Starts the call for `fragments` (moved in); `counted` when it holds an in-flight
-  // slot; `full`: no row by reference.
-  void Send(std::vector<Fragment> fragments, bool counted, bool full = false);
+  // slot; `full`: no row by reference; `probe`: the full resend of a call with
+  // references the node called invalid (its OK means the node predates them).
+  void Send(std::vector<Fragment> fragments, bool counted, bool full = false, bool probe = false);
   void Finish(Call* call, const absl::Status& status);
 
   std::shared_ptr<StorageNode> node_;
@@ -137,6 +141,9 @@ class WriteBatcher {
   // Series (tenant key mixed with series id) this node acknowledged in full.
   std::mutex known_mu_;
   absl::flat_hash_set<uint64_t> known_;
+  // The node refused reference rows as invalid and took the same rows in full: it
+  // predates them (an older strata-storage), so it gets full rows only.
+  std::atomic<bool> refs_unsupported_{false};
   std::thread thread_;
 };
 

@@ -33,6 +33,8 @@ class RecordingStorage final : public pb::Storage::CallbackService {
     for (int i = 0; i < w.series_size(); ++i) {
       if (w.series(i).series_id() != 0) {  // a reference row: no labels
         ++refs;
+        // A node older than reference rows does not know the field: no labels.
+        if (old_node) status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "empty label set");
         continue;
       }
       if (w.series(i).labels(0).value() == "bad") {
@@ -85,6 +87,7 @@ class RecordingStorage final : public pb::Storage::CallbackService {
   bool hold = false;
   std::vector<int> ref_rows;  // reference rows of each call
   int refuse_refs = 0;        // calls with reference rows still to refuse
+  bool old_node = false;      // reference rows are INVALID_ARGUMENT, as before they existed
 };
 
 struct Fixture {
@@ -295,4 +298,39 @@ TEST_CASE("rows of series the node acknowledged go by reference; a refusal resen
   }
   std::lock_guard<std::mutex> l(off.service.mu);
   CHECK(off.service.ref_rows == std::vector<int>{0, 0});
+}
+
+TEST_CASE("a node older than reference rows gets full rows once it calls them invalid; a bad row stays bad") {
+  auto pieces = [](const strata::EncodedRows& rows) {
+    std::vector<strata::RowPiece> p;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      p.push_back(strata::RowPiece{rows.bytes(i), rows.ref_bytes(i), rows.tenant_key(i), rows.key(i)});
+    }
+    return p;
+  };
+  auto write = [&](strata::WriteBatcher& b, const strata::EncodedRows& rows) {
+    Waiter w(1);
+    b.Submit(pieces(rows), static_cast<uint32_t>(rows.size()), w.For(0));
+    return w.futures[0].get().status;
+  };
+  strata::EncodedRows ab = Rows({"a", "b"});
+  {
+    Fixture fx;
+    fx.service.old_node = true;
+    strata::WriteBatcher batcher(fx.node, {.series_refs = true});
+    for (int k = 0; k < 3; ++k) REQUIRE(write(batcher, ab).ok());
+    std::lock_guard<std::mutex> l(fx.service.mu);
+    // Full; by reference (invalid), resent in full (OK); full from then on.
+    CHECK(fx.service.ref_rows == std::vector<int>{0, 2, 0, 0});
+  }
+  Fixture fx;
+  strata::WriteBatcher batcher(fx.node, {.series_refs = true});
+  REQUIRE(write(batcher, ab).ok());
+  strata::EncodedRows with_bad = Rows({"a", "bad"});
+  CHECK(write(batcher, with_bad).code() == absl::StatusCode::kInvalidArgument);
+  REQUIRE(write(batcher, ab).ok());
+  std::lock_guard<std::mutex> l(fx.service.mu);
+  // a by reference with the bad row (invalid), both in full (invalid: a real bad
+  // row), then references again.
+  CHECK(fx.service.ref_rows == std::vector<int>{0, 1, 0, 2});
 }
