@@ -141,8 +141,11 @@ BENCHMARK(BM_DecodeWriteRequest);
 
 // Times engine Writes of 1000 rows of one sample each; row i (counting across
 // calls) is row(i, &labels, &sample). Requests are built and serialized untimed:
-// the gRPC service hands the engine the bytes it received.
-void WriteBench(benchmark::State& state, const std::function<void(size_t, Labels*, Sample*)>& row) {
+// the gRPC service hands the engine the bytes it received. The first `untimed`
+// rows are written before the clock starts (the series then exist); with `refs`,
+// rows from there on go by series id (TimeSeries.series_id) instead of labels.
+void WriteBench(benchmark::State& state, const std::function<void(size_t, Labels*, Sample*)>& row,
+                size_t untimed = 0, bool refs = false) {
   std::string dir = TempDir();
   int64_t now = kNow;
   EngineOptions o = BenchOptions(dir, &now);
@@ -150,18 +153,29 @@ void WriteBench(benchmark::State& state, const std::function<void(size_t, Labels
   size_t i = 0;
   Labels labels;
   Sample sample;
-  for (auto _ : state) {
-    state.PauseTiming();
+  auto request = [&](bool by_ref) {
     pb::WriteRequest req;
     for (int s = 0; s < 1000; ++s, ++i) {
       row(i, &labels, &sample);
       auto* ts = req.add_series();
-      LabelsToProto(labels, ts->mutable_labels());
+      if (by_ref) {
+        ts->set_series_id(labels.Hash());
+      } else {
+        LabelsToProto(labels, ts->mutable_labels());
+      }
       auto* smp = ts->add_samples();
       smp->set_timestamp_ms(sample.t);
       smp->set_value(sample.v);
     }
-    std::string raw = req.SerializeAsString();
+    return req.SerializeAsString();
+  };
+  while (i < untimed) {
+    pb::WriteResponse resp;
+    if (!engine->Write(request(false), &resp).ok()) state.SkipWithError("untimed write failed");
+  }
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::string raw = request(refs);
     state.ResumeTiming();
     pb::WriteResponse resp;
     if (!engine->Write(raw, &resp).ok()) state.SkipWithError("write failed");
@@ -184,6 +198,25 @@ void BM_EngineWrite(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_EngineWrite)->Unit(benchmark::kMicrosecond);
+
+// The same once every series exists (written before the clock starts), rows with
+// labels against rows by series id (ADR 8): the storage side of references.
+void EngineWriteSteady(benchmark::State& state, bool refs) {
+  auto series = NodeExporterLikeSeries(100'000);
+  int64_t t = kNow - 3'600'000;
+  WriteBench(
+      state,
+      [&](size_t i, Labels* labels, Sample* sample) {
+        if (i % series.size() == 0) t += 15'000;
+        *labels = series[i % series.size()];
+        *sample = {t, double(i)};
+      },
+      series.size(), refs);
+}
+void BM_EngineWriteSteadyLabels(benchmark::State& state) { EngineWriteSteady(state, false); }
+void BM_EngineWriteSteadyRefs(benchmark::State& state) { EngineWriteSteady(state, true); }
+BENCHMARK(BM_EngineWriteSteadyLabels)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_EngineWriteSteadyRefs)->Unit(benchmark::kMicrosecond);
 
 // Write of series the node has never seen (the index's share of ingest: a record,
 // postings and label values each): series/s for batches of 1000 new node_exporter-
