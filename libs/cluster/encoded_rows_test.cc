@@ -78,3 +78,27 @@ TEST_CASE("an encoded row's key is Labels::Hash() of its labels") {
   CHECK(rows.empty());
   CHECK(rows.total_bytes() == 0);
 }
+
+TEST_CASE("each encoded row also comes in reference form: tenant, series id, the same samples") {
+  EncodedRows rows;
+  std::vector<LabelRef> a = {{"__name__", "up"}, {"job", "node"}};
+  std::vector<Sample> sa = {{1700000000000, 1.5}, {1700000015000, 2.5}};
+  rows.Add({3, 4}, a, sa);
+  auto labels = strata::Labels::FromPairs({{"__name__", "up"}, {"job", "node"}});
+  REQUIRE(labels.ok());
+  CHECK(rows.key(0) == labels->Hash());  // the id a storage node files the series under
+  CHECK(rows.tenant_key(0) == (strata::Tenant{3, 4}).Key());
+  CHECK(rows.ref_bytes(0).size() < rows.bytes(0).size());
+
+  strata::storage::v1::WriteRequest full, ref;
+  REQUIRE(full.ParseFromString(std::string(rows.bytes(0))));
+  REQUIRE(ref.ParseFromString(std::string(rows.ref_bytes(0))));
+  REQUIRE(ref.series_size() == 1);
+  const auto& r = ref.series(0);
+  CHECK(r.labels_size() == 0);
+  CHECK(r.series_id() == rows.key(0));
+  CHECK(r.account_id() == 3);
+  CHECK(r.project_id() == 4);
+  CHECK(r.samples(1).SerializeAsString() == full.series(0).samples(1).SerializeAsString());
+  CHECK(full.series(0).series_id() == 0);  // the full form has labels and no id
+}
