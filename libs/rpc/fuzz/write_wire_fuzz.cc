@@ -2,8 +2,9 @@
 // reads every Write a storage node receives. Built only with clang (tools/run_fuzz.sh).
 //
 // Whatever decodes must survive a round trip: re-encoding each row from its label
-// entries (or, for a reference row, its series id) and samples and decoding that gives the same tenants, label bytes and
-// samples (bit for bit), and LabelRefsOf must not crash on any row's labels.
+// entries (or, for a reference row, its series id) and samples and decoding that
+// gives the same tenants, label bytes, series ids and samples (bit for bit), and
+// LabelRefsOf must not crash on any row's labels.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
