@@ -120,6 +120,11 @@ struct EngineStats {
   std::atomic<uint64_t> block_cache_misses{0};  // ... read from RocksDB (cache on)
 };
 
+// Whether `s` is Write's refusal of reference rows naming series this node does not
+// hold (FAILED_PRECONDITION, nothing stored; the writer resends in full), as
+// opposed to any other FAILED_PRECONDITION (a closed WAL, ...).
+bool IsUnknownSeriesReference(const absl::Status& s);
+
 class StorageEngine {
  public:
   static absl::StatusOr<std::unique_ptr<StorageEngine>> Open(EngineOptions options);

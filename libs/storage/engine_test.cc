@@ -674,6 +674,8 @@ TEST_CASE("reference rows are stored for series the node holds and refuse the wh
   absl::Status s = e->Write(req, &resp);
   CHECK(s.code() == absl::StatusCode::kFailedPrecondition);
   CHECK(s.message().find("row 1 (series_id ") != std::string_view::npos);
+  CHECK(IsUnknownSeriesReference(s));
+  CHECK_FALSE(IsUnknownSeriesReference(absl::FailedPreconditionError("wal is closed")));
   CHECK(Search(*e, any, kNow - day, kNow + day).empty());
   CHECK(e->stats().refused_unknown_refs == 1);
 

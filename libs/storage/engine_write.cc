@@ -1,6 +1,7 @@
 // StorageEngine: the write path (decode, validate, WAL, index, head) and WAL replay.
 #include <algorithm>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_util.h"
 #include "libs/rpc/proto_convert.h"
@@ -40,7 +41,20 @@ uint32_t SingleDay(std::span<const Sample> samples) {
   return day;
 }
 
+constexpr const char kUnknownReferencePayload[] = "type.strata/unknown-series-reference";
+
+// FAILED_PRECONDITION marked so that IsUnknownSeriesReference can tell it apart.
+absl::Status UnknownReferenceError(const std::string& message) {
+  absl::Status s = absl::FailedPreconditionError(message);
+  s.SetPayload(kUnknownReferencePayload, absl::Cord());
+  return s;
+}
+
 }  // namespace
+
+bool IsUnknownSeriesReference(const absl::Status& s) {
+  return s.code() == absl::StatusCode::kFailedPrecondition && s.GetPayload(kUnknownReferencePayload).has_value();
+}
 
 void StorageEngine::ForgetIndexedLocked() {
   indexed_.clear();
@@ -210,7 +224,7 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp,
       }
       if (n_unknown > 0) {
         stats_.refused_unknown_refs += n_unknown;
-        return absl::FailedPreconditionError(absl::StrCat(
+        return UnknownReferenceError(absl::StrCat(
             "batch refused, nothing stored: ", n_unknown, " reference row(s) name series this node does not hold: ",
             unknown, n_unknown > 5 ? ", ..." : "", "; resend them with labels"));
       }
@@ -360,7 +374,7 @@ absl::Status StorageEngine::Write(std::string_view raw, pb::WriteResponse* resp,
       std::lock_guard<std::mutex> ilock(indexed_mu_);
       if (deletes_ != deletes_seen) {
         stats_.refused_unknown_refs += refs;
-        return absl::FailedPreconditionError(
+        return UnknownReferenceError(
             "batch refused, nothing stored: series were deleted while it was checked; resend its reference rows "
             "with labels");
       }

@@ -53,7 +53,7 @@ grpc::Status StorageService::Run(const char* method, Fn&& fn) {
   // Expected refusals are counted, not logged: bad client input, cancelled calls and
   // reference rows a restarted node no longer knows (the writer resends them).
   if (!s.ok() && s.code() != absl::StatusCode::kInvalidArgument && s.code() != absl::StatusCode::kCancelled &&
-      s.code() != absl::StatusCode::kFailedPrecondition) {
+      !storage::IsUnknownSeriesReference(s)) {
     spdlog::warn("{}: {}", method, std::string(s.message()));
   }
   return ToGrpcStatus(s);
