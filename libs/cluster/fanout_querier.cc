@@ -403,6 +403,7 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
   req.set_max_time_ms(maxt);
   req.set_max_series(q_->opts_.max_series);
   req.set_accept_label_entries(true);
+  req.set_accept_packed_samples(true);
 
   // Each answer message is decoded on the decode pool while the node's thread goes
   // on reading (one thread parsing and decoding everything was most of a large

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstddef>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "libs/encoding/block.h"
+#include "libs/encoding/packed_samples.h"
 #include "libs/rpc/write_wire.h"
 
 namespace strata {
@@ -47,7 +49,14 @@ void LabelsToProto(const Labels& in, google::protobuf::RepeatedPtrField<pb::Labe
 }
 
 absl::Status DecodeProtoBlock(const pb::Block& block, int64_t min_t, int64_t max_t, std::vector<Sample>* out) {
+  if (!block.packed_samples().empty()) {
+    if (!block.raw_samples().empty() || !block.data().empty()) {
+      return absl::DataLossError("block carries packed samples and another form");
+    }
+    return DecodePackedSamples(block.packed_samples(), block.samples(), min_t, max_t, out);
+  }
   if (block.raw_samples().empty()) return DecodeBlockRange(block.data(), min_t, max_t, out);
+  if (!block.data().empty()) return absl::DataLossError("block carries raw samples and encoded data");
   const std::string& raw = block.raw_samples();
   if (raw.size() % 16 != 0 || raw.size() / 16 != block.samples()) {
     return absl::DataLossError(absl::StrCat("raw block of ", raw.size(), " bytes does not hold ", block.samples(),
@@ -75,13 +84,18 @@ void RawSamplesToProto(std::span<const Sample> samples, pb::Block* block) {
   block->set_max_time_ms(samples.back().t);
   block->set_samples(static_cast<uint32_t>(samples.size()));
   std::string* raw = block->mutable_raw_samples();
-  raw->resize(samples.size() * 16);
-  char* p = raw->data();
-  for (const Sample& s : samples) {
-    std::memcpy(p, &s.t, 8);
-    std::memcpy(p + 8, &s.v, 8);
-    p += 16;
-  }
+  // A Sample is the raw layout itself: int64 then float64, little-endian, no padding.
+  static_assert(sizeof(Sample) == 16 && offsetof(Sample, v) == 8);
+  raw->assign(reinterpret_cast<const char*>(samples.data()), samples.size() * sizeof(Sample));
+}
+
+void PackedSamplesToProto(std::span<const Sample> samples, pb::Block* block) {
+  block->set_min_time_ms(samples.front().t);
+  block->set_max_time_ms(samples.back().t);
+  block->set_samples(static_cast<uint32_t>(samples.size()));
+  std::string* packed = block->mutable_packed_samples();
+  packed->clear();
+  AppendPackedSamples(samples, packed);
 }
 
 absl::StatusOr<Matchers> MatchersFromProto(const google::protobuf::RepeatedPtrField<pb::Matcher>& in) {

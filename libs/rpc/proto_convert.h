@@ -29,14 +29,18 @@ absl::StatusOr<Matchers> MatchersFromProto(const google::protobuf::RepeatedPtrFi
 void MatchersToProto(const Matchers& in, google::protobuf::RepeatedPtrField<pb::Matcher>* out);
 
 // Appends the samples of a wire block with min_t <= t <= max_t to *out, whichever
-// of `data` (a compressed block) or `raw_samples` it carries. DataLoss or
-// InvalidArgument for a corrupt block; *out is then unchanged.
+// of `data` (a compressed block), `raw_samples` or `packed_samples` it carries.
+// DataLoss or InvalidArgument for a corrupt block or one that carries more than one
+// of them; *out is then unchanged.
 absl::Status DecodeProtoBlock(const pb::Block& block, int64_t min_t, int64_t max_t, std::vector<Sample>* out);
 inline absl::Status DecodeProtoBlock(const pb::Block& block, std::vector<Sample>* out) {
   return DecodeProtoBlock(block, INT64_MIN, INT64_MAX, out);
 }
 // Sets `block` to carry `samples` (sorted, unique timestamps, not empty) uncompressed.
 void RawSamplesToProto(std::span<const Sample> samples, pb::Block* block);
+// The same in `packed_samples` (libs/encoding/packed_samples.h), for clients that
+// asked for it (SearchRequest.accept_packed_samples).
+void PackedSamplesToProto(std::span<const Sample> samples, pb::Block* block);
 
 template <typename Msg>
 Tenant TenantOf(const Msg& m) {

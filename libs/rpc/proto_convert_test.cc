@@ -75,6 +75,46 @@ TEST_CASE("corrupt raw blocks are DataLoss and leave the output alone") {
   CHECK(out.size() == 1);
 }
 
+TEST_CASE("packed sample blocks decode through the same call, and one form only") {
+  pb::Block b;
+  PackedSamplesToProto(Some(), &b);
+  CHECK(b.data().empty());
+  CHECK(b.raw_samples().empty());
+  CHECK(b.samples() == 6);
+  CHECK(b.min_time_ms() == -5);
+  CHECK(b.max_time_ms() == 4000);
+  CHECK(b.packed_samples().size() < 6 * 16);
+  std::vector<Sample> out = {{-100, 1}};
+  REQUIRE(DecodeProtoBlock(b, 0, 2000, &out).ok());
+  REQUIRE(out.size() == 4);
+  CHECK(out[1].t == 0);
+  CHECK(out.back().t == 2000);
+  out.clear();
+  REQUIRE(DecodeProtoBlock(b, &out).ok());
+  CHECK(SameBits(out, Some()));
+
+  out = {{1, 1}};
+  SECTION("count disagrees with the bytes") {
+    b.set_samples(5);
+    CHECK(DecodeProtoBlock(b, &out).code() == absl::StatusCode::kDataLoss);
+  }
+  SECTION("packed and raw") {
+    RawSamplesToProto(Some(), &b);
+    CHECK(DecodeProtoBlock(b, &out).code() == absl::StatusCode::kDataLoss);
+  }
+  SECTION("packed and encoded") {
+    EncodeBlock(Some(), b.mutable_data());
+    CHECK(DecodeProtoBlock(b, &out).code() == absl::StatusCode::kDataLoss);
+  }
+  SECTION("raw and encoded") {
+    b.clear_packed_samples();
+    RawSamplesToProto(Some(), &b);
+    EncodeBlock(Some(), b.mutable_data());
+    CHECK(DecodeProtoBlock(b, &out).code() == absl::StatusCode::kDataLoss);
+  }
+  CHECK(out.size() == 1);
+}
+
 TEST_CASE("search series labels from entries or messages") {
   pb::SearchSeries msg;
   auto* l = msg.add_labels();

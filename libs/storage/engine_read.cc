@@ -91,7 +91,7 @@ rocksdb::Iterator* BlockIterators::For(size_t i) {
 }
 
 absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIterators& iters, int64_t mint,
-                                          int64_t maxt, bool fill_cache,
+                                          int64_t maxt, bool fill_cache, bool packed_head,
                                           google::protobuf::RepeatedPtrField<pb::Block>* out) {
   const int before = out->size();
   for (;;) {
@@ -139,7 +139,11 @@ absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIt
         block_cache_->Insert(cache_key, iters.epoch(), std::move(records));
       }
     }
-    std::vector<Sample> head;
+    // Kept per thread (one allocation per thread, not per series) unless a series
+    // made it large.
+    thread_local std::vector<Sample> head;
+    if (head.capacity() > (size_t{1} << 16)) head = std::vector<Sample>();
+    head.clear();
     ReadUnpersisted(HeadKey{tenant, sid}, mint, maxt, &head);
     // A flush that finished after the iterators were made may have moved samples
     // out of the head into blocks those iterators do not see: read again.
@@ -151,7 +155,11 @@ absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIt
     }
     if (!head.empty()) {
       SortAndCollapse(&head);
-      RawSamplesToProto(head, out->Add());
+      if (packed_head) {
+        PackedSamplesToProto(head, out->Add());
+      } else {
+        RawSamplesToProto(head, out->Add());
+      }
     }
     return absl::OkStatus();
   }
@@ -204,7 +212,7 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
       if (!req.labels_only()) {
         STRATA_RETURN_IF_ERROR(
             CollectBlocks(tenant, sids[i], iters, req.min_time_ms(), req.max_time_ms(), /*fill_cache=*/true,
-                          series.mutable_blocks()));
+                          req.accept_packed_samples(), series.mutable_blocks()));
         if (series.blocks_size() == 0) continue;  // indexed in the partition, no samples in range
       }
       if (entries) {

@@ -75,15 +75,19 @@ pb::Matcher M(pb::MatchType t, std::string name, std::string value) {
 
 // Labels string -> merged samples of every matching series.
 std::map<std::string, std::vector<Sample>> Search(StorageEngine& e, std::vector<pb::Matcher> ms, int64_t mint,
-                                                  int64_t maxt, uint32_t account = 0, bool entries = false) {
+                                                  int64_t maxt, uint32_t account = 0, bool entries = false,
+                                                  bool packed = false) {
   pb::SearchRequest req;
   req.set_account_id(account);
   for (auto& m : ms) *req.add_matchers() = m;
   req.set_min_time_ms(mint);
   req.set_max_time_ms(maxt);
   req.set_accept_label_entries(entries);
+  req.set_accept_packed_samples(packed);
   std::map<std::string, std::vector<Sample>> out;
   absl::Status s = e.Search(req, [&](pb::SearchSeries&& series) {
+    // Head samples come packed exactly when asked for.
+    for (const auto& b : series.blocks()) CHECK((packed ? b.raw_samples() : b.packed_samples()).empty());
     // Labels come in exactly one of the two forms, the one asked for.
     CHECK(series.label_entries().empty() != entries);
     CHECK((series.labels_size() == 0) == entries);
@@ -925,6 +929,51 @@ TEST_CASE("search labels as entries equal labels as messages") {
   auto messages = Search(*e, {M(pb::EQUAL, "__name__", "m")}, kNow - 3'600'000, kNow);
   CHECK(entries.size() == 1500);
   CHECK(entries == messages);
+}
+
+TEST_CASE("head samples packed for the client that asks equal them raw") {
+  TempDir dir;
+  int64_t now = kNow;
+  auto e = *StorageEngine::Open(Opts(dir.path, &now));
+  pb::WriteResponse resp;
+  // Half of the series persisted into blocks first, then more samples for all of
+  // them in the head, out of order and with a duplicate timestamp, so the head part
+  // is sorted and collapsed before it is sent.
+  pb::WriteRequest first;
+  for (int i = 0; i < 40; i += 2) AddRow(&first, {{"__name__", "p"}, {"i", std::to_string(i)}}, Ramp(kNow - 1'200'000, 20, 15'000, i));
+  REQUIRE(e->Write(first, &resp).ok());
+  REQUIRE(e->Persist().ok());
+  pb::WriteRequest later;
+  for (int i = 0; i < 40; ++i) {
+    AddRow(&later, {{"__name__", "p"}, {"i", std::to_string(i)}},
+           {{kNow - 30'000, 1.5 * i}, {kNow - 60'000, StaleNaN()}, {kNow - 45'000, -0.0}, {kNow - 30'000, 2.5 * i}});
+  }
+  REQUIRE(e->Write(later, &resp).ok());
+  const auto matchers = std::vector<pb::Matcher>{M(pb::EQUAL, "__name__", "p")};
+  auto raw = Search(*e, matchers, kNow - 3'600'000, kNow, 0, true, /*packed=*/false);
+  auto packed = Search(*e, matchers, kNow - 3'600'000, kNow, 0, true, /*packed=*/true);
+  REQUIRE(raw.size() == 40);
+  CHECK(raw["p{i=\"2\"}"].size() == 23);
+  CHECK(raw["p{i=\"3\"}"].size() == 3);
+  CHECK(packed == raw);
+  // The head block is really sent packed, and smaller.
+  pb::SearchRequest req;
+  *req.add_matchers() = matchers[0];
+  req.set_min_time_ms(kNow - 3'600'000);
+  req.set_max_time_ms(kNow);
+  size_t packed_blocks = 0;
+  REQUIRE(e->Search(req, [&](pb::SearchSeries&&) { return true; }).ok());
+  req.set_accept_packed_samples(true);
+  REQUIRE(e->Search(req, [&](pb::SearchSeries&& series) {
+               for (const auto& b : series.blocks()) {
+                 if (b.packed_samples().empty()) continue;
+                 ++packed_blocks;
+                 CHECK(b.samples() == 3);
+                 CHECK(b.packed_samples().size() < 3 * 16);
+               }
+               return true;
+             }).ok());
+  CHECK(packed_blocks == 40);
 }
 
 // The search block cache (series_block_cache.h) answers repeated searches; a flush

@@ -99,6 +99,7 @@ void Head::Read(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* ou
   std::lock_guard<std::mutex> lock(shard.mu);
   auto it = shard.series.find(key);
   if (it == shard.series.end()) return;
+  out->reserve(out->size() + it->second->samples.size());
   it->second->samples.ForEach([&](const Sample& s) {
     if (s.t >= mint && s.t <= maxt) out->push_back(s);
   });
