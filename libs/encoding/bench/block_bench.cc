@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "libs/encoding/block.h"
+#include "libs/encoding/packed_samples.h"
 
 namespace strata {
 namespace {
@@ -155,6 +156,55 @@ void Args(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_Encode)->Apply(Args);
 BENCHMARK(BM_Decode)->Apply(Args);
+
+// Packed samples (packed_samples.h), the head's wire form: 241 samples is an hour
+// at 15 s, as the dashboard benchmark's series.
+void BM_PackedEncode(benchmark::State& state) {
+  auto corpus = MakeCorpus(static_cast<Kind>(state.range(0)), static_cast<size_t>(state.range(1)));
+  std::string out;
+  size_t bytes = 0, samples = 0;
+  for (const auto& s : corpus) {
+    out.clear();
+    AppendPackedSamples(s, &out);
+    bytes += out.size();
+    samples += s.size();
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    out.clear();
+    AppendPackedSamples(corpus[i], &out);
+    benchmark::DoNotOptimize(out.data());
+    i = (i + 1) % corpus.size();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * state.range(1));
+  state.counters["bytes_per_sample"] = static_cast<double>(bytes) / static_cast<double>(samples);
+}
+
+void BM_PackedDecode(benchmark::State& state) {
+  auto corpus = MakeCorpus(static_cast<Kind>(state.range(0)), static_cast<size_t>(state.range(1)));
+  std::vector<std::string> packed(corpus.size());
+  for (size_t i = 0; i < corpus.size(); ++i) AppendPackedSamples(corpus[i], &packed[i]);
+  std::vector<Sample> out;
+  out.reserve(static_cast<size_t>(state.range(1)));
+  size_t i = 0;
+  for (auto _ : state) {
+    out.clear();
+    if (!DecodePackedSamples(packed[i], corpus[i].size(), kMinTime, kMaxTime, &out).ok()) {
+      state.SkipWithError("decode failed");
+    }
+    benchmark::DoNotOptimize(out.data());
+    i = (i + 1) % packed.size();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * state.range(1));
+}
+
+void PackedArgs(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"kind", "n"});
+  for (int kind : {kCounter, kGauge, kJittered, kRandom}) b->Args({kind, 241});
+}
+
+BENCHMARK(BM_PackedEncode)->Apply(PackedArgs);
+BENCHMARK(BM_PackedDecode)->Apply(PackedArgs);
 
 }  // namespace
 }  // namespace strata
