@@ -41,6 +41,8 @@ void DefaultRange(int64_t* mint, int64_t* maxt) {
 constexpr size_t kLabelBatch = 512;
 // Series below which one thread reads a whole search.
 constexpr size_t kMinParallelSearch = 2048;
+// Series whose head entries are fetched into the cache together (Head::Prefetch).
+constexpr size_t kHeadPrefetch = 16;
 
 // Calls fn(labels) for every series of `ids` still known, in batches of kLabelBatch.
 template <typename Fn>
@@ -204,7 +206,13 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
     } else {
       STRATA_RETURN_IF_ERROR(index_->SeriesLabelsBatch(tenant, sids, &labels));
     }
+    std::vector<HeadKey> ahead;
     for (size_t i = 0; i < sids.size(); ++i) {
+      if (i % kHeadPrefetch == 0 && !req.labels_only()) {
+        ahead.clear();
+        for (size_t j = i; j < std::min(sids.size(), i + kHeadPrefetch); ++j) ahead.push_back({tenant, sids[j]});
+        head_.Prefetch(ahead);
+      }
       const absl::Status& found = entries ? entries_status[i] : labels[i].status();
       if (absl::IsNotFound(found)) continue;  // deleted meanwhile
       if (!found.ok()) return found;

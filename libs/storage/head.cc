@@ -105,6 +105,31 @@ void Head::Read(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* ou
   });
 }
 
+void Head::Prefetch(std::span<const HeadKey> keys) const {
+  // Each step under the shard's lock: a series may be removed between steps.
+  auto each_series = [&](auto&& fn) {
+    for (const HeadKey& k : keys) {
+      const Shard& shard = ShardFor(k);
+      std::lock_guard<std::mutex> lock(shard.mu);
+      auto it = shard.series.find(k);
+      if (it != shard.series.end()) fn(*it->second);
+    }
+  };
+  for (const HeadKey& k : keys) {
+    const Shard& shard = ShardFor(k);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    shard.series.prefetch(k);
+  }
+  for (const HeadKey& k : keys) {
+    const Shard& shard = ShardFor(k);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto it = shard.series.find(k);
+    if (it != shard.series.end()) __builtin_prefetch(it->second.get());
+  }
+  each_series([](const Series& s) { s.samples.PrefetchChunkList(); });
+  each_series([](const Series& s) { s.samples.PrefetchFirstChunk(); });
+}
+
 std::vector<DrainedSeries> Head::Drain() {
   std::vector<DrainedSeries> out;
   for (Shard& shard : shards_) {
