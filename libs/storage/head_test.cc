@@ -128,3 +128,26 @@ TEST_CASE("batch AppendIfPresent adds to present series only, whatever their sha
   head.Read({0, 201}, 0, 1000, &out);
   CHECK(out.empty());
 }
+
+TEST_CASE("prefetching series, present, absent or removed meanwhile, changes no read") {
+  Head head;
+  auto ls = *Labels::FromPairs({{"__name__", "x"}});
+  std::vector<HeadKey> keys;
+  for (uint64_t sid = 0; sid < 40; ++sid) {
+    keys.push_back({0, sid});
+    std::vector<Sample> samples;
+    for (int64_t t = 0; t < static_cast<int64_t>(sid * 7); ++t) samples.push_back({t, static_cast<double>(t)});
+    if (sid % 3 != 0) head.Append({0, sid}, ls, samples);  // every third series absent
+  }
+  keys.push_back({5, 1});  // another tenant
+  head.Prefetch(keys);
+  head.Remove({0, 4});
+  head.Prefetch(keys);
+  head.Prefetch({});
+  for (const HeadKey& k : keys) {
+    std::vector<Sample> out;
+    head.Read(k, 0, 1000, &out);
+    const bool present = k.tenant == 0 && k.sid % 3 != 0 && k.sid != 4;
+    CHECK(out.size() == (present ? k.sid * 7 : 0));
+  }
+}
