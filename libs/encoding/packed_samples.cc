@@ -86,24 +86,32 @@ absl::Status DecodePackedSamples(std::string_view in, size_t count, int64_t min_
   if (in.size() < kFirstBytes) return Corrupt(out, before, 0, "truncated");
   // Every sample after the first takes at least its control byte.
   if (count - 1 > in.size() - kFirstBytes) return Corrupt(out, before, 0, "fewer bytes than samples");
-  out->reserve(before + count);
+  // Sized for every sample up front and written in place: a sample outside
+  // [min_t, max_t] is overwritten by the next one (no branch, no capacity check).
+  out->resize(before + count);
+  Sample* const dst = out->data() + before;
+  size_t kept = 0;
   const uint8_t* p = reinterpret_cast<const uint8_t*>(in.data());
   const uint8_t* const end = p + in.size();
   uint64_t t = Load64(p), bits = Load64(p + 8);
   p += kFirstBytes;
   auto keep = [&] {
     const int64_t st = static_cast<int64_t>(t);
-    if (st >= min_t && st <= max_t) out->push_back(Sample{st, std::bit_cast<double>(bits)});
+    dst[kept] = Sample{st, std::bit_cast<double>(bits)};
+    kept += static_cast<size_t>(st >= min_t) & static_cast<size_t>(st <= max_t);
   };
   keep();
   uint64_t delta = 0;
   for (size_t i = 1; i < count; ++i) {
+    // With kMaxSampleBytes left every read below stays inside `in`, so only the
+    // varint's length and the control byte are checked; the tail goes byte by byte.
+    const bool roomy = static_cast<size_t>(end - p) >= kMaxSampleBytes;
     if (p == end) return Corrupt(out, before, i, "truncated");
     const uint8_t c = *p++;
     if ((c & kSameDelta) == 0) {
       uint64_t u = 0;
       for (int shift = 0;; shift += 7) {
-        if (p == end) return Corrupt(out, before, i, "truncated varint");
+        if (!roomy && p == end) return Corrupt(out, before, i, "truncated varint");
         const uint8_t b = *p++;
         if (shift == 63 && b > 1) return Corrupt(out, before, i, "varint overflows 64 bits");
         u |= static_cast<uint64_t>(b & 0x7f) << shift;
@@ -113,12 +121,14 @@ absl::Status DecodePackedSamples(std::string_view in, size_t count, int64_t min_
     }
     const unsigned sig = c & 0x0f, tz = (c >> 4) & 0x07;
     if (sig + tz > 8 || (sig == 0 && tz != 0)) return Corrupt(out, before, i, "bad control byte");
-    if (static_cast<size_t>(end - p) < sig) return Corrupt(out, before, i, "truncated value");
-    uint64_t moved = 0;
-    if (end - p >= 8) {
+    uint64_t moved;
+    if (roomy) {
+      // At most 1 + 10 bytes read above, so 8 more are inside the 19.
       moved = Load64(p);
-      if (sig < 8) moved &= (uint64_t{1} << (8 * sig)) - 1;
+      moved &= sig == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * sig)) - 1;
     } else {
+      if (static_cast<size_t>(end - p) < sig) return Corrupt(out, before, i, "truncated value");
+      moved = 0;
       for (unsigned k = 0; k < sig; ++k) moved |= static_cast<uint64_t>(p[k]) << (8 * k);
     }
     p += sig;
@@ -131,6 +141,7 @@ absl::Status DecodePackedSamples(std::string_view in, size_t count, int64_t min_
     keep();
   }
   if (p != end) return Corrupt(out, before, count, "bytes left over");
+  out->resize(before + kept);
   return absl::OkStatus();
 }
 
