@@ -45,10 +45,15 @@ TEST_CASE("Packed samples round-trip bit for bit", "[encoding][packed_samples]")
   std::vector<std::vector<Sample>> cases = {
       {{kT0, 1.5}},
       {{kT0, 1}, {kT0 + 1, 1}, {kT0 + 2, 1}},  // unchanged values: control bytes only
-      {{kT0, 0.0}, {kT0 + 15'000, -0.0}, {kT0 + 30'000, StaleNaN()},
-       {kT0 + 45'000, std::bit_cast<double>(kNormalNaNBits)}, {kT0 + 60'000, std::bit_cast<double>(0x7ff8dead00000001ULL)},
-       {kT0 + 75'000, std::numeric_limits<double>::infinity()}, {kT0 + 90'000, -std::numeric_limits<double>::infinity()},
-       {kT0 + 105'000, std::numeric_limits<double>::denorm_min()}, {kT0 + 120'000, std::numeric_limits<double>::max()}},
+      {{kT0, 0.0},
+       {kT0 + 15'000, -0.0},
+       {kT0 + 30'000, StaleNaN()},
+       {kT0 + 45'000, std::bit_cast<double>(kNormalNaNBits)},
+       {kT0 + 60'000, std::bit_cast<double>(0x7ff8dead00000001ULL)},
+       {kT0 + 75'000, std::numeric_limits<double>::infinity()},
+       {kT0 + 90'000, -std::numeric_limits<double>::infinity()},
+       {kT0 + 105'000, std::numeric_limits<double>::denorm_min()},
+       {kT0 + 120'000, std::numeric_limits<double>::max()}},
       // The int64 extremes: deltas and deltas of deltas that wrap around 2^64.
       {{kMinTime, 1}, {kMinTime + 1, 2}, {0, 3}, {kMaxTime - 1, 4}, {kMaxTime, 5}},
       {{-5, 1}, {-4, 1}, {1'000'000'000'000'000, 7}},
@@ -122,7 +127,8 @@ TEST_CASE("Corrupt packed samples are reported, never decoded", "[encoding][pack
   SECTION("malformed control bytes") {
     std::string b = Pack({{kT0, 1}, {kT0 + 1, 2}});
     const size_t control = 16;
-    for (uint8_t c : {uint8_t{0x89}, uint8_t{0x8f}, uint8_t{0xf2}, uint8_t{0x90}}) {  // sig > 8, sig + tz > 8, tz w/o sig
+    // sig > 8 (twice), sig + tz > 8, tz without sig
+    for (uint8_t c : {uint8_t{0x89}, uint8_t{0x8f}, uint8_t{0xf2}, uint8_t{0x90}}) {
       std::string bad = b;
       bad[control] = static_cast<char>(c);
       bad.append(16, '\0');  // enough bytes that only the control byte is wrong

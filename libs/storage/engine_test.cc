@@ -940,7 +940,9 @@ TEST_CASE("head samples packed for the client that asks equal them raw") {
   // them in the head, out of order and with a duplicate timestamp, so the head part
   // is sorted and collapsed before it is sent.
   pb::WriteRequest first;
-  for (int i = 0; i < 40; i += 2) AddRow(&first, {{"__name__", "p"}, {"i", std::to_string(i)}}, Ramp(kNow - 1'200'000, 20, 15'000, i));
+  for (int i = 0; i < 40; i += 2) {
+    AddRow(&first, {{"__name__", "p"}, {"i", std::to_string(i)}}, Ramp(kNow - 1'200'000, 20, 15'000, i));
+  }
   REQUIRE(e->Write(first, &resp).ok());
   REQUIRE(e->Persist().ok());
   pb::WriteRequest later;

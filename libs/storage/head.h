@@ -105,7 +105,7 @@ class Head {
     }
     // The samples in arrival order.
     std::vector<Sample> ToVector() const;
-    // Starts fetching the chunk list, or (second call) the first chunk.
+    // Start fetching the chunk list; the first chunk (once the list is in cache).
     void PrefetchChunkList() const { __builtin_prefetch(chunks_.data()); }
     void PrefetchFirstChunk() const {
       if (!chunks_.empty()) __builtin_prefetch(chunks_.front().data.get());
