@@ -1,6 +1,7 @@
 #include "libs/storage/head.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "libs/model/dedup.h"
 
@@ -106,28 +107,37 @@ void Head::Read(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* ou
 }
 
 void Head::Prefetch(std::span<const HeadKey> keys) const {
-  // Each step under the shard's lock: a series may be removed between steps.
-  auto each_series = [&](auto&& fn) {
-    for (const HeadKey& k : keys) {
+  // In groups of 64, so one word says which keys the head has: the later steps skip
+  // the others (a search of series all in blocks takes two steps, not four).
+  for (size_t from = 0; from < keys.size(); from += 64) {
+    const std::span<const HeadKey> group = keys.subspan(from, std::min<size_t>(64, keys.size() - from));
+    for (const HeadKey& k : group) {
       const Shard& shard = ShardFor(k);
       std::lock_guard<std::mutex> lock(shard.mu);
-      auto it = shard.series.find(k);
-      if (it != shard.series.end()) fn(*it->second);
+      shard.series.prefetch(k);
     }
-  };
-  for (const HeadKey& k : keys) {
-    const Shard& shard = ShardFor(k);
-    std::lock_guard<std::mutex> lock(shard.mu);
-    shard.series.prefetch(k);
+    uint64_t present = 0;
+    for (size_t i = 0; i < group.size(); ++i) {
+      const Shard& shard = ShardFor(group[i]);
+      std::lock_guard<std::mutex> lock(shard.mu);
+      auto it = shard.series.find(group[i]);
+      if (it == shard.series.end()) continue;
+      present |= uint64_t{1} << i;
+      __builtin_prefetch(it->second.get());
+    }
+    // Each step under the shard's lock again: a series may be removed between steps.
+    auto each_present = [&](auto&& fn) {
+      for (uint64_t m = present; m != 0; m &= m - 1) {
+        const HeadKey& k = group[static_cast<size_t>(std::countr_zero(m))];
+        const Shard& shard = ShardFor(k);
+        std::lock_guard<std::mutex> lock(shard.mu);
+        auto it = shard.series.find(k);
+        if (it != shard.series.end()) fn(*it->second);
+      }
+    };
+    each_present([](const Series& s) { s.samples.PrefetchChunkList(); });
+    each_present([](const Series& s) { s.samples.PrefetchFirstChunk(); });
   }
-  for (const HeadKey& k : keys) {
-    const Shard& shard = ShardFor(k);
-    std::lock_guard<std::mutex> lock(shard.mu);
-    auto it = shard.series.find(k);
-    if (it != shard.series.end()) __builtin_prefetch(it->second.get());
-  }
-  each_series([](const Series& s) { s.samples.PrefetchChunkList(); });
-  each_series([](const Series& s) { s.samples.PrefetchFirstChunk(); });
 }
 
 std::vector<DrainedSeries> Head::Drain() {

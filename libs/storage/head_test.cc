@@ -133,7 +133,7 @@ TEST_CASE("prefetching series, present, absent or removed meanwhile, changes no 
   Head head;
   auto ls = *Labels::FromPairs({{"__name__", "x"}});
   std::vector<HeadKey> keys;
-  for (uint64_t sid = 0; sid < 40; ++sid) {
+  for (uint64_t sid = 0; sid < 150; ++sid) {  // more than one group of 64
     keys.push_back({0, sid});
     std::vector<Sample> samples;
     for (int64_t t = 0; t < static_cast<int64_t>(sid * 7); ++t) samples.push_back({t, static_cast<double>(t)});
