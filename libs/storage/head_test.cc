@@ -146,7 +146,7 @@ TEST_CASE("prefetching series, present, absent or removed meanwhile, changes no 
   head.Prefetch({});
   for (const HeadKey& k : keys) {
     std::vector<Sample> out;
-    head.Read(k, 0, 1000, &out);
+    head.Read(k, 0, 1 << 20, &out);
     const bool present = k.tenant == 0 && k.sid % 3 != 0 && k.sid != 4;
     CHECK(out.size() == (present ? k.sid * 7 : 0));
   }
