@@ -43,9 +43,13 @@ absl::Status Corrupt(std::vector<Sample>* out, size_t before, size_t i, const ch
 void AppendPackedSamples(std::span<const Sample> samples, std::string* out) {
   if (samples.empty()) return;
   // Encoded into a buffer kept per thread and then appended: sizing *out for the
-  // worst case would zero-fill ~6 times the bytes the samples need.
-  thread_local std::string scratch;
+  // worst case would zero-fill ~6 times the bytes the samples need. A series too
+  // long for the kept buffer gets one of its own, so no thread keeps a large one.
+  constexpr size_t kKeptScratchBytes = 1 << 20;
+  thread_local std::string kept;
+  std::string own;
   const size_t need = kFirstBytes + (samples.size() - 1) * kMaxSampleBytes;
+  std::string& scratch = need <= kKeptScratchBytes ? kept : own;
   if (scratch.size() < need) scratch.resize(need);
   char* const begin = scratch.data();
   char* p = begin;

@@ -59,6 +59,7 @@ TEST_CASE("Packed samples round-trip bit for bit", "[encoding][packed_samples]")
       {{-5, 1}, {-4, 1}, {1'000'000'000'000'000, 7}},
       Counter(241, 1),
       Counter(5760, 2),
+      Counter(60'000, 6),  // more than the encoder's kept buffer holds
   };
   std::vector<Sample> random;
   int64_t t = -1000;
