@@ -1,7 +1,7 @@
 // Packed samples: a byte-aligned codec for samples that are read once and thrown
 // away, such as a storage node's head samples on their way to a query node.
 //
-// A block (libs/encoding/block.h) is several times smaller but costs ~50 ns a sample
+// A block (libs/encoding/block.h) is several times smaller but costs ~80 ns a sample
 // to encode; sending the 16-byte samples as they are costs nothing to encode but
 // every copy on both ends (gRPC, the kernel, parsing) moves 16 bytes a sample.
 // Packed samples sit between: one control byte per sample, the timestamp's delta of
