@@ -404,6 +404,14 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
   req.set_max_series(q_->opts_.max_series);
   req.set_accept_label_entries(true);
   req.set_accept_packed_samples(true);
+  // Only the samples an instant selector reads. Not with --dedup-interval: which
+  // sample a bucket keeps depends on the samples around it.
+  if (hints != nullptr && hints->instant_refs.count > 0 && q_->opts_.dedup_interval_ms <= 0) {
+    storage::v1::RefGrid* g = req.mutable_instant_refs();
+    g->set_first_ms(hints->instant_refs.first);
+    g->set_step_ms(hints->instant_refs.step);
+    g->set_count(hints->instant_refs.count);
+  }
 
   // Each answer message is decoded on the decode pool while the node's thread goes
   // on reading (one thread parsing and decoding everything was most of a large

@@ -28,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "libs/model/labels.h"
 #include "libs/model/matcher.h"
+#include "libs/model/ref_grid.h"
 #include "libs/model/sample.h"
 
 namespace strata {
@@ -103,6 +104,10 @@ struct SelectHints {
   std::string func;   // the function around the selector, e.g. "rate", or ""
   std::vector<std::string> grouping;  // the by/without labels of an outer aggregation
   bool by = false;                    // true for `by`, false for `without`
+  // For an instant vector selector: the reference times it is evaluated at. Only
+  // the last sample at or before each is read (libs/model/ref_grid.h), so storage
+  // may return just those. count 0: every sample in [start, end] may be read.
+  RefGrid instant_refs;
 };
 
 // Reads series from one time range [mint, maxt] of one tenant.

@@ -34,6 +34,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "libs/model/ref_grid.h"
 #include "libs/model/tenant.h"
 #include "libs/storage/db.h"
 #include "libs/storage/head.h"
@@ -230,9 +231,11 @@ class StorageEngine {
   // unpersisted samples as one more block to *out. Persisted blocks come from
   // block_cache_ when it has them; `fill_cache` stores those read from RocksDB
   // there (searches do; a whole-node export would only evict what dashboards read).
-  // The unpersisted samples go as packed_samples with `packed_head`, else raw.
+  // The unpersisted samples go as packed_samples with `packed_head`, else raw, and
+  // only those KeepLatestAtRefs(refs) keeps (all with an empty grid).
   absl::Status CollectBlocks(uint64_t tenant, uint64_t sid, BlockIterators& iters, int64_t mint, int64_t maxt,
-                             bool fill_cache, bool packed_head, google::protobuf::RepeatedPtrField<pb::Block>* out);
+                             bool fill_cache, bool packed_head, const RefGrid& refs,
+                             google::protobuf::RepeatedPtrField<pb::Block>* out);
   // Series ids of the tenant matching `ms` in partitions of [mint, maxt].
   absl::StatusOr<std::vector<uint64_t>> SelectSeries(uint64_t tenant, const Matchers& ms, int64_t mint, int64_t maxt,
                                                      std::vector<uint32_t>* days) const;

@@ -108,8 +108,8 @@ absl::Status StorageEngine::Export(const pb::ExportRequest& req, const ExportCal
     STRATA_ASSIGN_OR_RETURN(Labels labels, DecodeLabels(std::string_view(it->value().data(), it->value().size())));
     if (ring && ring->Owns(labels.Hash(), self, f.replication_factor()) != f.owned()) continue;
     pb::ExportedSeries out;
-    STRATA_RETURN_IF_ERROR(CollectBlocks(tenant, sid, iters, mint, maxt, /*fill_cache=*/false, /*packed_head=*/false,
-                                         out.mutable_blocks()));
+    STRATA_RETURN_IF_ERROR(CollectBlocks(tenant, sid, iters, mint, maxt, /*fill_cache=*/false,
+                                         /*packed_head=*/false, RefGrid{}, out.mutable_blocks()));
     if (out.blocks_size() == 0) continue;
     out.set_account_id(static_cast<uint32_t>(tenant >> 32));
     out.set_project_id(static_cast<uint32_t>(tenant));

@@ -13,6 +13,7 @@
 #include "libs/common/thread_pool.h"
 #include "libs/encoding/block.h"
 #include "libs/model/dedup.h"
+#include "libs/model/ref_grid.h"
 #include "libs/rpc/proto_convert.h"
 #include "libs/storage/engine.h"
 #include "libs/storage/key_format.h"
@@ -93,7 +94,7 @@ rocksdb::Iterator* BlockIterators::For(size_t i) {
 }
 
 absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIterators& iters, int64_t mint,
-                                          int64_t maxt, bool fill_cache, bool packed_head,
+                                          int64_t maxt, bool fill_cache, bool packed_head, const RefGrid& refs,
                                           google::protobuf::RepeatedPtrField<pb::Block>* out) {
   const int before = out->size();
   for (;;) {
@@ -157,6 +158,9 @@ absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIt
     }
     if (!head.empty()) {
       SortAndCollapse(&head);
+      KeepLatestAtRefs(refs, &head);
+    }
+    if (!head.empty()) {
       if (packed_head) {
         PackedSamplesToProto(head, out->Add());
       } else {
@@ -171,6 +175,10 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
   stats_.searches++;
   STRATA_RETURN_IF_ERROR(CheckRange(req.min_time_ms(), req.max_time_ms()));
   STRATA_ASSIGN_OR_RETURN(Matchers ms, MatchersFromProto(req.matchers()));
+  const RefGrid refs{.first = req.instant_refs().first_ms(),
+                     .step = req.instant_refs().step_ms(),
+                     .count = req.instant_refs().count()};
+  STRATA_RETURN_IF_ERROR(ValidateRefGrid(refs));
   const uint64_t tenant = TenantOf(req).Key();
   std::vector<uint32_t> days;
   STRATA_ASSIGN_OR_RETURN(std::vector<uint64_t> ids,
@@ -220,7 +228,7 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
       if (!req.labels_only()) {
         STRATA_RETURN_IF_ERROR(
             CollectBlocks(tenant, sids[i], iters, req.min_time_ms(), req.max_time_ms(), /*fill_cache=*/true,
-                          req.accept_packed_samples(), series.mutable_blocks()));
+                          req.accept_packed_samples(), refs, series.mutable_blocks()));
         if (series.blocks_size() == 0) continue;  // indexed in the partition, no samples in range
       }
       if (entries) {

@@ -700,3 +700,66 @@ TEST_CASE("head samples packed for the client that asks equal them raw") {
              }).ok());
   CHECK(packed_blocks == 40);
 }
+
+TEST_CASE("a search with reference times sends only the head samples those times read") {
+  TempDir dir;
+  int64_t now = kNow;
+  auto e = *StorageEngine::Open(Opts(dir.path, &now));
+  pb::WriteResponse resp;
+  // Even series have blocks (20 samples from 20 minutes ago); every series has 40
+  // samples every 15 s in the head, the last 10 minutes.
+  pb::WriteRequest first;
+  for (int i = 0; i < 20; i += 2) {
+    AddRow(&first, {{"__name__", "g"}, {"i", std::to_string(i)}}, Ramp(kNow - 1'200'000, 20, 15'000, i));
+  }
+  REQUIRE(e->Write(first, &resp).ok());
+  REQUIRE(e->Persist().ok());
+  pb::WriteRequest later;
+  for (int i = 0; i < 20; ++i) {
+    AddRow(&later, {{"__name__", "g"}, {"i", std::to_string(i)}}, Ramp(kNow - 585'000, 40, 15'000, 100 + i));
+  }
+  REQUIRE(e->Write(later, &resp).ok());
+  const auto matchers = std::vector<pb::Matcher>{M(pb::EQUAL, "__name__", "g")};
+  const int64_t mint = kNow - 1'500'000;
+  // A range query over the last 25 minutes with a 70 s step (offset so that no
+  // reference time falls on a sample).
+  const RefGrid grid{.first = mint + 5'000, .step = 70'000, .count = 21};
+  for (bool packed : {false, true}) {
+    auto all = Search(*e, matchers, mint, kNow, 0, true, packed);
+    auto some = Search(*e, matchers, mint, kNow, 0, true, packed, grid);
+    REQUIRE(some.size() == 20);
+    for (int i = 0; i < 20; ++i) {
+      const std::string name = "g{i=\"" + std::to_string(i) + "\"}";
+      const std::vector<Sample>& samples = all[name];
+      INFO(name << (packed ? " packed" : " raw"));
+      std::vector<Sample> want = samples;
+      KeepLatestAtRefs(grid, &want);
+      // Every reference time reads the same sample as from the whole series.
+      std::vector<Sample> got = some[name];
+      KeepLatestAtRefs(grid, &got);
+      CHECK(got == want);
+      if (i % 2 == 0) {
+        // The blocks are sent whole, the head samples filtered.
+        const auto in_head = std::count_if(want.begin(), want.end(), [](const Sample& x) { return x.t >= kNow - 600'000; });
+        CHECK(some[name].size() == 20 + static_cast<size_t>(in_head));
+      } else {
+        // Head-only series lose every sample no reference time reads.
+        CHECK(some[name] == want);
+        CHECK(want.size() < samples.size() / 3);
+      }
+    }
+  }
+  // One reference time: one sample per head-only series.
+  auto one = Search(*e, matchers, mint, kNow, 0, true, true, RefGrid{.first = kNow - 100'000, .step = 0, .count = 1});
+  CHECK(one["g{i=\"1\"}"] == std::vector<Sample>{{kNow - 105'000, 133.0}});
+
+  pb::SearchRequest bad;
+  *bad.add_matchers() = matchers[0];
+  bad.set_min_time_ms(mint);
+  bad.set_max_time_ms(kNow);
+  bad.mutable_instant_refs()->set_count(3);
+  bad.mutable_instant_refs()->set_step_ms(0);
+  absl::Status st = e->Search(bad, [](pb::SearchSeries&&) { return true; });
+  CHECK(absl::IsInvalidArgument(st));
+  CHECK(st.message().find("step_ms") != std::string_view::npos);
+}

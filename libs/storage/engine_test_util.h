@@ -72,8 +72,11 @@ inline pb::Matcher M(pb::MatchType t, std::string name, std::string value) {
 // Labels string -> merged samples of every matching series.
 inline std::map<std::string, std::vector<Sample>> Search(StorageEngine& e, std::vector<pb::Matcher> ms, int64_t mint,
                                                   int64_t maxt, uint32_t account = 0, bool entries = false,
-                                                  bool packed = false) {
+                                                  bool packed = false, const RefGrid& refs = {}) {
   pb::SearchRequest req;
+  req.mutable_instant_refs()->set_first_ms(refs.first);
+  req.mutable_instant_refs()->set_step_ms(refs.step);
+  req.mutable_instant_refs()->set_count(refs.count);
   req.set_account_id(account);
   for (auto& m : ms) *req.add_matchers() = m;
   req.set_min_time_ms(mint);

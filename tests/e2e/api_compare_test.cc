@@ -44,6 +44,17 @@ std::vector<ingest::WriteRequestSeries> TestData(int64_t t0) {
     add({{"__name__", "temperature_celsius"}, {"room", "r" + std::to_string(i)}, {"unit", "a<b&c\"d"}},
         [&](int k) { return 20.5 + i * 0.1 - (k % 17) * 0.37 + (k % 5 == 0 ? 1e-3 : 0); });
   }
+  // A gauge with a gap longer than the lookback window and a stale marker: which
+  // sample an instant selector reads at each step matters (storage sends only
+  // those, SearchRequest.instant_refs).
+  {
+    ingest::WriteRequestSeries s{{{"__name__", "gappy_gauge"}, {"job", "batch"}}, {}};
+    for (int k = 0; k <= 180; ++k) {
+      if (k > 40 && k < 80) continue;
+      s.samples.push_back({t0 + k * 10'000, k == 150 ? StaleNaN() : 100.0 - k * 0.25});
+    }
+    out.push_back(std::move(s));
+  }
   const char* les[] = {"0.1", "0.5", "1", "+Inf"};
   for (int b = 0; b < 4; ++b) {
     add({{"__name__", "rpc_duration_seconds_bucket"}, {"le", les[b]}, {"job", "api"}},
@@ -142,6 +153,14 @@ TEST_CASE("select answers exactly as Prometheus 2.42 for the same data") {
            "quantile(0.3, temperature_celsius)",
            "stddev(temperature_celsius)",
            "sort_desc(sum by (instance) (http_requests_total))",
+           "gappy_gauge",
+           "timestamp(gappy_gauge)",
+           "gappy_gauge offset 170s",
+           "sum(http_requests_total offset 1m)",
+           "temperature_celsius @ " + T(1000),
+           "timestamp(temperature_celsius @ end())",
+           "max_over_time(gappy_gauge[3m])",
+           "last_over_time(gappy_gauge[10m:45s])",
        }) {
     targets.push_back("/api/v1/query?query=" + Q(e) + "&time=" + at);
     targets.push_back("/api/v1/query?query=" + Q(e) + "&time=" + at + ".25");

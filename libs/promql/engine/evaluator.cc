@@ -311,8 +311,9 @@ std::span<const Sample> WindowCursor::Advance(int64_t lo, int64_t hi) {
 }
 
 SeriesSource SelectSeries(Evaluator& ev, const VectorSelector& vs, int64_t mint, int64_t maxt,
-                          int64_t range_ms, std::string_view func) {
+                          int64_t range_ms, std::string_view func, RefGrid instant_refs) {
   SelectHints hints;
+  hints.instant_refs = instant_refs;
   hints.start = mint;
   hints.end = maxt;
   hints.step = ev.start() == ev.end() ? 0 : ev.interval();
@@ -357,7 +358,11 @@ SeriesSource Evaluator::SelectInstant(const VectorSelector& vs) {
   const int64_t lookback = ctx_->opts->lookback_delta_ms;
   int64_t first_ref = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, start_);
   int64_t last_ref = SelectorRefTime(*ctx_, vs.at, vs.at_ms, vs.offset_ms, end_);
-  return SelectSeries(*this, vs, first_ref - lookback, last_ref, 0, "");
+  // Every step reads the last sample at or before its reference time: tell storage
+  // which times those are (with `@` they are all one).
+  RefGrid refs{.first = first_ref, .step = 0, .count = 1};
+  if (last_ref != first_ref) refs = RefGrid{.first = first_ref, .step = interval_, .count = NumSteps()};
+  return SelectSeries(*this, vs, first_ref - lookback, last_ref, 0, "", refs);
 }
 
 Matrix Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) {

@@ -147,7 +147,7 @@ int64_t SelectorRefTime(const EvalContext& ctx, AtKind at, int64_t at_ms, int64_
 
 // Series selected by a vector selector (sorted), with hints for [mint, maxt].
 SeriesSource SelectSeries(Evaluator& ev, const VectorSelector& vs, int64_t mint, int64_t maxt,
-                          int64_t range_ms, std::string_view func);
+                          int64_t range_ms, std::string_view func, RefGrid instant_refs = {});
 
 // Sliding window over one series' samples: windows must be requested with
 // non-decreasing bounds. Stale markers are dropped.
