@@ -17,12 +17,14 @@ namespace {
 
 class FixedStorage final : public pb::Storage::Service {
  public:
-  grpc::Status Search(grpc::ServerContext*, const pb::SearchRequest*,
+  grpc::Status Search(grpc::ServerContext*, const pb::SearchRequest* req,
                       grpc::ServerWriter<pb::SearchResponse>* writer) override {
+    last_request = *req;
     writer->Write(answer);
     return grpc::Status::OK;
   }
   pb::SearchResponse answer;
+  pb::SearchRequest last_request;
 };
 
 // A series of `samples`, sent raw, or as an encoded block of `data` (which does
@@ -97,6 +99,42 @@ TEST_CASE("fan-out: samples decode when read; a block that does not decode fails
   Read late = ReadAll(q, 1400, 2000);
   REQUIRE(late.samples["good"].size() == 1);
   CHECK(late.samples["good"][0].t == 2000);
+  server->Shutdown();
+}
+
+TEST_CASE("fan-out: an instant selector's reference times go to storage, except under --dedup-interval") {
+  FixedStorage service;
+  AddSeries(&service.answer, "g", {{1000, 1}, {2000, 2}});
+  int port = 0;
+  grpc::ServerBuilder b;
+  b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  b.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = b.BuildAndStart();
+  auto nodes = StorageNodes::Create("127.0.0.1:" + std::to_string(port), {});
+  REQUIRE(nodes.ok());
+  SelectHints hints{.start = 0, .end = 10'000};
+  hints.instant_refs = RefGrid{.first = 300, .step = 60, .count = 7};
+  auto select = [&](const FanoutOptions& opts, const SelectHints* h) {
+    ClusterQueryable q(nodes->get(), Tenant{}, opts);
+    auto querier = q.NewQuerier(0, 10'000);
+    REQUIRE(querier.ok());
+    std::unique_ptr<SeriesSet> set = (*querier)->Select(true, h, {});
+    while (set->Next()) {
+    }
+    REQUIRE(set->status().ok());
+    return service.last_request.instant_refs();
+  };
+  pb::RefGrid sent = select(FanoutOptions{}, &hints);
+  CHECK(sent.first_ms() == 300);
+  CHECK(sent.step_ms() == 60);
+  CHECK(sent.count() == 7);
+  // The dedup bucket rule keeps a bucket's last sample, which may be one no
+  // reference time reads: every sample is needed.
+  CHECK(select(FanoutOptions{.dedup_interval_ms = 30'000}, &hints).count() == 0);
+  // No grid (a range function's selector, or no hints at all).
+  CHECK(select(FanoutOptions{}, nullptr).count() == 0);
+  SelectHints range_hints{.start = 0, .end = 10'000, .range = 300'000};
+  CHECK(select(FanoutOptions{}, &range_hints).count() == 0);
   server->Shutdown();
 }
 

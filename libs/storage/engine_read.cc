@@ -215,10 +215,16 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
       STRATA_RETURN_IF_ERROR(index_->SeriesLabelsBatch(tenant, sids, &labels));
     }
     std::vector<HeadKey> ahead;
+    std::vector<SeriesBlockCache::Key> cached_ahead;
     for (size_t i = 0; i < sids.size(); ++i) {
       if (i % kHeadPrefetch == 0 && !req.labels_only()) {
         ahead.clear();
-        for (size_t j = i; j < std::min(sids.size(), i + kHeadPrefetch); ++j) ahead.push_back({tenant, sids[j]});
+        cached_ahead.clear();
+        for (size_t j = i; j < std::min(sids.size(), i + kHeadPrefetch); ++j) {
+          ahead.push_back({tenant, sids[j]});
+          for (uint32_t day : days) cached_ahead.push_back({day, tenant, sids[j]});
+        }
+        if (block_cache_) block_cache_->Prefetch(cached_ahead);
         head_.Prefetch(ahead);
       }
       const absl::Status& found = entries ? entries_status[i] : labels[i].status();

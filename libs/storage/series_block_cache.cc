@@ -26,6 +26,27 @@ SeriesBlockCache::Records SeriesBlockCache::Find(const Key& key, uint64_t epoch)
   return it == s.entries.end() ? nullptr : it->second;
 }
 
+void SeriesBlockCache::Prefetch(std::span<const Key> keys) const {
+  for (const Key& k : keys) {
+    Shard& s = ShardOf(k);
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.entries.prefetch(k);
+  }
+  // The records' string object (next to the shared_ptr's count, which Find bumps),
+  // then its bytes once that is in cache. Under the lock again: an entry may be
+  // replaced between steps.
+  auto each_found = [&](auto&& fn) {
+    for (const Key& k : keys) {
+      Shard& s = ShardOf(k);
+      std::lock_guard<std::mutex> lock(s.mu);
+      auto it = s.entries.find(k);
+      if (it != s.entries.end()) fn(*it->second);
+    }
+  };
+  each_found([](const std::string& r) { __builtin_prefetch(&r); });
+  each_found([](const std::string& r) { __builtin_prefetch(r.data()); });
+}
+
 void SeriesBlockCache::Insert(const Key& key, uint64_t epoch, std::string records) {
   const size_t cost = records.size() + kEntryOverhead;
   if (cost > max_shard_bytes_) return;

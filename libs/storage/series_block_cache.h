@@ -40,6 +40,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +68,11 @@ class SeriesBlockCache {
 
   // The records stored for `key` at `epoch`, or null.
   Records Find(const Key& key, uint64_t epoch) const;
+  // A hint that these keys are about to be looked up: fetches their table slots,
+  // then the entries found and their bytes, each step for all keys together so that
+  // the cache misses overlap (one key at a time, a search of 100 000 head-only
+  // series spent 9 % of its CPU waiting in Find). Changes nothing.
+  void Prefetch(std::span<const Key> keys) const;
   // Stores `records` for `key` as of `epoch`; ignored when the shard already holds a
   // newer epoch or when the records alone exceed a shard's share.
   void Insert(const Key& key, uint64_t epoch, std::string records);

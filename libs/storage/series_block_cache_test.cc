@@ -147,3 +147,31 @@ TEST_CASE("block cache entries of series a compaction rewrote are replaced, the 
   CHECK(cache.Find(a, 5) == nullptr);
   CHECK(cache.stats().bytes == Records({"a1", "a23"}).size() + Records({"b1"}).size() + 2 * 96);
 }
+
+TEST_CASE("block cache Prefetch over present, absent, empty and other-epoch keys changes nothing") {
+  SeriesBlockCache cache(1 << 20);
+  std::vector<SeriesBlockCache::Key> keys;
+  for (uint64_t sid = 0; sid < 300; ++sid) {
+    keys.push_back({20'000, 1, sid});
+    if (sid % 3 == 0) cache.Insert(keys.back(), 7, Records({std::string(sid, 'x')}));  // sid 0: an empty value
+    if (sid % 3 == 1) cache.Insert(keys.back(), 7, "");                                // no blocks
+  }
+  keys.push_back({20'001, 1, 3});  // another day
+  keys.push_back({20'000, 2, 3});  // another tenant
+  const auto before = cache.stats();
+  cache.Prefetch(keys);
+  cache.Prefetch({});
+  CHECK(cache.stats().entries == before.entries);
+  CHECK(cache.stats().bytes == before.bytes);
+  for (uint64_t sid = 0; sid < 300; ++sid) {
+    SeriesBlockCache::Records r = cache.Find(keys[sid], 7);
+    if (sid % 3 == 2) {
+      CHECK(r == nullptr);
+    } else {
+      REQUIRE(r != nullptr);
+      CHECK(Values(*r) == (sid % 3 == 0 ? std::vector<std::string>{std::string(sid, 'x')} : std::vector<std::string>{}));
+    }
+  }
+  CHECK(cache.Find(keys[300], 7) == nullptr);
+  CHECK(cache.Find(keys[301], 7) == nullptr);
+}
