@@ -41,6 +41,25 @@ void AddSeries(pb::SearchResponse* r, const std::string& name, const std::vector
   }
 }
 
+// `service` on a free loopback port, and the storage node list naming it.
+struct Served {
+  std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<StorageNodes> nodes;
+};
+Served Serve(FixedStorage* service) {
+  int port = 0;
+  grpc::ServerBuilder b;
+  b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  b.RegisterService(service);
+  Served out;
+  out.server = b.BuildAndStart();
+  REQUIRE(out.server != nullptr);
+  auto nodes = StorageNodes::Create("127.0.0.1:" + std::to_string(port), {});
+  REQUIRE(nodes.ok());
+  out.nodes = std::move(*nodes);
+  return out;
+}
+
 // Reads every series of a Select over [mint, maxt]: name -> samples, or the
 // iterator's error.
 struct Read {
@@ -67,14 +86,8 @@ TEST_CASE("fan-out: samples decode when read; a block that does not decode fails
   FixedStorage service;
   AddSeries(&service.answer, "good", {{1000, 1}, {2000, 2}});
   AddSeries(&service.answer, "bad", {{1000, 1}, {2000, 2}}, "not a block");
-  int port = 0;
-  grpc::ServerBuilder b;
-  b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  b.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = b.BuildAndStart();
-  auto nodes = StorageNodes::Create("127.0.0.1:" + std::to_string(port), {});
-  REQUIRE(nodes.ok());
-  ClusterQueryable q(nodes->get(), Tenant{}, FanoutOptions{});
+  Served served = Serve(&service);
+  ClusterQueryable q(served.nodes.get(), Tenant{}, FanoutOptions{});
 
   // The blocks' first and last samples are in range: both series are returned and
   // decoded on first read.
@@ -99,23 +112,17 @@ TEST_CASE("fan-out: samples decode when read; a block that does not decode fails
   Read late = ReadAll(q, 1400, 2000);
   REQUIRE(late.samples["good"].size() == 1);
   CHECK(late.samples["good"][0].t == 2000);
-  server->Shutdown();
+  served.server->Shutdown();
 }
 
 TEST_CASE("fan-out: an instant selector's reference times go to storage, except under --dedup-interval") {
   FixedStorage service;
   AddSeries(&service.answer, "g", {{1000, 1}, {2000, 2}});
-  int port = 0;
-  grpc::ServerBuilder b;
-  b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  b.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = b.BuildAndStart();
-  auto nodes = StorageNodes::Create("127.0.0.1:" + std::to_string(port), {});
-  REQUIRE(nodes.ok());
+  Served served = Serve(&service);
   SelectHints hints{.start = 0, .end = 10'000};
   hints.instant_refs = RefGrid{.first = 300, .step = 60, .count = 7};
   auto select = [&](const FanoutOptions& opts, const SelectHints* h) {
-    ClusterQueryable q(nodes->get(), Tenant{}, opts);
+    ClusterQueryable q(served.nodes.get(), Tenant{}, opts);
     auto querier = q.NewQuerier(0, 10'000);
     REQUIRE(querier.ok());
     std::unique_ptr<SeriesSet> set = (*querier)->Select(true, h, {});
@@ -135,7 +142,7 @@ TEST_CASE("fan-out: an instant selector's reference times go to storage, except 
   CHECK(select(FanoutOptions{}, nullptr).count() == 0);
   SelectHints range_hints{.start = 0, .end = 10'000, .range = 300'000};
   CHECK(select(FanoutOptions{}, &range_hints).count() == 0);
-  server->Shutdown();
+  served.server->Shutdown();
 }
 
 }  // namespace
