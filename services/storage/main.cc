@@ -33,6 +33,7 @@ struct Flags {
   size_t search_block_cache_bytes = 256 << 20;
   size_t grpc_max_message_bytes = 64 << 20;
   int write_threads = 0;
+  int read_threads = 0;
 };
 
 absl::StatusOr<strata::storage::EngineOptions> EngineOptionsFrom(const Flags& f) {
@@ -164,6 +165,11 @@ int main(int argc, char** argv) {
                  "Threads running Write calls (each waits for its WAL group commit); 0 = 2 per core, at least 4")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_option("--read-threads", f.read_threads,
+                 "Threads running Search, Export, Import and the other read and admin calls; 0 = 4 per core, "
+                 "at least 16")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   strata::AddEnvFallbacks(app);
   CLI11_PARSE(app, argc, argv);
 
@@ -201,7 +207,8 @@ int main(int argc, char** argv) {
   RegisterEngineMetrics(registry, engine->get());
   engine_ptr = engine->get();
 
-  strata::StorageService service(engine->get(), &registry, f.grpc_max_message_bytes, f.write_threads);
+  strata::StorageService service(engine->get(), &registry, f.grpc_max_message_bytes, f.write_threads,
+                                 f.read_threads);
   grpc::ServerBuilder builder;
   std::string grpc_addr = f.grpc_listen;
   if (!grpc_addr.empty() && grpc_addr[0] == ':') grpc_addr = "0.0.0.0" + grpc_addr;
@@ -226,6 +233,7 @@ int main(int argc, char** argv) {
   spdlog::info("shutting down");
   ready = false;
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  service.Stop();
   http.Shutdown(absl::Seconds(5));
   engine_ptr = nullptr;
   absl::Status closed = (*engine)->Close();

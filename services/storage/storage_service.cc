@@ -9,6 +9,7 @@
 #include "google/protobuf/arena.h"
 #include "libs/rpc/grpc_status.h"
 #include "libs/rpc/zstd_frame.h"
+#include "services/storage/stream_reactor.h"
 #include "spdlog/spdlog.h"
 
 namespace strata {
@@ -18,8 +19,6 @@ namespace pb = storage::v1;
 namespace {
 // Search answers are streamed in messages of about this many bytes.
 constexpr size_t kStreamBatchBytes = 128 << 10;
-// Series streamed between two checks for a cancelled call.
-constexpr size_t kCancelCheckEvery = 1024;
 
 std::string CodeName(absl::StatusCode code) { return absl::StatusCodeToString(code); }
 }  // namespace
@@ -28,25 +27,35 @@ namespace {
 
 int WriteThreads(int flag) {
   if (flag > 0) return flag;
-  return static_cast<int>(std::max(4u, 2 * std::thread::hardware_concurrency()));
+  return static_cast<int>(std::max(4u, 2 * HardwareThreads()));
+}
+
+int ReadThreads(int flag) {
+  if (flag > 0) return flag;
+  return static_cast<int>(std::max(16u, 4 * HardwareThreads()));
 }
 
 }  // namespace
 
 StorageService::StorageService(storage::StorageEngine* engine, MetricsRegistry* registry, size_t max_write_bytes,
-                               int write_threads)
+                               int write_threads, int read_threads)
     : engine_(engine),
       max_write_bytes_(max_write_bytes),
       requests_(registry->AddCounterFamily("strata_storage_rpc_requests_total",
                                            "gRPC requests served, by method and status code.", {"method", "code"})),
       latency_(registry->AddHistogramFamily("strata_storage_rpc_duration_seconds",
                                             "gRPC request latency by method.", {"method"}, LatencyBuckets())),
-      write_pool_(WriteThreads(write_threads)) {}
+      write_pool_(WriteThreads(write_threads)),
+      read_pool_(ReadThreads(read_threads)) {}
 
-template <typename Fn>
-grpc::Status StorageService::Run(const char* method, Fn&& fn) {
-  auto start = std::chrono::steady_clock::now();
-  absl::Status s = fn();
+StorageService::~StorageService() { Stop(); }
+
+void StorageService::Stop() {
+  read_pool_.Join();
+  write_pool_.Join();
+}
+
+void StorageService::Record(const char* method, std::chrono::steady_clock::time_point start, const absl::Status& s) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   latency_.WithLabels({method}).Observe(secs);
   requests_.WithLabels({method, CodeName(s.code())}).Inc();
@@ -56,7 +65,21 @@ grpc::Status StorageService::Run(const char* method, Fn&& fn) {
       !storage::IsUnknownSeriesReference(s)) {
     spdlog::warn("{}: {}", method, std::string(s.message()));
   }
+}
+
+template <typename Fn>
+grpc::Status StorageService::Run(const char* method, Fn&& fn) {
+  auto start = std::chrono::steady_clock::now();
+  absl::Status s = fn();
+  Record(method, start, s);
   return ToGrpcStatus(s);
+}
+
+template <typename Fn>
+grpc::ServerUnaryReactor* StorageService::OnReadPool(grpc::CallbackServerContext* ctx, const char* method, Fn fn) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  read_pool_.Submit([this, reactor, method, fn = std::move(fn)] { reactor->Finish(Run(method, fn)); });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* StorageService::Write(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
@@ -74,8 +97,6 @@ struct StorageService::WriteBuffers {
   pb::CompressedWriteRequest wrapper;
   std::string raw;
 };
-
-StorageService::~StorageService() = default;
 
 std::unique_ptr<StorageService::WriteBuffers> StorageService::TakeWriteBuffers() {
   {
@@ -137,86 +158,122 @@ grpc::ServerUnaryReactor* StorageService::HandleWrite(grpc::CallbackServerContex
   return reactor;
 }
 
-grpc::Status StorageService::Search(grpc::ServerContext* ctx, const pb::SearchRequest* req,
-                                    grpc::ServerWriter<pb::SearchResponse>* writer) {
-  return Run("Search", [&]() -> absl::Status {
-    pb::SearchResponse batch;
-    size_t bytes = 0;
-    bool ok = true;
-    size_t seen = 0;
-    absl::Status s = engine_->Search(*req, [&](pb::SearchSeries&& series) {
-      // IsCancelled() takes ~20 us (a completion-queue round trip): asked once per
-      // kCancelCheckEvery series it was most of a search's time. A failed Write
-      // also ends the search.
-      if (++seen % kCancelCheckEvery == 0 && ctx->IsCancelled()) return false;
-      bytes += series.ByteSizeLong();
-      *batch.add_series() = std::move(series);
-      if (bytes >= kStreamBatchBytes) {
-        ok = writer->Write(batch);
-        batch.Clear();
-        bytes = 0;
-      }
-      return ok;
-    });
-    if (!s.ok()) return s;
-    if (batch.series_size() > 0 && !writer->Write(batch)) ok = false;
-    if (!ok) return absl::CancelledError("client went away during search");
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status StorageService::LabelNames(grpc::ServerContext*, const pb::LabelNamesRequest* req,
-                                        pb::LabelNamesResponse* resp) {
-  return Run("LabelNames", [&] { return engine_->LabelNames(*req, resp); });
-}
-
-grpc::Status StorageService::LabelValues(grpc::ServerContext*, const pb::LabelValuesRequest* req,
-                                         pb::LabelValuesResponse* resp) {
-  return Run("LabelValues", [&] { return engine_->LabelValues(*req, resp); });
-}
-
-grpc::Status StorageService::TSDBStatus(grpc::ServerContext*, const pb::TSDBStatusRequest* req,
-                                        pb::TSDBStatusResponse* resp) {
-  return Run("TSDBStatus", [&] { return engine_->TSDBStatus(*req, resp); });
-}
-
-grpc::Status StorageService::Delete(grpc::ServerContext*, const pb::DeleteRequest* req, pb::DeleteResponse* resp) {
-  return Run("Delete", [&] { return engine_->Delete(*req, resp); });
-}
-
-grpc::Status StorageService::Export(grpc::ServerContext* ctx, const pb::ExportRequest* req,
-                                    grpc::ServerWriter<pb::ExportedSeries>* writer) {
-  return Run("Export", [&]() -> absl::Status {
-    bool ok = true;
-    size_t seen = 0;
-    absl::Status s = engine_->Export(*req, [&](pb::ExportedSeries&& series) {
-      if (++seen % kCancelCheckEvery == 0 && ctx->IsCancelled()) return false;
-      ok = writer->Write(series);
-      return ok;
-    });
-    if (!s.ok()) return s;
-    if (!ok) return absl::CancelledError("client went away during export");
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status StorageService::Import(grpc::ServerContext*, grpc::ServerReader<pb::ExportedSeries>* reader,
-                                    pb::ImportResponse* resp) {
-  return Run("Import", [&]() -> absl::Status {
-    pb::ExportedSeries series;
-    while (reader->Read(&series)) {
-      uint64_t samples = 0;
-      absl::Status s = engine_->Import(series, &samples);
+grpc::ServerWriteReactor<pb::SearchResponse>* StorageService::Search(grpc::CallbackServerContext*,
+                                                                     const pb::SearchRequest* req) {
+  auto* reactor = new StreamReactor<pb::SearchResponse>();
+  read_pool_.Submit([this, req, reactor] {
+    grpc::Status status = Run("Search", [&]() -> absl::Status {
+      pb::SearchResponse batch;
+      size_t bytes = 0;
+      bool ok = true;
+      absl::Status s = engine_->Search(*req, [&](pb::SearchSeries&& series) {
+        if (reactor->gone()) return ok = false;
+        bytes += series.ByteSizeLong();
+        *batch.add_series() = std::move(series);
+        if (bytes >= kStreamBatchBytes) {
+          ok = reactor->Write(std::move(batch));
+          batch.Clear();
+          bytes = 0;
+        }
+        return ok;
+      });
       if (!s.ok()) return s;
-      resp->set_series(resp->series() + 1);
-      resp->set_samples(resp->samples() + samples);
-    }
-    return absl::OkStatus();
+      if (ok && batch.series_size() > 0) ok = reactor->Write(std::move(batch));
+      if (!ok) return absl::CancelledError("client went away during search");
+      return absl::OkStatus();
+    });
+    reactor->Finish(std::move(status));
   });
+  return reactor;
 }
 
-grpc::Status StorageService::NodeInfo(grpc::ServerContext*, const pb::NodeInfoRequest*, pb::NodeInfoResponse* resp) {
-  return Run("NodeInfo", [&] { return engine_->NodeInfo(resp); });
+grpc::ServerUnaryReactor* StorageService::LabelNames(grpc::CallbackServerContext* ctx,
+                                                     const pb::LabelNamesRequest* req, pb::LabelNamesResponse* resp) {
+  return OnReadPool(ctx, "LabelNames", [this, req, resp] { return engine_->LabelNames(*req, resp); });
+}
+
+grpc::ServerUnaryReactor* StorageService::LabelValues(grpc::CallbackServerContext* ctx,
+                                                      const pb::LabelValuesRequest* req,
+                                                      pb::LabelValuesResponse* resp) {
+  return OnReadPool(ctx, "LabelValues", [this, req, resp] { return engine_->LabelValues(*req, resp); });
+}
+
+grpc::ServerUnaryReactor* StorageService::TSDBStatus(grpc::CallbackServerContext* ctx,
+                                                     const pb::TSDBStatusRequest* req, pb::TSDBStatusResponse* resp) {
+  return OnReadPool(ctx, "TSDBStatus", [this, req, resp] { return engine_->TSDBStatus(*req, resp); });
+}
+
+grpc::ServerUnaryReactor* StorageService::Delete(grpc::CallbackServerContext* ctx, const pb::DeleteRequest* req,
+                                                 pb::DeleteResponse* resp) {
+  return OnReadPool(ctx, "Delete", [this, req, resp] { return engine_->Delete(*req, resp); });
+}
+
+grpc::ServerUnaryReactor* StorageService::NodeInfo(grpc::CallbackServerContext* ctx, const pb::NodeInfoRequest*,
+                                                   pb::NodeInfoResponse* resp) {
+  return OnReadPool(ctx, "NodeInfo", [this, resp] { return engine_->NodeInfo(resp); });
+}
+
+grpc::ServerWriteReactor<pb::ExportedSeries>* StorageService::Export(grpc::CallbackServerContext*,
+                                                                     const pb::ExportRequest* req) {
+  auto* reactor = new StreamReactor<pb::ExportedSeries>();
+  read_pool_.Submit([this, req, reactor] {
+    grpc::Status status = Run("Export", [&]() -> absl::Status {
+      bool ok = true;
+      absl::Status s = engine_->Export(*req, [&](pb::ExportedSeries&& series) {
+        return ok = !reactor->gone() && reactor->Write(std::move(series));
+      });
+      if (!s.ok()) return s;
+      if (!ok) return absl::CancelledError("client went away during export");
+      return absl::OkStatus();
+    });
+    reactor->Finish(std::move(status));
+  });
+  return reactor;
+}
+
+// Reads one series at a time; each is imported on read_pool_ before the next read
+// starts, so a call holds one series in memory. The first failure ends the call.
+class StorageService::ImportReactor final : public grpc::ServerReadReactor<pb::ExportedSeries> {
+ public:
+  ImportReactor(StorageService* service, pb::ImportResponse* resp)
+      : service_(service), resp_(resp), start_(std::chrono::steady_clock::now()) {
+    StartRead(&series_);
+  }
+
+ private:
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client has sent everything (or is gone: then no one reads the answer)
+      End(absl::OkStatus());
+      return;
+    }
+    service_->read_pool_.Submit([this] {
+      uint64_t samples = 0;
+      absl::Status s = service_->engine_->Import(series_, &samples);
+      if (!s.ok()) {
+        End(s);
+        return;
+      }
+      resp_->set_series(resp_->series() + 1);
+      resp_->set_samples(resp_->samples() + samples);
+      StartRead(&series_);
+    });
+  }
+  void OnDone() override { delete this; }
+
+  void End(const absl::Status& s) {
+    service_->Record("Import", start_, s);
+    Finish(ToGrpcStatus(s));
+  }
+
+  StorageService* service_;
+  pb::ImportResponse* resp_;
+  std::chrono::steady_clock::time_point start_;
+  pb::ExportedSeries series_;
+};
+
+grpc::ServerReadReactor<pb::ExportedSeries>* StorageService::Import(grpc::CallbackServerContext*,
+                                                                    pb::ImportResponse* resp) {
+  return new ImportReactor(this, resp);
 }
 
 }  // namespace strata

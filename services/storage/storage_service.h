@@ -2,6 +2,7 @@
 // StorageEngine, with per-method request/error counters and latency histograms.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -13,46 +14,72 @@
 
 namespace strata {
 
-// Write and WriteCompressed are raw callback methods so a body that is not a
-// WriteRequest gets INVALID_ARGUMENT naming the problem (generated code would answer
-// INTERNAL with no message); they run on `write_pool_` because they block until the
-// WAL is durable. A WriteCompressed body inflates to at most `max_write_bytes`.
-class StorageService final
-    : public storage::v1::Storage::WithRawCallbackMethod_WriteCompressed<
-          storage::v1::Storage::WithRawCallbackMethod_Write<storage::v1::Storage::Service>> {
+// Every method is a callback method whose work runs on a pool of ours, never on
+// gRPC's callback threads, and the node has no synchronous-API threads at all. A
+// server mixing both kept ~100 ms stalls: a Search arriving while the only polling
+// thread was one of the callback threads in a timed wait sat there until the wait
+// ended (docs/benchmarks.md, "Dashboard queries", thirteenth session).
+//
+// Write and WriteCompressed are raw methods so a body that is not a WriteRequest
+// gets INVALID_ARGUMENT naming the problem (generated code would answer INTERNAL
+// with no message); they run on `write_pool_` because they block until the WAL is
+// durable. A WriteCompressed body inflates to at most `max_write_bytes`. The rest
+// run on `read_pool_`; Search and Export stream through a StreamReactor.
+using StorageCallbackBase = storage::v1::Storage::WithRawCallbackMethod_WriteCompressed<
+    storage::v1::Storage::WithRawCallbackMethod_Write<storage::v1::Storage::WithCallbackMethod_Search<
+        storage::v1::Storage::WithCallbackMethod_LabelNames<storage::v1::Storage::WithCallbackMethod_LabelValues<
+            storage::v1::Storage::WithCallbackMethod_TSDBStatus<storage::v1::Storage::WithCallbackMethod_Delete<
+                storage::v1::Storage::WithCallbackMethod_Export<storage::v1::Storage::WithCallbackMethod_Import<
+                    storage::v1::Storage::WithCallbackMethod_NodeInfo<storage::v1::Storage::Service>>>>>>>>>>;
+
+class StorageService final : public StorageCallbackBase {
  public:
   // `write_threads` run Write calls; 0 = 2 per core, at least 4. Each call waits for
   // its WAL group commit, and a group takes every append queued meanwhile, so a few
   // threads keep the disk busy; more only wake colder threads (docs/operations.md).
+  // `read_threads` run every other call; 0 = 4 per core, at least 16. A search whose
+  // client reads slowly holds its thread, so there are more than cores.
   StorageService(storage::StorageEngine* engine, MetricsRegistry* registry, size_t max_write_bytes = 64 << 20,
-                 int write_threads = 0);
+                 int write_threads = 0, int read_threads = 0);
+  // Stop().
   ~StorageService() override;
+
+  // Finishes the work already queued and joins both pools. Call after the gRPC
+  // server's Shutdown and before the engine closes.
+  void Stop();
 
   grpc::ServerUnaryReactor* Write(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                   grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* WriteCompressed(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                             grpc::ByteBuffer* resp) override;
-  grpc::Status Search(grpc::ServerContext* ctx, const storage::v1::SearchRequest* req,
-                      grpc::ServerWriter<storage::v1::SearchResponse>* writer) override;
-  grpc::Status LabelNames(grpc::ServerContext* ctx, const storage::v1::LabelNamesRequest* req,
-                          storage::v1::LabelNamesResponse* resp) override;
-  grpc::Status LabelValues(grpc::ServerContext* ctx, const storage::v1::LabelValuesRequest* req,
-                           storage::v1::LabelValuesResponse* resp) override;
-  grpc::Status TSDBStatus(grpc::ServerContext* ctx, const storage::v1::TSDBStatusRequest* req,
-                          storage::v1::TSDBStatusResponse* resp) override;
-  grpc::Status Delete(grpc::ServerContext* ctx, const storage::v1::DeleteRequest* req,
-                      storage::v1::DeleteResponse* resp) override;
-  grpc::Status Export(grpc::ServerContext* ctx, const storage::v1::ExportRequest* req,
-                      grpc::ServerWriter<storage::v1::ExportedSeries>* writer) override;
-  grpc::Status Import(grpc::ServerContext* ctx, grpc::ServerReader<storage::v1::ExportedSeries>* reader,
-                      storage::v1::ImportResponse* resp) override;
-  grpc::Status NodeInfo(grpc::ServerContext* ctx, const storage::v1::NodeInfoRequest* req,
-                        storage::v1::NodeInfoResponse* resp) override;
+  grpc::ServerWriteReactor<storage::v1::SearchResponse>* Search(grpc::CallbackServerContext* ctx,
+                                                                const storage::v1::SearchRequest* req) override;
+  grpc::ServerUnaryReactor* LabelNames(grpc::CallbackServerContext* ctx, const storage::v1::LabelNamesRequest* req,
+                                       storage::v1::LabelNamesResponse* resp) override;
+  grpc::ServerUnaryReactor* LabelValues(grpc::CallbackServerContext* ctx,
+                                        const storage::v1::LabelValuesRequest* req,
+                                        storage::v1::LabelValuesResponse* resp) override;
+  grpc::ServerUnaryReactor* TSDBStatus(grpc::CallbackServerContext* ctx, const storage::v1::TSDBStatusRequest* req,
+                                       storage::v1::TSDBStatusResponse* resp) override;
+  grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext* ctx, const storage::v1::DeleteRequest* req,
+                                   storage::v1::DeleteResponse* resp) override;
+  grpc::ServerWriteReactor<storage::v1::ExportedSeries>* Export(grpc::CallbackServerContext* ctx,
+                                                                const storage::v1::ExportRequest* req) override;
+  grpc::ServerReadReactor<storage::v1::ExportedSeries>* Import(grpc::CallbackServerContext* ctx,
+                                                               storage::v1::ImportResponse* resp) override;
+  grpc::ServerUnaryReactor* NodeInfo(grpc::CallbackServerContext* ctx, const storage::v1::NodeInfoRequest* req,
+                                     storage::v1::NodeInfoResponse* resp) override;
 
  private:
   // Runs `fn`, records the outcome under `method`, converts the status.
   template <typename Fn>
   grpc::Status Run(const char* method, Fn&& fn);
+  // Records a call of `method` that began at `start` and ended with `s`.
+  void Record(const char* method, std::chrono::steady_clock::time_point start, const absl::Status& s);
+  // A unary call: `fn` runs on read_pool_ and its status ends the call.
+  template <typename Fn>
+  grpc::ServerUnaryReactor* OnReadPool(grpc::CallbackServerContext* ctx, const char* method, Fn fn);
+  class ImportReactor;
   // Both write methods: on write_pool_, parse (after inflating when `compressed`),
   // write, answer.
   grpc::ServerUnaryReactor* HandleWrite(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
@@ -74,6 +101,7 @@ class StorageService final
   CounterFamily& requests_;
   HistogramFamily& latency_;
   ThreadPool write_pool_;
+  ThreadPool read_pool_;
 };
 
 }  // namespace strata
