@@ -17,8 +17,11 @@ namespace strata {
 namespace pb = storage::v1;
 
 namespace {
-// Search answers are streamed in messages of about this many bytes.
-constexpr size_t kStreamBatchBytes = 128 << 10;
+// Search answers are streamed in messages of about this many bytes. Each message
+// costs a hand-off between threads on both ends; at 128 KiB, `sum(rate(...))` over
+// head data took 2.8x the storage node's context switches of 512 KiB and ~20 % more
+// CPU in both processes; 1 MiB gained nothing more (docs/benchmarks.md).
+constexpr size_t kStreamBatchBytes = 512 << 10;
 
 std::string CodeName(absl::StatusCode code) { return absl::StatusCodeToString(code); }
 }  // namespace
