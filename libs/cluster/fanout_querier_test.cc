@@ -82,7 +82,7 @@ Read ReadAll(const ClusterQueryable& q, int64_t mint, int64_t maxt) {
   return out;
 }
 
-TEST_CASE("fan-out: samples decode when read; a block that does not decode fails the read") {
+TEST_CASE("fan-out: samples decode when read, a block that does not decode fails the read") {
   FixedStorage service;
   AddSeries(&service.answer, "good", {{1000, 1}, {2000, 2}});
   AddSeries(&service.answer, "bad", {{1000, 1}, {2000, 2}}, "not a block");

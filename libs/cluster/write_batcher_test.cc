@@ -181,7 +181,7 @@ TEST_CASE("a fragment waits at most max_delay for a busy node") {
   for (auto& fut : w.futures) CHECK(fut.get().status.ok());
 }
 
-TEST_CASE("a batch the node rejects is resent fragment by fragment; rejections map to their fragment") {
+TEST_CASE("a batch the node rejects is resent fragment by fragment, rejections map to their fragment") {
   Fixture f;
   f.service.hold = true;
   strata::EncodedRows rows = Rows({"first", "ok1", "bad", "old", "ok2"});
@@ -250,7 +250,7 @@ TEST_CASE("writes are compressed at the configured zstd level") {
   }
 }
 
-TEST_CASE("rows of series the node acknowledged go by reference; a refusal resends them in full") {
+TEST_CASE("rows of series the node acknowledged go by reference, a refusal resends them in full") {
   Fixture fx;
   strata::WriteBatcher batcher(fx.node, {.series_refs = true});
   strata::EncodedRows rows = Rows({"a", "b"});
@@ -300,7 +300,7 @@ TEST_CASE("rows of series the node acknowledged go by reference; a refusal resen
   CHECK(off.service.ref_rows == std::vector<int>{0, 0});
 }
 
-TEST_CASE("a node older than reference rows gets full rows once it calls them invalid; a bad row stays bad") {
+TEST_CASE("a node older than reference rows gets full rows once it calls them invalid, a bad row stays bad") {
   auto pieces = [](const strata::EncodedRows& rows) {
     std::vector<strata::RowPiece> p;
     for (size_t i = 0; i < rows.size(); ++i) {

@@ -62,7 +62,7 @@ TEST_CASE("a task goes to the most recently idle thread") {
   CHECK(used.size() == 1);
 }
 
-TEST_CASE("Join finishes queued tasks and the tasks they submit; later tasks never run") {
+TEST_CASE("Join finishes queued tasks and the tasks they submit, later tasks never run") {
   std::atomic<int> done{0};
   ThreadPool pool(2);
   absl::Notification release;

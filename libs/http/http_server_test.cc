@@ -340,7 +340,7 @@ TEST_CASE("Shutdown finishes an in-flight request and closes idle connections") 
 
 // Async handlers answer after they return, from another thread; every way of
 // not answering properly still gets one answer.
-TEST_CASE("Async handlers answer from another thread; a throw or a dropped responder is a 500") {
+TEST_CASE("Async handlers answer from another thread, a throw or a dropped responder is a 500") {
   strata::MetricsRegistry reg;
   HttpServer server(TestOptions(&reg));
   std::mutex mu;

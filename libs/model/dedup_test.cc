@@ -26,7 +26,7 @@ TEST_CASE("tie rule: real beats stale, larger value wins") {
   CHECK(strata::IsStaleNaN(only_stale[0].v));
 }
 
-TEST_CASE("Deduplicate keeps the last sample of each (kD-D, kD] bucket") {
+TEST_CASE("Deduplicate keeps the last sample of each bucket kD-D < t <= kD") {
   // D = 10: buckets (0,10], (10,20], (20,30]
   std::vector<Sample> s = {{1, 1}, {10, 2}, {11, 3}, {19, 4}, {20, 5}, {21, 6}};
   strata::Deduplicate(&s, 10);

@@ -89,7 +89,7 @@ TEST_CASE("AppendSeriesEntry writes what protobuf reads, in both forms") {
   CHECK(back.series(0).samples(0).value() == 2.5);
 }
 
-TEST_CASE("labels split by another field are gathered; unknown fields skipped") {
+TEST_CASE("labels split by another field are gathered, unknown fields skipped") {
   // TimeSeries: label, sample, unknown field 9, label — valid protobuf, unusual order.
   pb::TimeSeries ts;
   auto* l1 = ts.add_labels();

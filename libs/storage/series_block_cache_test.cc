@@ -41,7 +41,7 @@ TEST_CASE("block cache records keep values of any length, empty ones included") 
   CHECK(seen == 2);
 }
 
-TEST_CASE("block cache entries answer only for their epoch; a newer epoch empties the shard") {
+TEST_CASE("block cache entries answer only for their epoch, a newer epoch empties the shard") {
   SeriesBlockCache cache(1 << 20);
   const SeriesBlockCache::Key k{20'000, 1, 42}, other{20'000, 1, 43}, day2{20'001, 1, 42}, tenant2{20'000, 2, 42};
   CHECK(cache.Find(k, 5) == nullptr);

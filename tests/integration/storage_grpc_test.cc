@@ -124,6 +124,148 @@ TEST_CASE("storage node over gRPC: write, search, labels, status, delete, snapsh
   CHECK(node.proc->Stop());
 }
 
+TEST_CASE("a search of many messages reaches a slow reader whole, and a cancelled search ends and is counted") {
+  Node node;
+  REQUIRE(node.proc->Start().ok());
+  // 3000 series x 300 raw samples: ~14 MB, about 28 of the node's ~512 KiB messages,
+  // so its sender queue fills while this client sleeps between reads.
+  const int64_t now = NowMs();
+  const int kSeries = 3000, kSamples = 300;
+  pb::WriteRequest req;
+  for (int i = 0; i < kSeries; ++i) {
+    std::vector<Sample> samples;
+    for (int k = 0; k < kSamples; ++k) samples.push_back({now - (kSamples - k) * 1000, double(i * 1000 + k)});
+    AddRow(&req, {{"__name__", "many"}, {"i", std::to_string(i)}}, samples);
+  }
+  {
+    grpc::ClientContext ctx;
+    pb::WriteResponse wresp;
+    REQUIRE(node.stub->Write(&ctx, req, &wresp).ok());
+  }
+  pb::SearchRequest sreq;
+  MatchersToProto({Eq("__name__", "many")}, sreq.mutable_matchers());
+  sreq.set_min_time_ms(now - 3'600'000);
+  sreq.set_max_time_ms(now);
+
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    auto reader = node.stub->Search(&ctx, sreq);
+    pb::SearchResponse resp;
+    int messages = 0;
+    std::map<int, std::vector<Sample>> got;
+    while (reader->Read(&resp)) {
+      if (++messages <= 6) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      for (const auto& series : resp.series()) {
+        auto labels = LabelsFromProto(series.labels());
+        REQUIRE(labels.ok());
+        std::vector<Sample>& v = got[std::stoi(std::string(labels->Get("i")))];
+        for (const auto& b : series.blocks()) REQUIRE(DecodeProtoBlock(b, &v).ok());
+      }
+    }
+    REQUIRE(reader->Finish().ok());
+    CHECK(messages >= 10);
+    REQUIRE(got.size() == size_t(kSeries));
+    for (int i : {0, 1, kSeries / 2, kSeries - 1}) {
+      REQUIRE(got[i].size() == size_t(kSamples));
+      CHECK(got[i].front().v == double(i * 1000));
+      CHECK(got[i].back().v == double(i * 1000 + kSamples - 1));
+    }
+    size_t total = 0;
+    for (const auto& [i, v] : got) total += v.size();
+    CHECK(total == size_t(kSeries) * kSamples);
+  }
+
+  // A client that reads one message and cancels: the node ends that search, counts
+  // it as CANCELLED and goes on serving.
+  {
+    grpc::ClientContext ctx;
+    auto reader = node.stub->Search(&ctx, sreq);
+    pb::SearchResponse resp;
+    REQUIRE(reader->Read(&resp));
+    ctx.TryCancel();
+    while (reader->Read(&resp)) {
+    }
+    CHECK(reader->Finish().error_code() == grpc::StatusCode::CANCELLED);
+  }
+  http::HttpClient admin("127.0.0.1", node.http_port);
+  const std::string cancelled = "strata_storage_rpc_requests_total{method=\"Search\",code=\"CANCELLED\"} 1";
+  bool counted = false;
+  for (int i = 0; i < 100 && !counted; ++i) {
+    auto m = admin.Get("/metrics");
+    counted = m.ok() && m->body.find(cancelled) != std::string::npos;
+    if (!counted) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(counted);
+  CHECK(Search(node.stub.get(), {Eq("__name__", "many"), Eq("i", "7")}, now - 3'600'000, now).size() == 1);
+  CHECK(node.proc->Stop());
+}
+
+TEST_CASE("Export from one node, Import into another over gRPC: the same series, and a bad block ends the import") {
+  Node from, to;
+  REQUIRE(from.proc->Start().ok());
+  REQUIRE(to.proc->Start().ok());
+  const int64_t now = NowMs();
+  pb::WriteRequest req;
+  for (int i = 0; i < 40; ++i) {
+    AddRow(&req, {{"__name__", "moved"}, {"i", std::to_string(i)}},
+           {{now - 20'000, double(i)}, {now - 10'000, double(i) + 0.5}, {now, double(i) + 1}});
+  }
+  req.mutable_series(39)->set_account_id(7);  // another tenant: all_tenants carries it
+  {
+    grpc::ClientContext ctx;
+    pb::WriteResponse wresp;
+    REQUIRE(from.stub->Write(&ctx, req, &wresp).ok());
+  }
+  http::HttpClient admin("127.0.0.1", from.http_port);
+  REQUIRE(admin.Post("/internal/force_flush", "", "text/plain")->status == 200);  // blocks and head alike
+
+  grpc::ClientContext ectx;
+  pb::ExportRequest ereq;
+  ereq.set_all_tenants(true);
+  auto exported = from.stub->Export(&ectx, ereq);
+  grpc::ClientContext ictx;
+  pb::ImportResponse iresp;
+  auto importer = to.stub->Import(&ictx, &iresp);
+  pb::ExportedSeries series;
+  int streamed = 0;
+  while (exported->Read(&series)) {
+    ++streamed;
+    REQUIRE(importer->Write(series));
+  }
+  REQUIRE(exported->Finish().ok());
+  REQUIRE(importer->WritesDone());
+  REQUIRE(importer->Finish().ok());
+  CHECK(streamed == 40);
+  CHECK(iresp.series() == 40);
+  CHECK(iresp.samples() == 120);
+  auto want = Search(from.stub.get(), {Eq("__name__", "moved")}, now - 60'000, now);
+  auto got = Search(to.stub.get(), {Eq("__name__", "moved")}, now - 60'000, now);
+  REQUIRE(want.size() == 39);
+  CHECK(got == want);
+  CHECK(strata::testing::SearchNode(to.stub.get(), {Eq("__name__", "moved")}, now - 60'000, now, 7, nullptr).size() ==
+        1);
+
+  // A series whose block does not decode: the import stops there with
+  // INVALID_ARGUMENT, and the node goes on serving.
+  grpc::ClientContext bctx;
+  pb::ImportResponse bresp;
+  auto bad = to.stub->Import(&bctx, &bresp);
+  pb::ExportedSeries broken;
+  auto* l = broken.add_labels();
+  l->set_name("__name__");
+  l->set_value("broken");
+  broken.add_blocks()->set_data("not a block");
+  bad->Write(broken);
+  bad->WritesDone();
+  grpc::Status bs = bad->Finish();
+  CHECK(bs.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(bs.error_message().find("bad block") != std::string::npos);
+  CHECK(Search(to.stub.get(), {Eq("__name__", "moved")}, now - 60'000, now).size() == 39);
+  CHECK(from.proc->Stop());
+  CHECK(to.proc->Stop());
+}
+
 TEST_CASE("storage node rejects bad input with INVALID_ARGUMENT naming the problem") {
   Node node;
   REQUIRE(node.proc->Start().ok());
