@@ -23,6 +23,7 @@
 #include "libs/model/dedup.h"
 #include "libs/rpc/grpc_status.h"
 #include "libs/rpc/proto_convert.h"
+#include "libs/rpc/search_wire.h"
 
 namespace strata {
 
@@ -57,12 +58,32 @@ class VectorIterator : public SeriesIterator {
   size_t i_ = SIZE_MAX;
 };
 
+// One Search answer message: its bytes, and its series read from them in place
+// (libs/rpc/search_wire.h) rather than parsed into protobuf objects.
+struct AnswerMessage {
+  std::string bytes;
+  std::vector<SearchSeriesView> series;  // views into `bytes`
+};
+
+// Gathers `received` into out->bytes (one copy: gRPC hands a message over in many
+// slices) and reads its series. DataLoss when it is not a SearchResponse.
+absl::Status ReadAnswer(grpc::ByteBuffer* received, AnswerMessage* out) {
+  std::vector<grpc::Slice> slices;
+  if (!received->Dump(&slices).ok()) return absl::DataLossError("unreadable answer message");
+  size_t n = 0;
+  for (const grpc::Slice& sl : slices) n += sl.size();
+  out->bytes.reserve(n);
+  for (const grpc::Slice& sl : slices) out->bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+  received->Clear();
+  return ParseSearchResponse(out->bytes, &out->series);
+}
+
 // Whether some block of `s` certainly holds a sample within [mint, maxt]: a
 // block's first and last samples are at its min and max times.
-bool SurelyHasSamples(const storage::v1::SearchSeries& s, int64_t mint, int64_t maxt) {
-  for (const auto& b : s.blocks()) {
-    if (b.samples() == 0) continue;
-    if ((b.min_time_ms() >= mint && b.min_time_ms() <= maxt) || (b.max_time_ms() >= mint && b.max_time_ms() <= maxt)) {
+bool SurelyHasSamples(const SearchSeriesView& s, int64_t mint, int64_t maxt) {
+  for (const BlockView& b : s.blocks) {
+    if (b.samples == 0) continue;
+    if ((b.min_time_ms >= mint && b.min_time_ms <= maxt) || (b.max_time_ms >= mint && b.max_time_ms <= maxt)) {
       return true;
     }
   }
@@ -77,8 +98,8 @@ bool SurelyHasSamples(const storage::v1::SearchSeries& s, int64_t mint, int64_t 
 // 1-2 encoded).
 struct EncodedSeries {
   struct Part {
-    std::shared_ptr<const storage::v1::SearchResponse> owner;  // holds `series`
-    const storage::v1::SearchSeries* series;
+    std::shared_ptr<const AnswerMessage> owner;  // holds `series`
+    const SearchSeriesView* series;
   };
   absl::InlinedVector<Part, 1> parts;
   int64_t mint = 0, maxt = 0;  // samples outside are dropped
@@ -92,8 +113,8 @@ struct EncodedSeries {
     for (size_t i = 0; i < parts.size(); ++i) {
       std::vector<Sample>* v = i == 0 ? out : &copy;
       v->clear();
-      for (const auto& b : parts[i].series->blocks()) {
-        absl::Status s = DecodeProtoBlock(b, mint, maxt, v);
+      for (const BlockView& b : parts[i].series->blocks) {
+        absl::Status s = DecodeBlockView(b, mint, maxt, v);
         if (!s.ok()) {
           return absl::DataLossError(absl::StrCat("a storage node sent a block that does not decode: ", s.message()));
         }
@@ -228,7 +249,7 @@ std::vector<absl::Status> ForEachNode(const StorageNodes::View& view, Fn fn) {
 struct DecodedBatch;
 struct DecodedSeries {
   Labels labels;
-  const storage::v1::SearchSeries* blocks;  // in batch->message
+  const SearchSeriesView* blocks;  // in batch->message
   const DecodedBatch* batch;
   std::string key;
   bool surely_has_samples;  // SurelyHasSamples(*blocks, ...)
@@ -238,16 +259,15 @@ struct DecodedSeries {
 // decoded when read, see EncodedSeries).
 struct DecodedBatch {
   absl::Status status;
-  std::shared_ptr<const storage::v1::SearchResponse> message;
+  std::shared_ptr<const AnswerMessage> message;
   bool nul_in_values = false;  // some key does not order like its labels
   std::vector<DecodedSeries> series;
 };
 
-absl::Status DecodeSearchResponse(const storage::v1::SearchResponse& resp, int64_t mint, int64_t maxt,
-                                  DecodedBatch* out) {
-  out->series.reserve(resp.series_size());
-  for (const auto& s : resp.series()) {
-    absl::StatusOr<Labels> ls = LabelsOfSearchSeries(s);
+absl::Status DecodeSearchResponse(const AnswerMessage& resp, int64_t mint, int64_t maxt, DecodedBatch* out) {
+  out->series.reserve(resp.series.size());
+  for (const SearchSeriesView& s : resp.series) {
+    absl::StatusOr<Labels> ls = LabelsOfSeriesView(s);
     if (!ls.ok()) return absl::DataLossError("storage node sent invalid labels");
     std::string key;
     for (const Label& l : *ls) {
@@ -279,7 +299,7 @@ ThreadPool& DecodePool() {
 class DecodeQueue {
  public:
   struct Message {
-    std::unique_ptr<storage::v1::SearchResponse> resp;  // moved into `batch` once decoded
+    grpc::ByteBuffer received;  // read into `batch.message` when decoded
     DecodedBatch batch;
     bool claimed = false;  // guarded by DecodeQueue::mu_
   };
@@ -319,8 +339,10 @@ class DecodeQueue {
 
  private:
   static void Decode(Message& m, int64_t mint, int64_t maxt) {
-    m.batch.status = DecodeSearchResponse(*m.resp, mint, maxt, &m.batch);
-    m.batch.message = std::move(m.resp);
+    auto message = std::make_shared<AnswerMessage>();
+    m.batch.status = ReadAnswer(&m.received, message.get());
+    if (m.batch.status.ok()) m.batch.status = DecodeSearchResponse(*message, mint, maxt, &m.batch);
+    m.batch.message = std::move(message);
   }
 
   std::mutex mu_;
@@ -422,11 +444,10 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
   std::vector<absl::Status> st = ForEachNode(*view, [&](size_t i) -> absl::Status {
     grpc::ClientContext ctx;
     ctx.set_deadline(Deadline());
-    auto reader = view->nodes[i]->stub()->Search(&ctx, req);
+    auto reader = view->nodes[i]->SearchBytes(&ctx, req);
     for (;;) {
       auto msg = std::make_shared<DecodeQueue::Message>();
-      msg->resp = std::make_unique<storage::v1::SearchResponse>();
-      if (!reader->Read(msg->resp.get())) break;
+      if (!reader->Read(&msg->received)) break;
       per_node[i].push_back(msg);
       DecodeQueue::Submit(decode, std::move(msg), mint, maxt);
     }

@@ -65,6 +65,16 @@ StorageNode::StorageNode(std::string address, const StorageClientOptions& opts)
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
   channel_ = grpc::CreateCustomChannel(address_, grpc::InsecureChannelCredentials(), args);
   stub_ = storage::v1::Storage::NewStub(channel_);
+  search_bytes_ = std::make_unique<grpc::internal::RpcMethod>(
+      "/strata.storage.v1.Storage/Search", grpc::internal::RpcMethod::SERVER_STREAMING, channel_);
+}
+
+std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> StorageNode::SearchBytes(
+    grpc::ClientContext* ctx, const storage::v1::SearchRequest& req) const {
+  // What the generated stub does, with ByteBuffer (gRPC's own serialization
+  // traits: the received slices, not parsed) as the message type.
+  return std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>>(
+      grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(channel_.get(), *search_bytes_, ctx, req));
 }
 
 bool StorageNode::Healthy() const {

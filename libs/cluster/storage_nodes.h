@@ -44,6 +44,10 @@ class StorageNode {
 
   const std::string& address() const { return address_; }
   storage::v1::Storage::Stub* stub() const { return stub_.get(); }
+  // Storage.Search with each answer message left as the bytes it came in, for
+  // ParseSearchResponse (libs/rpc/search_wire.h) to read in place.
+  std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> SearchBytes(grpc::ClientContext* ctx,
+                                                                    const storage::v1::SearchRequest& req) const;
 
   // False while the node is in back-off after a failure.
   bool Healthy() const;
@@ -60,6 +64,7 @@ class StorageNode {
   int compression_level_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<storage::v1::Storage::Stub> stub_;
+  std::unique_ptr<grpc::internal::RpcMethod> search_bytes_;
   mutable std::mutex mu_;
   std::chrono::steady_clock::time_point retry_at_{};
   std::chrono::milliseconds backoff_{0};

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/encoding/block.h"
 #include "libs/encoding/packed_samples.h"
+#include "libs/rpc/search_wire.h"
 #include "libs/rpc/write_wire.h"
 
 namespace strata {
@@ -17,19 +18,7 @@ static_assert(std::endian::native == std::endian::little, "raw sample blocks ass
 
 absl::StatusOr<Labels> LabelsOfSearchSeries(const pb::SearchSeries& series) {
   if (series.label_entries().empty()) return LabelsFromProto(series.labels());
-  thread_local std::vector<LabelRef> refs;
-  refs.clear();
-  if (absl::Status s = LabelRefsOf(series.label_entries(), &refs); !s.ok()) return s;
-  auto by_name = [](const LabelRef& a, const LabelRef& b) { return a.name < b.name; };
-  if (!std::is_sorted(refs.begin(), refs.end(), by_name)) std::sort(refs.begin(), refs.end(), by_name);
-  if (std::any_of(refs.begin(), refs.end(), [](const LabelRef& r) { return r.value.empty(); })) {
-    return absl::InvalidArgumentError("a label has an empty value");
-  }
-  if (absl::Status s = ValidateSortedLabels(refs); !s.ok()) return s;
-  std::vector<Label> pairs;
-  pairs.reserve(refs.size());
-  for (const LabelRef& r : refs) pairs.push_back(Label{std::string(r.name), std::string(r.value)});
-  return Labels::FromSortedUnchecked(std::move(pairs));
+  return LabelsOfEntries(series.label_entries());
 }
 
 absl::StatusOr<Labels> LabelsFromProto(const google::protobuf::RepeatedPtrField<pb::Label>& in) {
@@ -49,34 +38,14 @@ void LabelsToProto(const Labels& in, google::protobuf::RepeatedPtrField<pb::Labe
 }
 
 absl::Status DecodeProtoBlock(const pb::Block& block, int64_t min_t, int64_t max_t, std::vector<Sample>* out) {
-  if (!block.packed_samples().empty()) {
-    if (!block.raw_samples().empty() || !block.data().empty()) {
-      return absl::DataLossError("block carries packed samples and another form");
-    }
-    return DecodePackedSamples(block.packed_samples(), block.samples(), min_t, max_t, out);
-  }
-  if (block.raw_samples().empty()) return DecodeBlockRange(block.data(), min_t, max_t, out);
-  if (!block.data().empty()) return absl::DataLossError("block carries raw samples and encoded data");
-  const std::string& raw = block.raw_samples();
-  if (raw.size() % 16 != 0 || raw.size() / 16 != block.samples()) {
-    return absl::DataLossError(absl::StrCat("raw block of ", raw.size(), " bytes does not hold ", block.samples(),
-                                            " samples of 16 bytes"));
-  }
-  const size_t n = raw.size() / 16, before = out->size();
-  out->reserve(before + n);
-  int64_t prev = INT64_MIN;
-  for (size_t i = 0; i < n; ++i) {
-    Sample s;
-    std::memcpy(&s.t, raw.data() + 16 * i, 8);
-    std::memcpy(&s.v, raw.data() + 16 * i + 8, 8);
-    if (i > 0 && s.t <= prev) {
-      out->resize(before);
-      return absl::DataLossError("raw block timestamps are not strictly ascending");
-    }
-    prev = s.t;
-    if (s.t >= min_t && s.t <= max_t) out->push_back(s);
-  }
-  return absl::OkStatus();
+  BlockView view;
+  view.min_time_ms = block.min_time_ms();
+  view.max_time_ms = block.max_time_ms();
+  view.samples = block.samples();
+  view.data = block.data();
+  view.raw_samples = block.raw_samples();
+  view.packed_samples = block.packed_samples();
+  return DecodeBlockView(view, min_t, max_t, out);
 }
 
 void RawSamplesToProto(std::span<const Sample> samples, pb::Block* block) {

@@ -4,14 +4,20 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "libs/rpc/wire_reader.h"
 
 namespace strata {
 namespace {
 
+using wire::Reader;
+using wire::kFixed32;
+using wire::kFixed64;
+using wire::kLen;
+using wire::kVarint;
+
 static_assert(std::endian::native == std::endian::little, "fixed64 values are copied as they are in memory");
 
 // Wire types and the tags (field << 3 | wire type) of proto/storage.proto.
-constexpr int kVarint = 0, kFixed64 = 1, kLen = 2, kFixed32 = 5;
 constexpr uint8_t kWriteRequestSeries = (1 << 3) | kLen;
 constexpr uint8_t kTimeSeriesAccount = (1 << 3) | kVarint;
 constexpr uint8_t kTimeSeriesProject = (2 << 3) | kVarint;
@@ -85,91 +91,6 @@ void PutSamples(char* p, std::span<const Sample> samples) {
   }
 }
 
-// Reads protobuf wire primitives from [p, end); on failure records what and where.
-class Reader {
- public:
-  Reader(std::string_view all) : base_(all.data()) {}
-
-  // The hot paths are inlined and their failures out of line, as in the
-  // remote_write decoder (libs/ingest/remote_write.cc).
-  [[gnu::always_inline]] bool Varint(const char*& p, const char* end, uint64_t* out) {
-    if (p < end && static_cast<uint8_t>(*p) < 0x80) [[likely]] {  // tags and short lengths: one byte
-      *out = static_cast<uint8_t>(*p++);
-      return true;
-    }
-    return VarintSlow(p, end, out);
-  }
-  [[gnu::noinline]] bool VarintSlow(const char*& p, const char* end, uint64_t* out) {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (p >= end) return Fail(p, "truncated varint");
-      uint8_t b = static_cast<uint8_t>(*p++);
-      v |= uint64_t{b & 0x7fu} << shift;
-      if (b < 0x80) {
-        *out = v;
-        return true;
-      }
-    }
-    return Fail(p, "varint longer than 10 bytes");
-  }
-  [[gnu::always_inline]] bool Tag(const char*& p, const char* end, uint32_t* field, int* wt) {
-    uint64_t key;
-    if (!Varint(p, end, &key)) return false;
-    *field = static_cast<uint32_t>(key >> 3);
-    *wt = static_cast<int>(key & 7);
-    if (*field == 0) [[unlikely]] return Fail(p, "field number 0");
-    return true;
-  }
-  [[gnu::always_inline]] bool Len(const char*& p, const char* end, std::string_view* out) {
-    uint64_t n;
-    if (!Varint(p, end, &n)) return false;
-    if (n > static_cast<uint64_t>(end - p)) [[unlikely]] return Fail(p, "length runs past the end of its message");
-    *out = std::string_view(p, n);
-    p += n;
-    return true;
-  }
-  bool Fixed64(const char*& p, const char* end, uint64_t* out) {
-    if (end - p < 8) return Fail(p, "truncated fixed64");
-    std::memcpy(out, p, 8);
-    p += 8;
-    return true;
-  }
-  bool Skip(const char*& p, const char* end, int wt) {
-    uint64_t v;
-    std::string_view s;
-    switch (wt) {
-      case kVarint:
-        return Varint(p, end, &v);
-      case kFixed64:
-        return Fixed64(p, end, &v);
-      case kLen:
-        return Len(p, end, &s);
-      case kFixed32:
-        if (end - p < 4) return Fail(p, "truncated fixed32");
-        p += 4;
-        return true;
-      default:
-        return Fail(p, absl::StrCat("unsupported wire type ", wt));
-    }
-  }
-  [[gnu::always_inline]] bool Expect(const char* p, int wt, int want, const char* field) {
-    if (wt == want) [[likely]] return true;
-    return WrongWire(p, wt, want, field);
-  }
-  [[gnu::noinline, gnu::cold]] bool WrongWire(const char* p, int wt, int want, const char* field) {
-    return Fail(p, absl::StrCat("field ", field, " has wire type ", wt, ", want ", want));
-  }
-  [[gnu::noinline, gnu::cold]] bool Fail(const char* p, std::string what) {
-    if (error_.empty()) error_ = absl::StrCat(what, " at byte ", p - base_);
-    return false;
-  }
-  const std::string& error() const { return error_; }
-
- private:
-  const char* base_;
-  std::string error_;
-};
-
 bool DecodeSample(Reader& r, std::string_view msg, Sample* out) {
   const char* p = msg.data();
   const char* end = p + msg.size();
@@ -207,7 +128,7 @@ bool DecodeTimeSeries(Reader& r, std::string_view ts, DecodedWrite* out) {
     uint32_t field;
     int wt;
     if (!r.Tag(p, end, &field, &wt)) return false;
-    uint64_t v;
+    uint64_t v = 0;
     std::string_view sub;
     switch (field) {
       case 1:

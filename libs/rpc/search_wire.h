@@ -1,0 +1,66 @@
+// A Search answer (proto/storage.proto: SearchResponse) read in place: views into
+// the message bytes, with no protobuf objects and no copy of the sample bytes.
+//
+// Parsing answers into protobuf objects copied every block's bytes into a fresh
+// heap string: with the page faults of those copies, ~22 % of select's CPU for a
+// histogram_quantile over head data (docs/benchmarks.md, "Dashboard queries",
+// thirteenth session).
+//
+//   std::vector<SearchSeriesView> series;
+//   STRATA_RETURN_IF_ERROR(ParseSearchResponse(message_bytes, &series));
+//   for (const SearchSeriesView& s : series) {
+//     STRATA_ASSIGN_OR_RETURN(Labels labels, LabelsOfSeriesView(s));
+//     for (const BlockView& b : s.blocks) STRATA_RETURN_IF_ERROR(DecodeBlockView(b, mint, maxt, &samples));
+//   }
+//
+// The views point into `message_bytes`, which must outlive them. Fields protobuf
+// would accept are accepted (any order, unknown fields skipped, the last of a
+// repeated scalar wins).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "libs/model/labels.h"
+#include "libs/model/sample.h"
+
+namespace strata {
+
+// storage.v1.Block.
+struct BlockView {
+  int64_t min_time_ms = 0;
+  int64_t max_time_ms = 0;
+  uint32_t samples = 0;
+  std::string_view data;            // docs/format/block.md
+  std::string_view raw_samples;     // 16 bytes a sample
+  std::string_view packed_samples;  // docs/format/packed-samples.md
+};
+
+// storage.v1.SearchSeries.
+struct SearchSeriesView {
+  std::vector<LabelRef> labels;    // from `labels` (nodes that predate label_entries)
+  std::string_view label_entries;  // serialized TimeSeries.labels entries
+  absl::InlinedVector<BlockView, 2> blocks;
+};
+
+// Appends the series of a serialized SearchResponse to *out. DataLoss naming the
+// field and byte offset when `message` is not one.
+absl::Status ParseSearchResponse(std::string_view message, std::vector<SearchSeriesView>* out);
+
+// Appends the block's samples within [min_t, max_t] to *out, whichever form it
+// carries. DataLoss when it carries more than one or does not decode.
+absl::Status DecodeBlockView(const BlockView& block, int64_t min_t, int64_t max_t, std::vector<Sample>* out);
+
+// The series' labels, from label_entries when set, else from labels: sorted,
+// validated, empty values dropped (as LabelsOfSearchSeries).
+absl::StatusOr<Labels> LabelsOfSeriesView(const SearchSeriesView& series);
+
+// Sorted and validated labels from serialized TimeSeries.labels entries;
+// InvalidArgument for an empty value or an invalid label.
+absl::StatusOr<Labels> LabelsOfEntries(std::string_view label_entries);
+
+}  // namespace strata
