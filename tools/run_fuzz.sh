@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target (libs/ingest/fuzz: one per ingest parser;
-# libs/encoding/fuzz/block_fuzz, libs/rpc/fuzz/write_wire_fuzz) built with clang in its
+# libs/encoding/fuzz/block_fuzz, libs/rpc/fuzz/write_wire_fuzz and search_wire_fuzz) built with clang in its
 # own build directory.
 #   tools/run_fuzz.sh short [build-dir]   bounded run per target (make test)
 #   tools/run_fuzz.sh long  [build-dir]   10 minutes per target (make fuzz-long)
@@ -46,7 +46,7 @@ if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
 fi
 targets=()
 for t in "${INGEST_TARGETS[@]}"; do targets+=("${t}_fuzz"); done
-targets+=(block_fuzz write_wire_fuzz)
+targets+=(block_fuzz write_wire_fuzz search_wire_fuzz)
 if ! cmake --build "$BUILD_DIR" -j "${JOBS:-$(nproc)}" --target "${targets[@]}" >"$BUILD_DIR/fuzz-build.log" 2>&1; then
   tail -20 "$BUILD_DIR/fuzz-build.log"
   echo "fuzz: FAILED to build the fuzz targets (see $BUILD_DIR/fuzz-build.log)"
@@ -78,6 +78,7 @@ run_target() {  # name, seed corpus dir (may not exist)
 for t in "${INGEST_TARGETS[@]}"; do run_target "$t" "$ROOT/libs/ingest/fuzz/corpus/$t"; done
 run_target block "$ROOT/libs/encoding/fuzz/corpus"
 run_target write_wire "$ROOT/libs/rpc/fuzz/corpus"
+run_target search_wire "$ROOT/libs/rpc/fuzz/search_corpus"
 
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "fuzz: ${#failed[@]} target(s) failed: ${failed[*]}"
