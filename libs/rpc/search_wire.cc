@@ -16,112 +16,55 @@ using wire::kLen;
 using wire::kVarint;
 using wire::Reader;
 
-bool ParseLabel(Reader& r, std::string_view msg, LabelRef* out) {
-  const char* p = msg.data();
-  const char* end = p + msg.size();
-  while (p < end) {
-    uint32_t field;
-    int wt;
-    if (!r.Tag(p, end, &field, &wt)) return false;
-    if (field == 1 || field == 2) {
-      if (!r.Expect(p, wt, kLen, field == 1 ? "Label.name" : "Label.value") ||
-          !r.Len(p, end, field == 1 ? &out->name : &out->value)) {
-        return false;
-      }
-    } else if (!r.Skip(p, end, wt)) {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool ParseBlock(Reader& r, std::string_view msg, BlockView* out) {
-  const char* p = msg.data();
-  const char* end = p + msg.size();
-  while (p < end) {
-    uint32_t field;
-    int wt;
-    if (!r.Tag(p, end, &field, &wt)) return false;
-    uint64_t v = 0;
-    switch (field) {
-      case 1:
-      case 2:
-      case 3:
-        if (!r.Expect(p, wt, kVarint, field == 1 ? "Block.min_time_ms" : field == 2 ? "Block.max_time_ms" : "Block.samples") ||
-            !r.Varint(p, end, &v)) {
-          return false;
-        }
-        if (field == 1) out->min_time_ms = static_cast<int64_t>(v);
-        if (field == 2) out->max_time_ms = static_cast<int64_t>(v);
-        if (field == 3) out->samples = static_cast<uint32_t>(v);
-        break;
-      case 4:
-        if (!r.Expect(p, wt, kLen, "Block.data") || !r.Len(p, end, &out->data)) return false;
-        break;
-      case 5:
-        if (!r.Expect(p, wt, kLen, "Block.raw_samples") || !r.Len(p, end, &out->raw_samples)) return false;
-        break;
-      case 6:
-        if (!r.Expect(p, wt, kLen, "Block.packed_samples") || !r.Len(p, end, &out->packed_samples)) return false;
-        break;
-      default:
-        if (!r.Skip(p, end, wt)) return false;
+  static constexpr const char* kVarintNames[] = {"", "Block.min_time_ms", "Block.max_time_ms", "Block.samples"};
+  static constexpr const char* kBytesNames[] = {"Block.data", "Block.raw_samples", "Block.packed_samples"};
+  return r.Fields(msg, [&](uint32_t field, int wt, const char*& p, const char* end) {
+    if (field >= 1 && field <= 3) {
+      uint64_t v = 0;
+      if (!r.Expect(p, wt, kVarint, kVarintNames[field]) || !r.Varint(p, end, &v)) return false;
+      if (field == 1) out->min_time_ms = static_cast<int64_t>(v);
+      if (field == 2) out->max_time_ms = static_cast<int64_t>(v);
+      if (field == 3) out->samples = static_cast<uint32_t>(v);
+      return true;
     }
-  }
-  return true;
+    if (field >= 4 && field <= 6) {
+      std::string_view* dst = field == 4 ? &out->data : field == 5 ? &out->raw_samples : &out->packed_samples;
+      return r.Expect(p, wt, kLen, kBytesNames[field - 4]) && r.Len(p, end, dst);
+    }
+    return r.Skip(p, end, wt);
+  });
 }
 
 bool ParseSeries(Reader& r, std::string_view msg, SearchSeriesView* out) {
-  const char* p = msg.data();
-  const char* end = p + msg.size();
-  while (p < end) {
-    uint32_t field;
-    int wt;
-    if (!r.Tag(p, end, &field, &wt)) return false;
+  return r.Fields(msg, [&](uint32_t field, int wt, const char*& p, const char* end) {
     std::string_view sub;
     switch (field) {
       case 1:
         if (!r.Expect(p, wt, kLen, "SearchSeries.labels") || !r.Len(p, end, &sub)) return false;
-        out->labels.emplace_back();
-        if (!ParseLabel(r, sub, &out->labels.back())) return false;
-        break;
+        return wire::ReadLabel(r, sub, &out->labels.emplace_back());
       case 2:
         if (!r.Expect(p, wt, kLen, "SearchSeries.blocks") || !r.Len(p, end, &sub)) return false;
-        out->blocks.emplace_back();
-        if (!ParseBlock(r, sub, &out->blocks.back())) return false;
-        break;
+        return ParseBlock(r, sub, &out->blocks.emplace_back());
       case 3:
-        if (!r.Expect(p, wt, kLen, "SearchSeries.label_entries") || !r.Len(p, end, &out->label_entries)) return false;
-        break;
+        return r.Expect(p, wt, kLen, "SearchSeries.label_entries") && r.Len(p, end, &out->label_entries);
       default:
-        if (!r.Skip(p, end, wt)) return false;
+        return r.Skip(p, end, wt);
     }
-  }
-  return true;
+  });
 }
 
 }  // namespace
 
 absl::Status ParseSearchResponse(std::string_view message, std::vector<SearchSeriesView>* out) {
   Reader r(message);
-  const char* p = message.data();
-  const char* end = p + message.size();
-  while (p < end) {
-    uint32_t field;
-    int wt;
-    bool ok = r.Tag(p, end, &field, &wt);
-    if (ok && field == 1) {
-      std::string_view sub;
-      ok = r.Expect(p, wt, kLen, "SearchResponse.series") && r.Len(p, end, &sub);
-      if (ok) {
-        out->emplace_back();
-        ok = ParseSeries(r, sub, &out->back());
-      }
-    } else if (ok) {
-      ok = r.Skip(p, end, wt);
-    }
-    if (!ok) return absl::DataLossError(absl::StrCat("malformed SearchResponse: ", r.error()));
-  }
+  const bool ok = r.Fields(message, [&](uint32_t field, int wt, const char*& p, const char* end) {
+    if (field != 1) return r.Skip(p, end, wt);
+    std::string_view sub;
+    return r.Expect(p, wt, kLen, "SearchResponse.series") && r.Len(p, end, &sub) &&
+           ParseSeries(r, sub, &out->emplace_back());
+  });
+  if (!ok) return absl::DataLossError(absl::StrCat("malformed SearchResponse: ", r.error()));
   return absl::OkStatus();
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "libs/model/labels.h"
 
 namespace strata::wire {
 
@@ -81,6 +82,20 @@ class Reader {
         return Fail(p, absl::StrCat("unsupported wire type ", wt));
     }
   }
+  // Calls fn(field, wire_type, p, end) for each field of `msg` in order; fn reads
+  // the field's value at p (moving p past it) and returns false to stop. False when
+  // fn or a tag fails.
+  template <typename Fn>
+  [[gnu::always_inline]] bool Fields(std::string_view msg, Fn&& fn) {
+    const char* p = msg.data();
+    const char* end = p + msg.size();
+    while (p < end) {
+      uint32_t field;
+      int wt;
+      if (!Tag(p, end, &field, &wt) || !fn(field, wt, p, end)) return false;
+    }
+    return true;
+  }
   [[gnu::always_inline]] bool Expect(const char* p, int wt, int want, const char* field) {
     if (wt == want) [[likely]] return true;
     return WrongWire(p, wt, want, field);
@@ -98,5 +113,14 @@ class Reader {
   const char* base_;
   std::string error_;
 };
+
+// A Label message (name = 1, value = 2) as views into `msg`; other fields skipped.
+[[gnu::always_inline]] inline bool ReadLabel(Reader& r, std::string_view msg, LabelRef* out) {
+  return r.Fields(msg, [&](uint32_t field, int wt, const char*& p, const char* end) {
+    if (field != 1 && field != 2) return r.Skip(p, end, wt);
+    return r.Expect(p, wt, kLen, field == 1 ? "Label.name" : "Label.value") &&
+           r.Len(p, end, field == 1 ? &out->name : &out->value);
+  });
+}
 
 }  // namespace strata::wire

@@ -235,51 +235,27 @@ void DecodedWrite::Clear() {
 absl::Status DecodeWriteRequest(std::string_view raw, DecodedWrite* out) {
   out->Clear();
   Reader r(raw);
-  const char* p = raw.data();
-  const char* end = p + raw.size();
-  while (p < end) {
-    uint32_t field;
-    int wt;
-    bool ok = r.Tag(p, end, &field, &wt);
-    if (ok && field == 1) {
-      std::string_view ts;
-      ok = r.Expect(p, wt, kLen, "WriteRequest.series") && r.Len(p, end, &ts) && DecodeTimeSeries(r, ts, out);
-    } else if (ok) {
-      ok = r.Skip(p, end, wt);
-    }
-    if (!ok) {
-      return absl::InvalidArgumentError(absl::StrCat("series ", out->rows.size(), ": ", r.error()));
-    }
-  }
+  const bool ok = r.Fields(raw, [&](uint32_t field, int wt, const char*& p, const char* end) {
+    if (field != 1) return r.Skip(p, end, wt);
+    std::string_view ts;
+    return r.Expect(p, wt, kLen, "WriteRequest.series") && r.Len(p, end, &ts) && DecodeTimeSeries(r, ts, out);
+  });
+  if (!ok) return absl::InvalidArgumentError(absl::StrCat("series ", out->rows.size(), ": ", r.error()));
   return absl::OkStatus();
 }
 
 absl::Status LabelRefsOf(std::string_view label_entries, std::vector<LabelRef>* out) {
   Reader r(label_entries);
-  const char* p = label_entries.data();
-  const char* end = p + label_entries.size();
-  while (p < end) {
-    uint32_t field;
-    int wt;
+  const bool ok = r.Fields(label_entries, [&](uint32_t, int wt, const char*& p, const char* end) {
     std::string_view msg;
-    if (!r.Tag(p, end, &field, &wt) || !r.Expect(p, wt, kLen, "TimeSeries.labels") || !r.Len(p, end, &msg)) break;
     LabelRef l;
-    const char* q = msg.data();
-    const char* qend = q + msg.size();
-    bool ok = true;
-    while (ok && q < qend) {
-      ok = r.Tag(q, qend, &field, &wt);
-      if (ok && (field == 1 || field == 2)) {
-        ok = r.Expect(q, wt, kLen, field == 1 ? "Label.name" : "Label.value") &&
-             r.Len(q, qend, field == 1 ? &l.name : &l.value);
-      } else if (ok) {
-        ok = r.Skip(q, qend, wt);
-      }
+    if (!r.Expect(p, wt, kLen, "TimeSeries.labels") || !r.Len(p, end, &msg) || !wire::ReadLabel(r, msg, &l)) {
+      return false;
     }
-    if (!ok) break;
     out->push_back(l);
-  }
-  if (!r.error().empty()) return absl::InvalidArgumentError(absl::StrCat("malformed label: ", r.error()));
+    return true;
+  });
+  if (!ok) return absl::InvalidArgumentError(absl::StrCat("malformed label: ", r.error()));
   return absl::OkStatus();
 }
 
