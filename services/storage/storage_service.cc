@@ -238,15 +238,15 @@ grpc::ServerWriteReactor<pb::ExportedSeries>* StorageService::Export(grpc::Callb
 // starts, so a call holds one series in memory. The first failure ends the call.
 class StorageService::ImportReactor final : public grpc::ServerReadReactor<pb::ExportedSeries> {
  public:
-  ImportReactor(StorageService* service, pb::ImportResponse* resp)
-      : service_(service), resp_(resp), start_(std::chrono::steady_clock::now()) {
+  ImportReactor(StorageService* service, grpc::CallbackServerContext* ctx, pb::ImportResponse* resp)
+      : service_(service), ctx_(ctx), resp_(resp), start_(std::chrono::steady_clock::now()) {
     StartRead(&series_);
   }
 
  private:
   void OnReadDone(bool ok) override {
-    if (!ok) {  // the client has sent everything (or is gone: then no one reads the answer)
-      End(absl::OkStatus());
+    if (!ok) {  // the client has sent everything, or is gone
+      End(ctx_->IsCancelled() ? absl::CancelledError("client went away during import") : absl::OkStatus());
       return;
     }
     service_->read_pool_.Submit([this] {
@@ -269,14 +269,15 @@ class StorageService::ImportReactor final : public grpc::ServerReadReactor<pb::E
   }
 
   StorageService* service_;
+  grpc::CallbackServerContext* ctx_;
   pb::ImportResponse* resp_;
   std::chrono::steady_clock::time_point start_;
   pb::ExportedSeries series_;
 };
 
-grpc::ServerReadReactor<pb::ExportedSeries>* StorageService::Import(grpc::CallbackServerContext*,
+grpc::ServerReadReactor<pb::ExportedSeries>* StorageService::Import(grpc::CallbackServerContext* ctx,
                                                                     pb::ImportResponse* resp) {
-  return new ImportReactor(this, resp);
+  return new ImportReactor(this, ctx, resp);
 }
 
 }  // namespace strata
