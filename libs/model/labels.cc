@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/absl_compat.h"
+#include "libs/common/short_copy.h"
 #include "libs/model/string_escape.h"
 // Inlined: the same functions and results as libxxhash's, without a call into the
 // shared library for every short key (series keys and placement scores are hot).
@@ -36,6 +38,20 @@ bool AllIn(std::string_view s, uint8_t classes) {
 
 constexpr char kSep = '\xff';
 
+// Label values are nearly always ASCII (valid UTF-8): checked inline, 8 bytes at a
+// time, before the full UTF-8 check.
+bool IsAscii(std::string_view s) {
+  uint64_t high = 0;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    high |= word;
+  }
+  for (; i < s.size(); ++i) high |= static_cast<unsigned char>(s[i]);
+  return (high & 0x8080808080808080ULL) == 0;
+}
+
 }  // namespace
 
 bool IsValidLabelName(std::string_view name) {
@@ -59,7 +75,7 @@ absl::Status CheckSorted(std::span<const L> sorted) {
     if (i > 0 && sorted[i - 1].name == l.name) {
       return absl::InvalidArgumentError(absl::StrCat("duplicate label name \"", Sv(l.name), "\""));
     }
-    if (!IsValidUtf8(l.value)) {
+    if (!IsAscii(l.value) && !IsValidUtf8(l.value)) {
       return absl::InvalidArgumentError(absl::StrCat("label \"", Sv(l.name), "\" has a value that is not valid UTF-8"));
     }
     if (l.name == kMetricName && !IsValidMetricName(l.value)) {
@@ -94,9 +110,9 @@ uint64_t HashAll(std::span<const L> items) {
     char buf[1024];
     char* p = buf;
     for (const L& l : items) {
-      p = std::copy(l.name.begin(), l.name.end(), p);
+      p = CopyShort(p, l.name.data(), l.name.size());
       *p++ = kSep;
-      p = std::copy(l.value.begin(), l.value.end(), p);
+      p = CopyShort(p, l.value.data(), l.value.size());
       *p++ = kSep;
     }
     return XXH64(buf, n, 0);

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "libs/common/short_copy.h"
 #include "libs/rpc/wire_reader.h"
 
 namespace strata {
@@ -40,11 +41,8 @@ char* PutVarint(char* p, uint64_t v) {
   return p;
 }
 
-// memcpy of n bytes that tolerates an empty view (whose data() may be null).
-char* PutRaw(char* p, std::string_view s) {
-  if (!s.empty()) std::memcpy(p, s.data(), s.size());
-  return p + s.size();
-}
+// Tolerates an empty view (whose data() may be null).
+char* PutRaw(char* p, std::string_view s) { return CopyShort(p, s.data(), s.size()); }
 
 size_t LabelSize(const LabelRef& l) {
   return 1 + VarintSize(l.name.size()) + l.name.size() + 1 + VarintSize(l.value.size()) + l.value.size();
