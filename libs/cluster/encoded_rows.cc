@@ -14,6 +14,12 @@ void EncodedRows::Add(Tenant tenant, std::span<const LabelRef> sorted, std::span
   total_samples_ += samples.size();
 }
 
+void EncodedRows::Reserve(size_t rows, size_t bytes) {
+  rows_.reserve(rows_.size() + rows);
+  buf_.reserve(buf_.size() + bytes + rows * 8);
+  ref_buf_.reserve(ref_buf_.size() + rows * 16 + bytes / 4);
+}
+
 void EncodedRows::Clear() {
   buf_.clear();
   ref_buf_.clear();

@@ -33,6 +33,10 @@ class EncodedRows {
   // non-empty (ValidateSortedLabels passed), `samples` non-empty.
   void Add(Tenant tenant, std::span<const LabelRef> sorted, std::span<const Sample> samples);
 
+  // Room for `rows` more rows whose input (e.g. a remote_write message) was `bytes`
+  // long: rows of the storage wire take about as many bytes as remote_write's.
+  void Reserve(size_t rows, size_t bytes);
+
   size_t size() const { return rows_.size(); }
   bool empty() const { return rows_.empty(); }
   // The row's serialized WriteRequest.series entry.

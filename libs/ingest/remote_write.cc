@@ -85,6 +85,7 @@ class WriteRequestDecoder {
       exemplars_ = histograms_ = metadata_ = 0;
       if (absl::Status st = Decode(); !st.ok()) return st;
     }
+    if (!rows_.empty()) sink_->Expect(rows_.size(), static_cast<size_t>(end_ - base_));
     for (const PendingRow& r : rows_) {
       sink_->OnRow(RowView{std::span<const LabelView>(labels_.data() + r.first_label, r.labels),
                            std::span<const Sample>(samples_.data() + r.first_sample, r.samples)});

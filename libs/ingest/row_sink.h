@@ -52,6 +52,9 @@ class RowSink {
   virtual ~RowSink() = default;
   // Called once per parsed row, in input order. Must not throw.
   virtual void OnRow(const RowView& row) = 0;
+  // A hint some parsers give before their first OnRow: about `rows` rows are coming,
+  // decoded from `bytes` bytes of input, so the sink can size its buffers once.
+  virtual void Expect(size_t rows, size_t bytes) {}
 };
 
 // Why one line (or, for non-line formats, one element) was rejected.

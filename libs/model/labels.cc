@@ -29,7 +29,7 @@ constexpr std::array<uint8_t, 256> kNameChars = [] {
 }();
 
 // Whether every byte of `s` is in `classes`.
-bool AllIn(std::string_view s, uint8_t classes) {
+[[gnu::always_inline]] inline bool AllIn(std::string_view s, uint8_t classes) {
   for (char c : s) {
     if ((kNameChars[static_cast<unsigned char>(c)] & classes) == 0) return false;
   }
@@ -54,14 +54,20 @@ bool IsAscii(std::string_view s) {
 
 }  // namespace
 
-bool IsValidLabelName(std::string_view name) {
+namespace {
+// Inline forms for CheckSorted, which runs on every ingested row.
+[[gnu::always_inline]] inline bool LabelNameOk(std::string_view name) {
   return !name.empty() && (kNameChars[static_cast<unsigned char>(name[0])] & kAlpha) && AllIn(name, kAlpha | kDigit);
 }
-
-bool IsValidMetricName(std::string_view name) {
+[[gnu::always_inline]] inline bool MetricNameOk(std::string_view name) {
   return !name.empty() && (kNameChars[static_cast<unsigned char>(name[0])] & (kAlpha | kColon)) &&
          AllIn(name, kAlpha | kDigit | kColon);
 }
+}  // namespace
+
+bool IsValidLabelName(std::string_view name) { return LabelNameOk(name); }
+
+bool IsValidMetricName(std::string_view name) { return MetricNameOk(name); }
 
 namespace {
 // Shared by the owning (Label) and the view (LabelRef) forms.
@@ -69,7 +75,7 @@ template <typename L>
 absl::Status CheckSorted(std::span<const L> sorted) {
   for (size_t i = 0; i < sorted.size(); ++i) {
     const L& l = sorted[i];
-    if (!IsValidLabelName(l.name)) {
+    if (!LabelNameOk(l.name)) {
       return absl::InvalidArgumentError(absl::StrCat("invalid label name \"", CEscapeForMessage(l.name), "\""));
     }
     if (i > 0 && sorted[i - 1].name == l.name) {
@@ -78,7 +84,7 @@ absl::Status CheckSorted(std::span<const L> sorted) {
     if (!IsAscii(l.value) && !IsValidUtf8(l.value)) {
       return absl::InvalidArgumentError(absl::StrCat("label \"", Sv(l.name), "\" has a value that is not valid UTF-8"));
     }
-    if (l.name == kMetricName && !IsValidMetricName(l.value)) {
+    if (l.name == kMetricName && !MetricNameOk(l.value)) {
       return absl::InvalidArgumentError(absl::StrCat("invalid metric name \"", CEscapeForMessage(l.value), "\""));
     }
   }

@@ -29,6 +29,7 @@ class RowCollector : public ingest::RowSink {
   RowCollector(Tenant tenant, const IngestLimits& limits, CounterFamily* rejected);
 
   void OnRow(const ingest::RowView& row) override;
+  void Expect(size_t rows, size_t bytes) override { rows_.Reserve(rows, bytes); }
 
   EncodedRows& rows() { return rows_; }
   uint64_t rejected() const { return rejected_; }
