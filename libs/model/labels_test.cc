@@ -1,5 +1,8 @@
 #include "libs/model/labels.h"
 
+#include <random>
+#include <string>
+
 #include <catch2/catch.hpp>
 
 #include "libs/model/string_escape.h"
@@ -124,4 +127,56 @@ TEST_CASE("UTF-8 validation at every offset and length") {
     }
   }
   CHECK(strata::IsValidUtf8(std::string(64, 'a')));
+}
+
+namespace {
+// The definitions of Prometheus' name grammars, one byte at a time: what the word-wise
+// checks in labels.cc must agree with.
+bool ReferenceName(std::string_view s, bool metric) {
+  if (s.empty()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (metric && c == ':') ||
+                    (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+}  // namespace
+
+TEST_CASE("label and metric name checks agree with the grammar on every byte at every position") {
+  // Every one- and two-byte string.
+  for (int a = 0; a < 256; ++a) {
+    std::string one(1, static_cast<char>(a));
+    REQUIRE(strata::IsValidLabelName(one) == ReferenceName(one, false));
+    REQUIRE(strata::IsValidMetricName(one) == ReferenceName(one, true));
+    for (int b = 0; b < 256; ++b) {
+      std::string two = one + static_cast<char>(b);
+      REQUIRE(strata::IsValidLabelName(two) == ReferenceName(two, false));
+      REQUIRE(strata::IsValidMetricName(two) == ReferenceName(two, true));
+    }
+  }
+  // One odd byte at each position of names of 1 to 40 bytes (across the 8-byte words
+  // and the tail), and random names over the range edges.
+  const std::string edges = std::string("/09:;@AZ[_`az{") + '\x7f' + '\x80' + '\xff' + '\0';
+  std::mt19937 rng(5);
+  for (size_t len = 1; len <= 40; ++len) {
+    for (size_t pos = 0; pos < len; ++pos) {
+      for (char odd : edges) {
+        std::string s(len, 'k');
+        s[pos] = odd;
+        INFO("len=" << len << " pos=" << pos << " byte=" << int(static_cast<unsigned char>(odd)));
+        REQUIRE(strata::IsValidLabelName(s) == ReferenceName(s, false));
+        REQUIRE(strata::IsValidMetricName(s) == ReferenceName(s, true));
+      }
+    }
+    for (int k = 0; k < 200; ++k) {
+      std::string s;
+      for (size_t i = 0; i < len; ++i) s += rng() % 3 == 0 ? edges[rng() % edges.size()] : char('a' + rng() % 26);
+      REQUIRE(strata::IsValidLabelName(s) == ReferenceName(s, false));
+      REQUIRE(strata::IsValidMetricName(s) == ReferenceName(s, true));
+    }
+  }
+  CHECK_FALSE(strata::IsValidLabelName(""));
+  CHECK_FALSE(strata::IsValidMetricName(""));
 }

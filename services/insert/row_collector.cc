@@ -38,7 +38,13 @@ void RowCollector::OnRow(const ingest::RowView& row) {
     std::erase_if(scratch_, [&](const LabelRef& l) { return l.name == extra.name; });
     if (!extra.value.empty()) scratch_.push_back(LabelRef{extra.name, extra.value});
   }
-  auto by_name = [](const LabelRef& a, const LabelRef& b) { return a.name < b.name; };
+  // Names nearly always differ in their first byte: compared inline before memcmp.
+  auto by_name = [](const LabelRef& a, const LabelRef& b) {
+    if (!a.name.empty() && !b.name.empty() && a.name[0] != b.name[0]) {
+      return static_cast<unsigned char>(a.name[0]) < static_cast<unsigned char>(b.name[0]);
+    }
+    return a.name < b.name;
+  };
   // Prometheus and vmagent send labels sorted: checking is cheaper than sorting.
   if (!std::is_sorted(scratch_.begin(), scratch_.end(), by_name)) {
     std::sort(scratch_.begin(), scratch_.end(), by_name);
