@@ -144,7 +144,10 @@ void WriteBatcher::Send(std::vector<Fragment> fragments, bool counted, bool full
   if (opts_.series_refs && !refs_unsupported_.load(std::memory_order_relaxed)) {
     std::lock_guard<std::mutex> l(known_mu_);
     for (const Fragment& f : call->fragments) {
-      for (const RowPiece& p : f.pieces) {
+      for (size_t j = 0; j < f.pieces.size(); ++j) {
+        const RowPiece& p = f.pieces[j];
+        // The set is larger than the caches: fetch ahead, so the misses overlap.
+        if (!full && j + 8 < f.pieces.size()) known_.prefetch(KnownKey(f.pieces[j + 8]));
         if (p.ref.empty()) {
           raw.append(p.bytes);
         } else if (!full && known_.contains(KnownKey(p))) {
