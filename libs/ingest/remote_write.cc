@@ -452,10 +452,18 @@ absl::StatusOr<std::string> SnappyDecompress(std::string_view compressed,
 
 absl::Status ParseRemoteWriteProto(std::string_view proto, RowSink& sink, ParseResult* result,
                                    const RemoteWriteOptions& opts) {
-  thread_local DecoderScratch scratch;
-  scratch.Clear();
-  absl::Status st = WriteRequestDecoder(proto, &sink, result, opts.max_buffered_entries, &scratch).Run();
-  scratch.Trim();
+  thread_local DecoderScratch kept;
+  thread_local bool kept_in_use = false;
+  if (kept_in_use) {
+    // A sink parsing another message from inside OnRow: not with the same vectors.
+    DecoderScratch own;
+    return WriteRequestDecoder(proto, &sink, result, opts.max_buffered_entries, &own).Run();
+  }
+  kept_in_use = true;
+  kept.Clear();
+  absl::Status st = WriteRequestDecoder(proto, &sink, result, opts.max_buffered_entries, &kept).Run();
+  kept.Trim();
+  kept_in_use = false;
   return st;
 }
 
@@ -472,11 +480,20 @@ absl::Status ParseRemoteWrite(std::string_view body, const RemoteWriteOptions& o
   // requests: a fresh string per request was zero-filled and page-faulted in first.
   // The rows are delivered before this returns, so nothing outlives the buffer's use.
   thread_local std::string buffer;
+  thread_local bool buffer_in_use = false;
+  if (buffer_in_use) {  // a sink parsing another body from inside OnRow
+    absl::StatusOr<std::string> proto = SnappyDecompress(body, opts.max_decoded_bytes);
+    if (!proto.ok()) return proto.status();
+    return ParseRemoteWriteProto(*proto, sink, result, opts);
+  }
   if (buffer.size() < n) buffer.resize(n);
   if (!snappy::RawUncompress(body.data(), body.size(), buffer.data())) {
     return absl::InvalidArgumentError("malformed snappy block: corrupt data");
   }
-  return ParseRemoteWriteProto(std::string_view(buffer.data(), n), sink, result, opts);
+  buffer_in_use = true;
+  absl::Status st = ParseRemoteWriteProto(std::string_view(buffer.data(), n), sink, result, opts);
+  buffer_in_use = false;
+  return st;
 }
 
 }  // namespace strata::ingest

@@ -221,5 +221,37 @@ TEST_CASE("remote_write: snappy errors and the size limit") {
   CHECK(sink.rows.empty());
 }
 
+// The decoder's vectors and the snappy buffer are kept per thread between calls; a
+// sink that parses another body from inside OnRow must not overwrite the rows it is
+// being handed.
+TEST_CASE("remote_write: a sink may parse another body while rows are delivered") {
+  auto outer_series = NodeExporterScrape();
+  std::vector<WriteRequestSeries> inner_series = {{{{"__name__", "inner"}, {"k", "v"}}, {{5, 6.0}}}};
+  const std::string outer = EncodeWriteRequest(outer_series);
+  const std::string inner = EncodeWriteRequest(inner_series);
+  struct NestingSink : RowSink {
+    const std::string* inner = nullptr;
+    TestSink seen, nested;
+    void OnRow(const RowView& row) override {
+      ParseResult r;
+      if (seen.rows.size() == 1) REQUIRE(ParseRemoteWrite(*inner, {}, nested, &r).ok());
+      seen.OnRow(row);
+    }
+  } sink;
+  sink.inner = &inner;
+  ParseResult result;
+  REQUIRE(ParseRemoteWrite(outer, {}, sink, &result).ok());
+  TestSink plain;
+  ParseResult r2;
+  REQUIRE(ParseRemoteWrite(outer, {}, plain, &r2).ok());
+  REQUIRE(sink.seen.rows.size() == plain.rows.size());
+  for (size_t i = 0; i < plain.rows.size(); ++i) {
+    CHECK(sink.seen.rows[i].labels == plain.rows[i].labels);
+    CHECK(sink.seen.rows[i].samples == plain.rows[i].samples);
+  }
+  REQUIRE(sink.nested.rows.size() == 1);
+  CHECK(sink.nested.rows[0].labels == "__name__=inner,k=v");
+}
+
 }  // namespace
 }  // namespace strata::ingest
