@@ -7,7 +7,8 @@
 # After each line it prints the CPU (user + system, from /proc/PID/stat) each server
 # process spent per stored sample during the run: steadier than samples/s on a
 # shared machine. SYSTEMS limits the runs (default "rf1 rf2 vm").
-# INSERT_FLAGS adds strata-insert flags (e.g. INSERT_FLAGS=--storage-compression=false).
+# INSERT_FLAGS adds strata-insert flags (e.g. INSERT_FLAGS=--storage-compression=false),
+# STORAGE_FLAGS strata-storage flags (e.g. STORAGE_FLAGS=--wal-fsync=interval).
 # Without loadgen flags: --series=20000 --samples-per-series=10 --concurrency=4 --seed=1.
 set -uo pipefail
 BUILD_DIR="${1:-build}"
@@ -67,11 +68,11 @@ run_strata() {  # rf
   local rf="$1" d="$WORK/strata-rf$1"
   mkdir -p "$d"
   "$BIN/strata-storage" --data-dir="$d/s1" --grpc-listen=127.0.0.1:18400 --http-listen=127.0.0.1:18482 \
-    --log-level=warn >"$d/s1.log" 2>&1 &
+    --log-level=warn ${STORAGE_FLAGS:-} >"$d/s1.log" 2>&1 &
   local s1=$!
   pids+=($!)
   "$BIN/strata-storage" --data-dir="$d/s2" --grpc-listen=127.0.0.1:18401 --http-listen=127.0.0.1:18483 \
-    --log-level=warn >"$d/s2.log" 2>&1 &
+    --log-level=warn ${STORAGE_FLAGS:-} >"$d/s2.log" 2>&1 &
   local s2=$!
   pids+=($!)
   wait_ready http://127.0.0.1:18482/ready && wait_ready http://127.0.0.1:18483/ready || return 1
