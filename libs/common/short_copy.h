@@ -13,28 +13,32 @@
 #include <cstring>
 
 namespace strata {
+namespace short_copy_internal {
+struct Bytes16 {
+  uint64_t w[2];
+};
+// Copies n bytes, sizeof(Word) <= n <= 2 * sizeof(Word), as the first and the last
+// sizeof(Word) bytes (overlapping in the middle).
+template <typename Word>
+inline void CopyEnds(char* dst, const char* src, size_t n) {
+  Word first, last;
+  std::memcpy(&first, src, sizeof(Word));
+  std::memcpy(&last, src + n - sizeof(Word), sizeof(Word));
+  std::memcpy(dst, &first, sizeof(Word));
+  std::memcpy(dst + n - sizeof(Word), &last, sizeof(Word));
+}
+}  // namespace short_copy_internal
 
 inline char* CopyShort(char* dst, const char* src, size_t n) {
+  using namespace short_copy_internal;
   if (n > 32) {
     std::memcpy(dst, src, n);
   } else if (n >= 16) {
-    uint64_t a[2], b[2];
-    std::memcpy(a, src, 16);
-    std::memcpy(b, src + n - 16, 16);
-    std::memcpy(dst, a, 16);
-    std::memcpy(dst + n - 16, b, 16);
+    CopyEnds<Bytes16>(dst, src, n);
   } else if (n >= 8) {
-    uint64_t a, b;
-    std::memcpy(&a, src, 8);
-    std::memcpy(&b, src + n - 8, 8);
-    std::memcpy(dst, &a, 8);
-    std::memcpy(dst + n - 8, &b, 8);
+    CopyEnds<uint64_t>(dst, src, n);
   } else if (n >= 4) {
-    uint32_t a, b;
-    std::memcpy(&a, src, 4);
-    std::memcpy(&b, src + n - 4, 4);
-    std::memcpy(dst, &a, 4);
-    std::memcpy(dst + n - 4, &b, 4);
+    CopyEnds<uint32_t>(dst, src, n);
   } else if (n > 0) {
     dst[0] = src[0];
     dst[n / 2] = src[n / 2];
