@@ -51,9 +51,6 @@ bool IsAscii(std::string_view s) {
   return (high & 0x8080808080808080ULL) == 0;
 }
 
-}  // namespace
-
-namespace {
 // Inline forms for CheckSorted, which runs on every ingested row.
 [[gnu::always_inline]] inline bool LabelNameOk(std::string_view name) {
   return !name.empty() && (kNameChars[static_cast<unsigned char>(name[0])] & kAlpha) && AllIn(name, kAlpha | kDigit);
