@@ -12,6 +12,7 @@
 #include "libs/common/status_util.h"
 #include "libs/http/http_server.h"
 #include "libs/http/termination_signal.h"
+#include "libs/rpc/callback_threads.h"
 #include "libs/storage/engine.h"
 #include "services/storage/admin_handlers.h"
 #include "services/storage/storage_service.h"
@@ -221,6 +222,7 @@ int main(int argc, char** argv) {
   builder.SetMaxReceiveMessageSize(static_cast<int>(f.grpc_max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(f.grpc_max_message_bytes));
   builder.RegisterService(&service);
+  strata::PinCallbackThreads();  // the Storage service is callback methods only
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || grpc_port == 0) {
     spdlog::error("cannot listen for gRPC on {} (address in use?)", f.grpc_listen);

@@ -13,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "absl/strings/str_join.h"
 #include "libs/encoding/block.h"
 #include "libs/http/http_client.h"
 #include "libs/model/dedup.h"
@@ -450,4 +451,28 @@ TEST_CASE("a second storage node on a gRPC port another node holds fails to star
   CHECK(st.message().find("exited during start-up") != std::string_view::npos);
   // The first node still answers.
   CHECK(Search(a.stub.get(), {Eq("__name__", "nothing")}, 0, NowMs()).empty());
+}
+
+TEST_CASE("a call that arrives after an idle second is answered at once") {
+  // gRPC's callback threads wait 1 s for work, then sleep 100 ms (libs/rpc/
+  // callback_threads.h): a call arriving 1.00-1.10 s after the one before waited
+  // for that sleep, 0-100 ms, unless another thread serves the queue meanwhile. The
+  // pauses below sweep that window in 10 ms steps. A stalled call takes 30 ms more
+  // than the 1 ms a NodeInfo takes here; a loaded machine may stall one by chance.
+  Node node;
+  REQUIRE(node.proc->Start().ok());
+  std::vector<std::string> slow;
+  for (int pause_ms = 950; pause_ms <= 1150; pause_ms += 10) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
+    grpc::ClientContext ctx;
+    pb::NodeInfoRequest req;
+    pb::NodeInfoResponse resp;
+    const auto start = std::chrono::steady_clock::now();
+    grpc::Status st = node.stub->NodeInfo(&ctx, req, &resp);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    REQUIRE(st.ok());
+    if (ms > 30) slow.push_back(std::to_string(pause_ms) + " ms pause: " + std::to_string(ms) + " ms");
+  }
+  INFO(absl::StrJoin(slow, "; "));
+  CHECK(slow.size() <= 1);
 }
