@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <future>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include "libs/encoding/block.h"
 #include "libs/http/http_client.h"
 #include "libs/model/dedup.h"
+#include "libs/rpc/callback_threads.h"
 #include "libs/rpc/proto_convert.h"
 #include "libs/rpc/zstd_frame.h"
 #include "storage.grpc.pb.h"
@@ -457,8 +459,11 @@ TEST_CASE("a call that arrives after an idle second is answered at once") {
   // gRPC's callback threads wait 1 s for work, then sleep 100 ms (libs/rpc/
   // callback_threads.h): a call arriving 1.00-1.10 s after the one before waited
   // for that sleep, 0-100 ms, unless another thread serves the queue meanwhile. The
-  // pauses below sweep that window in 10 ms steps. A stalled call takes 30 ms more
-  // than the 1 ms a NodeInfo takes here; a loaded machine may stall one by chance.
+  // pauses below sweep that window in 10 ms steps. The calls go through the callback
+  // API on both ends, so a stall in the storage node or in this (client) process
+  // shows. A stalled call takes 30 ms more than the 1 ms a NodeInfo takes here; a
+  // loaded machine may stall one by chance.
+  PinCallbackThreads();
   Node node;
   REQUIRE(node.proc->Start().ok());
   std::vector<std::string> slow;
@@ -467,8 +472,10 @@ TEST_CASE("a call that arrives after an idle second is answered at once") {
     grpc::ClientContext ctx;
     pb::NodeInfoRequest req;
     pb::NodeInfoResponse resp;
+    std::promise<grpc::Status> done;
     const auto start = std::chrono::steady_clock::now();
-    grpc::Status st = node.stub->NodeInfo(&ctx, req, &resp);
+    node.stub->async()->NodeInfo(&ctx, &req, &resp, [&done](grpc::Status s) { done.set_value(std::move(s)); });
+    grpc::Status st = done.get_future().get();
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     REQUIRE(st.ok());
     if (ms > 30) slow.push_back(std::to_string(pause_ms) + " ms pause: " + std::to_string(ms) + " ms");
