@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
@@ -19,6 +20,20 @@ absl::Status FromRocks(const rocksdb::Status& s, const char* what) {
 namespace {
 
 constexpr size_t kIndexWriteBufferBytes = size_t{16} << 20;
+
+// A posting key without its trailing 8-byte series id: the (day, tenant, name,
+// value) its list is kept under (docs/format/index.md). RocksDB remembers, per such
+// prefix, where in the memtable it last inserted, and starts the next insert of that
+// list from there. A write's postings are sorted, so those of one label pair follow
+// each other, and land close to one another within that pair's run of keys.
+class PostingListPrefix : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "strata.PostingListPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), key.size() - 8);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return key.size() > 8; }
+};
 
 }  // namespace
 
@@ -55,8 +70,11 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& dir) {
   series_opts.memtable_whole_key_filtering = true;
   series_opts.memtable_prefix_bloom_size_ratio = 0.02;
 
+  rocksdb::ColumnFamilyOptions postings_opts = index_opts;
+  postings_opts.memtable_insert_with_hint_prefix_extractor = std::make_shared<PostingListPrefix>();
+
   std::vector<rocksdb::ColumnFamilyDescriptor> descs = {
-      {rocksdb::kDefaultColumnFamilyName, cf_opts}, {"series", series_opts}, {"postings", index_opts},
+      {rocksdb::kDefaultColumnFamilyName, cf_opts}, {"series", series_opts}, {"postings", postings_opts},
       {"values", index_opts}, {"blocks", block_opts}, {"meta", cf_opts}};
   auto out = std::unique_ptr<Db>(new Db());
   rocksdb::Status s = rocksdb::DB::Open(options, dir, descs, &out->cfs_, &out->db_);
@@ -74,6 +92,10 @@ Db::~Db() {
 absl::Status Db::Write(rocksdb::WriteBatch* batch, bool sync) {
   rocksdb::WriteOptions wo;
   wo.sync = sync;
+  // When RocksDB applies several writers' batches to the memtables at once, each
+  // batch starts its next insert where its last one went (the prefix hints above
+  // apply only to one writer at a time). Index batches are sorted per column family.
+  wo.memtable_insert_hint_per_batch = true;
   return FromRocks(db_->Write(wo, batch), "index write");
 }
 
