@@ -11,9 +11,9 @@
 // - Each waits for work with a 1 s deadline and, when that passes with nothing to
 //   do, sleeps 100 ms before waiting again. After a second without calls both
 //   threads reach that sleep together, and for 100 ms nothing in the process reads
-//   its sockets: a call arriving then waits for the sleep to end. Queries paced 1 s
-//   apart each took 55-65 ms longer than the 4 ms they take otherwise (the storage
-//   node's Search itself unchanged), and any call after an idle second risked it.
+//   its sockets: a call arriving then waits for the sleep to end. A query paced 1 s
+//   after the one before took 57-73 ms instead of 6-10 ms, with the storage node's
+//   Search itself unchanged; any call after an idle second risked it.
 #pragma once
 
 namespace strata {

@@ -5,8 +5,8 @@
 #include <signal.h>
 
 #include <atomic>
-#include <future>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
