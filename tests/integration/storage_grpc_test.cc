@@ -405,6 +405,13 @@ TEST_CASE("kill -9 mid-ingest loses no acknowledged sample") {
   node.proc->Kill(SIGKILL);
   stop = true;
   for (auto& t : writers) t.join();
+  {
+    // A call to the dead node puts the channel into reconnect backoff, as a writer's
+    // last call may; the search after the restart must wait that out, not fail.
+    grpc::ClientContext ctx;
+    pb::WriteResponse resp;
+    CHECK(node.stub->Write(&ctx, pb::WriteRequest(), &resp).error_code() == grpc::StatusCode::UNAVAILABLE);
+  }
   REQUIRE(node.proc->Start().ok());
   auto got = Search(node.stub.get(), {Eq("__name__", "crash_test")}, base - 1000, base + 10'000'000);
   size_t missing = 0, total = 0;

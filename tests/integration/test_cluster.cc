@@ -70,6 +70,9 @@ SeriesSamples SearchNode(storage::v1::Storage::Stub* stub, const Matchers& ms, i
   req.set_max_time_ms(maxt);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  // A stub whose node was killed and restarted may still be in reconnect backoff
+  // (TRANSIENT_FAILURE): without this the call fails at once with "Connection refused".
+  ctx.set_wait_for_ready(true);
   auto reader = stub->Search(&ctx, req);
   storage::v1::SearchResponse resp;
   SeriesSamples out;

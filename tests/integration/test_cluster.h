@@ -60,7 +60,8 @@ struct ReplicatedCluster {
 
 // Series (as Labels::ToString()) -> samples, merged over blocks, of every series of
 // `account` matching `ms` in [mint, maxt] on one storage node. *status gets the
-// RPC's status when given (else it must be OK).
+// RPC's status when given (else it must be OK). Waits for the node to be reachable
+// (wait_for_ready) within the 30 s deadline, so it is safe right after a restart.
 using SeriesSamples = std::map<std::string, std::vector<Sample>>;
 SeriesSamples SearchNode(storage::v1::Storage::Stub* stub, const Matchers& ms, int64_t mint, int64_t maxt,
                          uint32_t account = 0, grpc::Status* status = nullptr);
