@@ -469,23 +469,33 @@ TEST_CASE("a call that arrives after an idle second is answered at once") {
   // pauses below sweep that window in 10 ms steps. The calls go through the callback
   // API on both ends, so a stall in the storage node or in this (client) process
   // shows. A stalled call takes 30 ms more than the 1 ms a NodeInfo takes here; a
-  // loaded machine may stall one by chance.
+  // loaded machine (ctest runs two tests at a time) may stall one or two by chance,
+  // so a failed sweep is run once more: the bug fails every sweep (8 slow calls with
+  // the old server, 3 with only the client unfixed).
   PinCallbackThreads();
   Node node;
   REQUIRE(node.proc->Start().ok());
-  std::vector<std::string> slow;
-  for (int pause_ms = 950; pause_ms <= 1150; pause_ms += 10) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
-    grpc::ClientContext ctx;
-    pb::NodeInfoRequest req;
-    pb::NodeInfoResponse resp;
-    std::promise<grpc::Status> done;
-    const auto start = std::chrono::steady_clock::now();
-    node.stub->async()->NodeInfo(&ctx, &req, &resp, [&done](grpc::Status s) { done.set_value(std::move(s)); });
-    grpc::Status st = done.get_future().get();
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    REQUIRE(st.ok());
-    if (ms > 30) slow.push_back(std::to_string(pause_ms) + " ms pause: " + std::to_string(ms) + " ms");
+  auto sweep = [&] {
+    std::vector<std::string> slow;
+    for (int pause_ms = 950; pause_ms <= 1150; pause_ms += 10) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
+      grpc::ClientContext ctx;
+      pb::NodeInfoRequest req;
+      pb::NodeInfoResponse resp;
+      std::promise<grpc::Status> done;
+      const auto start = std::chrono::steady_clock::now();
+      node.stub->async()->NodeInfo(&ctx, &req, &resp, [&done](grpc::Status s) { done.set_value(std::move(s)); });
+      grpc::Status st = done.get_future().get();
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      REQUIRE(st.ok());
+      if (ms > 30) slow.push_back(std::to_string(pause_ms) + " ms pause: " + std::to_string(ms) + " ms");
+    }
+    return slow;
+  };
+  std::vector<std::string> slow = sweep();
+  if (slow.size() > 1) {
+    WARN("first sweep: " << absl::StrJoin(slow, "; "));
+    slow = sweep();
   }
   INFO(absl::StrJoin(slow, "; "));
   CHECK(slow.size() <= 1);
