@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cassert>
 
 #include "libs/model/dedup.h"
 
@@ -10,38 +9,27 @@ namespace strata::storage {
 
 void Head::SampleChunks::Append(std::span<const Sample> samples) {
   size_ += samples.size();
-  for (const Sample& x : samples) {
-    if (!runs_.empty() && !runs_.back().packer.Accepts(x.t)) {
-      unordered_.push_back(x);
-      continue;
+  while (!samples.empty()) {
+    if (tail_free_ == 0) {
+      const uint32_t next = chunks_.empty() ? kFirstChunk : std::min(kMaxChunk, 2 * chunks_.back().capacity);
+      const uint32_t capacity =
+          static_cast<uint32_t>(std::clamp<size_t>(samples.size(), next, size_t{1} << 30));
+      chunks_.push_back(Chunk{std::make_unique_for_overwrite<Sample[]>(capacity), capacity});
+      tail_ = chunks_.back().data.get();
+      tail_free_ = capacity;
     }
-    if (runs_.empty() || runs_.back().packer.count() >= kMaxRun) runs_.emplace_back();
-    Run& r = runs_.back();
-    r.packer.Append(x, &r.bytes);
-  }
-}
-
-void Head::SampleChunks::DecodeRun(const Run& r, int64_t mint, int64_t maxt, std::vector<Sample>* out) {
-  // The bytes were written by the run's own appender: they always decode.
-  absl::Status s = DecodePackedSamples(r.bytes, r.packer.count(), mint, maxt, out);
-  assert(s.ok());
-  (void)s;
-}
-
-void Head::SampleChunks::AppendInRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
-  out->reserve(out->size() + size_);
-  for (const Run& r : runs_) {
-    if (r.packer.last_t() < mint || r.packer.first_t() > maxt) continue;
-    DecodeRun(r, mint, maxt, out);
-  }
-  for (const Sample& x : unordered_) {
-    if (x.t >= mint && x.t <= maxt) out->push_back(x);
+    const uint32_t n = static_cast<uint32_t>(std::min<size_t>(tail_free_, samples.size()));
+    std::copy_n(samples.data(), n, tail_);
+    tail_ += n;
+    tail_free_ -= n;
+    samples = samples.subspan(n);
   }
 }
 
 std::vector<Sample> Head::SampleChunks::ToVector() const {
   std::vector<Sample> out;
-  AppendInRange(kMinTime, kMaxTime, &out);
+  out.reserve(size_);
+  ForEach([&](const Sample& s) { out.push_back(s); });
   return out;
 }
 
@@ -112,7 +100,10 @@ void Head::Read(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* ou
   std::lock_guard<std::mutex> lock(shard.mu);
   auto it = shard.series.find(key);
   if (it == shard.series.end()) return;
-  it->second->samples.AppendInRange(mint, maxt, out);
+  out->reserve(out->size() + it->second->samples.size());
+  it->second->samples.ForEach([&](const Sample& s) {
+    if (s.t >= mint && s.t <= maxt) out->push_back(s);
+  });
 }
 
 void Head::Prefetch(std::span<const HeadKey> keys) const {

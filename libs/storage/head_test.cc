@@ -37,9 +37,9 @@ TEST_CASE("head append, read, drain") {
   CHECK(head.NumSamples() == 0);
 }
 
-// In-order samples live in packed runs of up to 256; appends of every size, across
-// run boundaries (321 samples in all), must read back complete and in order.
-TEST_CASE("appends of any size read back whole and in order across runs") {
+// Samples live in chunks of growing size; appends of every size, across chunk
+// boundaries and larger than a chunk, must read back complete and in arrival order.
+TEST_CASE("appends of any size read back whole and in order across chunks") {
   Head head;
   auto ls = *Labels::FromPairs({{"__name__", "x"}});
   std::vector<Sample> want;
@@ -71,62 +71,6 @@ TEST_CASE("appends of any size read back whole and in order across runs") {
   REQUIRE(drained.size() == 1);
   CHECK(drained[0].samples == want);
   CHECK(head.NumSamples() == 0);
-}
-
-// ReadPacked hands over runs wholly in range as packed bytes, and decodes into
-// `rest` the runs the range cuts and the samples that came out of order.
-TEST_CASE("packed runs in range go out as they are, cut runs and out-of-order samples as samples") {
-  Head head;
-  auto ls = *Labels::FromPairs({{"__name__", "x"}});
-  std::vector<Sample> in_order;
-  for (int64_t t = 0; t < 300; ++t) in_order.push_back({t * 15'000, double(t) * 1.5});
-  head.Append({0, 1}, ls, in_order);  // runs [0, 256) and [256, 300)
-  // Out of order: before the last sample, and the last timestamp again.
-  head.Append({0, 1}, ls, std::vector<Sample>{{10 * 15'000 + 1, 7}, {299 * 15'000, 8}});
-  struct Got {
-    std::string bytes;
-    uint32_t count;
-    int64_t min_t, max_t;
-  };
-  auto read = [&](int64_t mint, int64_t maxt, std::vector<Got>* runs, std::vector<Sample>* rest) {
-    head.ReadPacked(
-        {0, 1}, mint, maxt,
-        [&](const Head::PackedRun& r) { runs->push_back({std::string(r.bytes), r.count, r.min_t, r.max_t}); },
-        rest);
-  };
-  std::vector<Got> runs;
-  std::vector<Sample> rest;
-  read(kMinTime, kMaxTime, &runs, &rest);
-  REQUIRE(runs.size() == 2);
-  CHECK(runs[0].count == 256);
-  CHECK(runs[0].min_t == 0);
-  CHECK(runs[0].max_t == 255 * 15'000);
-  CHECK(runs[1].count == 44);
-  CHECK(runs[1].max_t == 299 * 15'000);
-  std::string want;
-  AppendPackedSamples(std::span(in_order).first(256), &want);
-  CHECK(runs[0].bytes == want);
-  CHECK(rest == std::vector<Sample>{{10 * 15'000 + 1, 7}, {299 * 15'000, 8}});
-
-  // A range that cuts the first run: its samples in range come decoded; the second
-  // run, wholly inside, comes packed; the out-of-order sample at 10 is outside.
-  runs.clear();
-  rest.clear();
-  read(200 * 15'000, kMaxTime, &runs, &rest);
-  REQUIRE(runs.size() == 1);
-  CHECK(runs[0].count == 44);
-  REQUIRE(rest.size() == 56 + 1);
-  CHECK(rest.front() == in_order[200]);
-  CHECK(rest[55] == in_order[255]);
-  CHECK(rest.back() == Sample{299 * 15'000, 8});
-
-  // Read and Drain see the same samples.
-  std::vector<Sample> all;
-  head.Read({0, 1}, kMinTime, kMaxTime, &all);
-  CHECK(all.size() == 302);
-  auto drained = head.Drain();
-  REQUIRE(drained.size() == 1);
-  CHECK(drained[0].samples.size() == 301);  // the repeated last timestamp collapsed
 }
 
 TEST_CASE("concurrent appends are all kept") {

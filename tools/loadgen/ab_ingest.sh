@@ -30,6 +30,9 @@ run() {  # label build-dir
   "$BIN/strata-loadgen" --url="$STRATA_URL" --series=20000 --samples-per-series=30 --concurrency=8 --seed=1 >/dev/null
   echo "== $1 ($2)"
   load_and_measure "$STRATA_URL" insert="$INSERT_PID" storage="$STORAGE_PIDS"
+  # After 11 s idle: jemalloc returns freed pages within its 10 s decay, so this is
+  # what the nodes hold, not what they dropped during the load.
+  sleep 11
   local p rss="storage_rss_mb"
   for p in $STORAGE_PIDS; do rss+=" $(awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$p/status")"; done
   echo "$rss"
