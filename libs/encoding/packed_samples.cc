@@ -16,7 +16,7 @@ namespace {
 // zero bytes (0-7), bit 7 set when the timestamp's delta of delta is 0 (no varint).
 constexpr uint8_t kSameDelta = 0x80;
 // First sample (16 bytes) + per further sample control (1) + varint (10) + XOR (8).
-constexpr size_t kFirstBytes = 16, kMaxSampleBytes = 19;
+constexpr size_t kFirstBytes = 16, kMaxSampleBytes = kMaxPackedSampleBytes;
 
 inline char* PutVarint(char* p, uint64_t v) {
   while (v >= 0x80) {
@@ -81,6 +81,39 @@ void AppendPackedSamples(std::span<const Sample> samples, std::string* out) {
     prev_delta = delta;
   }
   out->append(begin, static_cast<size_t>(p - begin));
+}
+
+void PackedSampleAppender::Append(const Sample& s, std::string* out) {
+  const uint64_t t = static_cast<uint64_t>(s.t);
+  const uint64_t bits = std::bit_cast<uint64_t>(s.v);
+  if (count_ == 0) {
+    char first[kFirstBytes];
+    std::memcpy(first, &t, 8);
+    std::memcpy(first + 8, &bits, 8);
+    out->append(first, kFirstBytes);
+    first_t_ = s.t;
+  } else {
+    // The same steps as AppendPackedSamples' loop, for one sample.
+    const uint64_t delta = t - static_cast<uint64_t>(last_t_), dod = delta - last_delta_;
+    const uint64_t x = bits ^ last_bits_;
+    unsigned sig = 0, tz = 0;
+    if (x != 0) {
+      tz = static_cast<unsigned>(std::countr_zero(x)) / 8;
+      sig = 8 - static_cast<unsigned>(std::countl_zero(x)) / 8 - tz;
+    }
+    char buf[kMaxSampleBytes + 8];
+    char* p = buf;
+    *p++ = static_cast<char>(sig | (tz << 4) | (dod == 0 ? kSameDelta : 0));
+    if (dod != 0) p = PutVarint(p, encoding::ZigZag(static_cast<int64_t>(dod)));
+    const uint64_t moved = x >> (8 * tz);
+    std::memcpy(p, &moved, 8);
+    p += sig;
+    out->append(buf, static_cast<size_t>(p - buf));
+    last_delta_ = delta;
+  }
+  last_t_ = s.t;
+  last_bits_ = bits;
+  ++count_;
 }
 
 absl::Status DecodePackedSamples(std::string_view in, size_t count, int64_t min_t, int64_t max_t,

@@ -33,6 +33,34 @@ namespace strata {
 // comes back bit for bit.
 void AppendPackedSamples(std::span<const Sample> samples, std::string* out);
 
+// Builds packed samples one at a time, for bytes that grow as samples arrive (a
+// storage node's head keeps each series' in-order samples this way, so a query
+// copies them instead of packing them again). The bytes it writes are exactly what
+// AppendPackedSamples writes for the same samples.
+//
+//   PackedSampleAppender a;
+//   std::string bytes;
+//   if (a.Accepts(s.t)) a.Append(s, &bytes);  // else the sample is not after the last
+// The most bytes one sample takes (the first: 16; any after it: at most 19).
+inline constexpr size_t kMaxPackedSampleBytes = 19;
+
+class PackedSampleAppender {
+ public:
+  // True when `t` may follow: nothing appended yet, or t after the last timestamp.
+  bool Accepts(int64_t t) const { return count_ == 0 || t > last_t_; }
+  // Appends one sample's bytes to *out. REQUIRES: Accepts(s.t); *out holds exactly
+  // the bytes this appender wrote before.
+  void Append(const Sample& s, std::string* out);
+  uint32_t count() const { return count_; }
+  int64_t first_t() const { return first_t_; }
+  int64_t last_t() const { return last_t_; }
+
+ private:
+  int64_t first_t_ = 0, last_t_ = 0;
+  uint64_t last_bits_ = 0, last_delta_ = 0;
+  uint32_t count_ = 0;
+};
+
 // Decodes `count` packed samples that are exactly `in` and appends those with
 // min_t <= t <= max_t to *out. DataLoss (and *out as it was) when `in` is truncated,
 // has bytes left over, a malformed control byte or varint, or timestamps that are

@@ -72,6 +72,18 @@ TEST_CASE("Packed samples round-trip bit for bit", "[encoding][packed_samples]")
     INFO(in.size() << " samples");
     const std::string bytes = Pack(in);
     CHECK(Unpack(bytes, in.size()) == in);
+    // One at a time, the appender writes the same bytes.
+    PackedSampleAppender a;
+    std::string grown;
+    for (const Sample& x : in) {
+      REQUIRE(a.Accepts(x.t));
+      a.Append(x, &grown);
+    }
+    CHECK(grown == bytes);
+    CHECK(a.count() == in.size());
+    CHECK(a.first_t() == in.front().t);
+    CHECK(a.last_t() == in.back().t);
+    CHECK_FALSE(a.Accepts(in.back().t));
   }
 }
 

@@ -119,6 +119,10 @@ uint64_t StorageEngine::NextBlockSeq() { return block_seq_.fetch_add(1); }
 
 void StorageEngine::ReadUnpersisted(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
   head_.Read(key, mint, maxt, out);
+  ReadPersisting(key, mint, maxt, out);
+}
+
+void StorageEngine::ReadPersisting(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
   std::lock_guard<std::mutex> lock(persisting_mu_);
   auto it = persisting_.find(key);
   if (it == persisting_.end()) return;

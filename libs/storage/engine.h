@@ -227,12 +227,16 @@ class StorageEngine {
 
   // Reads the series' samples in [mint, maxt] not yet in blocks (head + being persisted).
   void ReadUnpersisted(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
+  // The part of ReadUnpersisted that a flush in progress holds (persisting_).
+  void ReadPersisting(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
   // Appends blocks of the series in [mint, maxt] (partitions of `iters`) and its
   // unpersisted samples as one more block to *out. Persisted blocks come from
   // block_cache_ when it has them; `fill_cache` stores those read from RocksDB
   // there (searches do; a whole-node export would only evict what dashboards read).
   // The unpersisted samples go as packed_samples with `packed_head`, else raw, and
-  // only those KeepLatestAtRefs(refs) keeps (all with an empty grid).
+  // only those KeepLatestAtRefs(refs) keeps (all with an empty grid). With
+  // `packed_head` and no grid, the head's packed runs wholly in range go as blocks
+  // of their own, copied (Head::ReadPacked), and the rest as one more block.
   absl::Status CollectBlocks(uint64_t tenant, uint64_t sid, BlockIterators& iters, int64_t mint, int64_t maxt,
                              bool fill_cache, bool packed_head, const RefGrid& refs,
                              google::protobuf::RepeatedPtrField<pb::Block>* out);

@@ -147,7 +147,22 @@ absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIt
     thread_local std::vector<Sample> head;
     if (head.capacity() > (size_t{1} << 16)) head = std::vector<Sample>();
     head.clear();
-    ReadUnpersisted(HeadKey{tenant, sid}, mint, maxt, &head);
+    if (packed_head && refs.count == 0) {
+      // The head's packed runs go out as they are; the rest is packed below.
+      head_.ReadPacked(
+          HeadKey{tenant, sid}, mint, maxt,
+          [&](const Head::PackedRun& r) {
+            pb::Block* b = out->Add();
+            b->set_min_time_ms(r.min_t);
+            b->set_max_time_ms(r.max_t);
+            b->set_samples(r.count);
+            b->set_packed_samples(r.bytes.data(), r.bytes.size());
+          },
+          &head);
+      ReadPersisting(HeadKey{tenant, sid}, mint, maxt, &head);
+    } else {
+      ReadUnpersisted(HeadKey{tenant, sid}, mint, maxt, &head);
+    }
     // A flush that finished after the iterators were made may have moved samples
     // out of the head into blocks those iterators do not see: read again.
     const uint64_t epoch = persist_epoch_.load();

@@ -2,34 +2,71 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 
 #include "libs/model/dedup.h"
 
 namespace strata::storage {
 
-void Head::SampleChunks::Append(std::span<const Sample> samples) {
+void Head::SampleRuns::Append(std::span<const Sample> samples) {
   size_ += samples.size();
-  while (!samples.empty()) {
-    if (tail_free_ == 0) {
-      const uint32_t next = chunks_.empty() ? kFirstChunk : std::min(kMaxChunk, 2 * chunks_.back().capacity);
-      const uint32_t capacity =
-          static_cast<uint32_t>(std::clamp<size_t>(samples.size(), next, size_t{1} << 30));
-      chunks_.push_back(Chunk{std::make_unique_for_overwrite<Sample[]>(capacity), capacity});
-      tail_ = chunks_.back().data.get();
-      tail_free_ = capacity;
+  for (const Sample& x : samples) {
+    if (!runs_.empty() && !runs_.back().packer.Accepts(x.t)) {
+      unordered_.push_back(x);
+      if (unordered_.size() >= kFoldUnordered) FoldUnordered();
+      continue;
     }
-    const uint32_t n = static_cast<uint32_t>(std::min<size_t>(tail_free_, samples.size()));
-    std::copy_n(samples.data(), n, tail_);
-    tail_ += n;
-    tail_free_ -= n;
-    samples = samples.subspan(n);
+    if (runs_.empty() || runs_.back().packer.count() >= kMaxRun) {
+      if (!runs_.empty()) runs_.back().bytes.shrink_to_fit();  // full: it grows no more
+      runs_.emplace_back();
+    }
+    Run& r = runs_.back();
+    if (r.bytes.capacity() - r.bytes.size() < kMaxPackedSampleBytes) {
+      // Half as much again, not double as std::string grows by itself: a run's
+      // unused tail is memory every series of the head holds.
+      std::string grown;
+      grown.reserve(r.bytes.size() + std::max<size_t>(r.bytes.size() / 2, 64));
+      grown.append(r.bytes);
+      r.bytes.swap(grown);
+    }
+    r.packer.Append(x, &r.bytes);
   }
 }
 
-std::vector<Sample> Head::SampleChunks::ToVector() const {
+void Head::SampleRuns::FoldUnordered() {
+  // Sorted and collapsed, they are a run like any other; it goes before the last
+  // run, which keeps taking the samples that arrive in order. Runs may overlap in
+  // time: every reader collapses (ReadPacked's contract).
+  SortAndCollapse(&unordered_);
+  Run folded;
+  folded.bytes.reserve(unordered_.size() * 4 + 16);
+  for (const Sample& x : unordered_) folded.packer.Append(x, &folded.bytes);
+  folded.bytes.shrink_to_fit();
+  runs_.insert(runs_.end() - 1, std::move(folded));
+  unordered_ = std::vector<Sample>();
+}
+
+void Head::SampleRuns::DecodeRun(const Run& r, int64_t mint, int64_t maxt, std::vector<Sample>* out) {
+  // The bytes were written by the run's own appender: they always decode.
+  absl::Status s = DecodePackedSamples(r.bytes, r.packer.count(), mint, maxt, out);
+  assert(s.ok());
+  (void)s;
+}
+
+void Head::SampleRuns::AppendInRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
+  out->reserve(out->size() + size_);
+  for (const Run& r : runs_) {
+    if (r.packer.last_t() < mint || r.packer.first_t() > maxt) continue;
+    DecodeRun(r, mint, maxt, out);
+  }
+  for (const Sample& x : unordered_) {
+    if (x.t >= mint && x.t <= maxt) out->push_back(x);
+  }
+}
+
+std::vector<Sample> Head::SampleRuns::ToVector() const {
   std::vector<Sample> out;
-  out.reserve(size_);
-  ForEach([&](const Sample& s) { out.push_back(s); });
+  AppendInRange(kMinTime, kMaxTime, &out);
   return out;
 }
 
@@ -84,6 +121,13 @@ void Head::AppendIfPresent(std::span<const HeadKey> keys, std::span<const std::s
       if (series != nullptr) __builtin_prefetch(&series->samples);
       found.push_back(series);
     }
+    // Then each series' last run, then the end of its bytes, where the append goes.
+    for (Series* series : found) {
+      if (series != nullptr) series->samples.PrefetchTailRun();
+    }
+    for (Series* series : found) {
+      if (series != nullptr) series->samples.PrefetchTailBytes();
+    }
     for (size_t j = 0; j < rows.size(); ++j) {
       Series* series = found[j];
       if (series == nullptr) continue;
@@ -100,10 +144,7 @@ void Head::Read(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* ou
   std::lock_guard<std::mutex> lock(shard.mu);
   auto it = shard.series.find(key);
   if (it == shard.series.end()) return;
-  out->reserve(out->size() + it->second->samples.size());
-  it->second->samples.ForEach([&](const Sample& s) {
-    if (s.t >= mint && s.t <= maxt) out->push_back(s);
-  });
+  it->second->samples.AppendInRange(mint, maxt, out);
 }
 
 void Head::Prefetch(std::span<const HeadKey> keys) const {
@@ -135,8 +176,8 @@ void Head::Prefetch(std::span<const HeadKey> keys) const {
         if (it != shard.series.end()) fn(*it->second);
       }
     };
-    each_present([](const Series& s) { s.samples.PrefetchChunkList(); });
-    each_present([](const Series& s) { s.samples.PrefetchFirstChunk(); });
+    each_present([](const Series& s) { s.samples.PrefetchRunList(); });
+    each_present([](const Series& s) { s.samples.PrefetchFirstRun(); });
   }
 }
 

@@ -16,11 +16,14 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/base/thread_annotations.h"
+#include "libs/encoding/packed_samples.h"
 #include "libs/model/labels.h"
 #include "libs/model/sample.h"
 
@@ -61,8 +64,28 @@ class Head {
 
   // Appends the series' samples with mint <= t <= maxt to *out (unsorted).
   void Read(HeadKey key, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
+  // One run of a series' samples in the packed form (libs/encoding/packed_samples.h):
+  // timestamps strictly ascending, `count` samples from min_t to max_t.
+  struct PackedRun {
+    std::string_view bytes;
+    uint32_t count;
+    int64_t min_t, max_t;
+  };
+  // Read for a query that sends packed samples: calls run(const PackedRun&) for each
+  // packed run of the series that lies wholly in [mint, maxt] (the view is valid
+  // only during the call), and appends the series' other samples in [mint, maxt] to
+  // *rest (unsorted). Runs may overlap each other and *rest in time; a timestamp may
+  // appear in more than one (readers collapse, libs/model/dedup.h).
+  template <typename RunFn>
+  void ReadPacked(HeadKey key, int64_t mint, int64_t maxt, RunFn run, std::vector<Sample>* rest) const {
+    const Shard& shard = ShardFor(key);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto it = shard.series.find(key);
+    if (it == shard.series.end()) return;
+    it->second->samples.ReadPacked(mint, maxt, run, rest);
+  }
   // A hint that these series are about to be Read: starts fetching their table
-  // slots, series records, chunk lists and first chunks into the cache, each step
+  // slots, series records, run lists and first runs into the cache, each step
   // for all keys together so that their cache misses overlap (one series at a
   // time, the misses were most of a head read's time). Changes nothing.
   void Prefetch(std::span<const HeadKey> keys) const;
@@ -80,53 +103,69 @@ class Head {
   size_t NumSamples() const;
 
  private:
-  // A series' samples in arrival order, in chunks of 4, 8, 16, then 32 samples
-  // (a chunk holds more when one append brings more): appending never moves a
-  // sample. A std::vector doubling its buffer copied every sample about twice and
-  // faulted in fresh pages for it: two thirds of an append's cost in
-  // BM_HeadAppendBatch (docs/benchmarks.md, "Storage engine").
-  class SampleChunks {
+  // A series' samples. Those that arrive in time order (nearly all: a scraper sends
+  // each series' samples in order) are packed as they come (PackedSampleAppender),
+  // in runs of up to kMaxRun samples, ~2-4 bytes a scraped counter instead of 16; a
+  // query copies a run's bytes instead of packing the samples again on every
+  // search. A sample at or before its series' last timestamp (out of order, or the
+  // same timestamp again, as in a backfill) goes to `unordered_` as it is; every
+  // kFoldUnordered of those are sorted, collapsed and packed into a run of their own.
+  class SampleRuns {
    public:
     void Append(std::span<const Sample> samples);
     size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
-    // Calls fn(const Sample&) for every sample, in arrival order. Each chunk is a
-    // cache miss of its own: the next ones are fetched while one is read (the
-    // misses were most of a head read's time).
-    template <typename Fn>
-    void ForEach(Fn fn) const {
-      constexpr size_t kAhead = 3;
-      for (size_t i = 0; i < std::min(kAhead, chunks_.size()); ++i) __builtin_prefetch(chunks_[i].data.get());
-      for (size_t i = 0; i < chunks_.size(); ++i) {
-        if (i + kAhead < chunks_.size()) __builtin_prefetch(chunks_[i + kAhead].data.get());
-        const uint32_t used = chunks_[i].capacity - (i + 1 == chunks_.size() ? tail_free_ : 0);
-        for (uint32_t k = 0; k < used; ++k) fn(chunks_[i].data[k]);
+    // Appends the samples with mint <= t <= maxt to *out, runs first, unsorted.
+    void AppendInRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
+    // See Head::ReadPacked.
+    template <typename RunFn>
+    void ReadPacked(int64_t mint, int64_t maxt, RunFn run, std::vector<Sample>* rest) const {
+      for (const Run& r : runs_) {
+        if (r.packer.last_t() < mint || r.packer.first_t() > maxt) continue;
+        if (r.packer.first_t() >= mint && r.packer.last_t() <= maxt) {
+          run(PackedRun{r.bytes, r.packer.count(), r.packer.first_t(), r.packer.last_t()});
+        } else {
+          DecodeRun(r, mint, maxt, rest);
+        }
+      }
+      for (const Sample& x : unordered_) {
+        if (x.t >= mint && x.t <= maxt) rest->push_back(x);
       }
     }
-    // The samples in arrival order.
+    // The samples, runs first, then the unordered ones in arrival order.
     std::vector<Sample> ToVector() const;
-    // Start fetching the chunk list; the first chunk (once the list is in cache).
-    void PrefetchChunkList() const { __builtin_prefetch(chunks_.data()); }
-    void PrefetchFirstChunk() const {
-      if (!chunks_.empty()) __builtin_prefetch(chunks_.front().data.get());
+    // Start fetching the run list; the first run's bytes (once the list is in cache).
+    void PrefetchRunList() const { __builtin_prefetch(runs_.data()); }
+    void PrefetchFirstRun() const {
+      if (!runs_.empty()) __builtin_prefetch(runs_.front().bytes.data());
+    }
+    // For an append: the last run (once the run list is in cache), then the end of
+    // its bytes (once the run is).
+    void PrefetchTailRun() const {
+      if (!runs_.empty()) __builtin_prefetch(&runs_.back());
+    }
+    void PrefetchTailBytes() const {
+      if (!runs_.empty()) __builtin_prefetch(runs_.back().bytes.data() + runs_.back().bytes.size(), 1);
     }
 
    private:
-    struct Chunk {
-      std::unique_ptr<Sample[]> data;
-      uint32_t capacity = 0;
+    struct Run {
+      std::string bytes;
+      PackedSampleAppender packer;
     };
-    static constexpr uint32_t kFirstChunk = 4, kMaxChunk = 32;
-    // Every chunk but the last is full. The last one's free slots are kept here, so
-    // an append that fits touches only this object and the slots it writes.
-    std::vector<Chunk> chunks_;
-    Sample* tail_ = nullptr;  // the last chunk's first free slot
-    uint32_t tail_free_ = 0;
+    // 256 scrapes of 15 s: a bit over an hour. A query whose range cuts a run
+    // decodes the whole run, so runs are kept short enough for that to be cheap.
+    static constexpr uint32_t kMaxRun = 256;
+    static constexpr size_t kFoldUnordered = 64;
+    void FoldUnordered();
+    static void DecodeRun(const Run& r, int64_t mint, int64_t maxt, std::vector<Sample>* out);
+    std::vector<Run> runs_;
+    std::vector<Sample> unordered_;
     size_t size_ = 0;
   };
   struct Series {
     Labels labels;
-    SampleChunks samples;
+    SampleRuns samples;
   };
   struct Shard {
     mutable std::mutex mu;

@@ -37,9 +37,9 @@ TEST_CASE("head append, read, drain") {
   CHECK(head.NumSamples() == 0);
 }
 
-// Samples live in chunks of growing size; appends of every size, across chunk
-// boundaries and larger than a chunk, must read back complete and in arrival order.
-TEST_CASE("appends of any size read back whole and in order across chunks") {
+// In-order samples live in packed runs of up to 256; appends of every size, across
+// run boundaries (321 samples in all), must read back complete and in order.
+TEST_CASE("appends of any size read back whole and in order across runs") {
   Head head;
   auto ls = *Labels::FromPairs({{"__name__", "x"}});
   std::vector<Sample> want;
@@ -71,6 +71,87 @@ TEST_CASE("appends of any size read back whole and in order across chunks") {
   REQUIRE(drained.size() == 1);
   CHECK(drained[0].samples == want);
   CHECK(head.NumSamples() == 0);
+}
+
+// ReadPacked hands over runs wholly in range as packed bytes, and decodes into
+// `rest` the runs the range cuts and the samples that came out of order.
+TEST_CASE("packed runs in range go out as they are, cut runs and out-of-order samples as samples") {
+  Head head;
+  auto ls = *Labels::FromPairs({{"__name__", "x"}});
+  std::vector<Sample> in_order;
+  for (int64_t t = 0; t < 300; ++t) in_order.push_back({t * 15'000, double(t) * 1.5});
+  head.Append({0, 1}, ls, in_order);  // runs [0, 256) and [256, 300)
+  // Out of order: before the last sample, and the last timestamp again.
+  head.Append({0, 1}, ls, std::vector<Sample>{{10 * 15'000 + 1, 7}, {299 * 15'000, 8}});
+  struct Got {
+    std::string bytes;
+    uint32_t count;
+    int64_t min_t, max_t;
+  };
+  auto read = [&](int64_t mint, int64_t maxt, std::vector<Got>* runs, std::vector<Sample>* rest) {
+    head.ReadPacked(
+        {0, 1}, mint, maxt,
+        [&](const Head::PackedRun& r) { runs->push_back({std::string(r.bytes), r.count, r.min_t, r.max_t}); },
+        rest);
+  };
+  std::vector<Got> runs;
+  std::vector<Sample> rest;
+  read(kMinTime, kMaxTime, &runs, &rest);
+  REQUIRE(runs.size() == 2);
+  CHECK(runs[0].count == 256);
+  CHECK(runs[0].min_t == 0);
+  CHECK(runs[0].max_t == 255 * 15'000);
+  CHECK(runs[1].count == 44);
+  CHECK(runs[1].max_t == 299 * 15'000);
+  std::string want;
+  AppendPackedSamples(std::span(in_order).first(256), &want);
+  CHECK(runs[0].bytes == want);
+  CHECK(rest == std::vector<Sample>{{10 * 15'000 + 1, 7}, {299 * 15'000, 8}});
+
+  // A range that cuts the first run: its samples in range come decoded; the second
+  // run, wholly inside, comes packed; the out-of-order sample at 10 is outside.
+  runs.clear();
+  rest.clear();
+  read(200 * 15'000, kMaxTime, &runs, &rest);
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0].count == 44);
+  REQUIRE(rest.size() == 56 + 1);
+  CHECK(rest.front() == in_order[200]);
+  CHECK(rest[55] == in_order[255]);
+  CHECK(rest.back() == Sample{299 * 15'000, 8});
+
+  // Read and Drain see the same samples.
+  std::vector<Sample> all;
+  head.Read({0, 1}, kMinTime, kMaxTime, &all);
+  CHECK(all.size() == 302);
+  auto drained = head.Drain();
+  REQUIRE(drained.size() == 1);
+  CHECK(drained[0].samples.size() == 301);  // the repeated last timestamp collapsed
+}
+
+// A backfill (samples older than the series' last one) is packed too, 64 at a time,
+// in runs before the one that takes the in-order samples; readers see every sample.
+TEST_CASE("out-of-order samples are folded into packed runs of their own") {
+  Head head;
+  auto ls = *Labels::FromPairs({{"__name__", "x"}});
+  head.Append({0, 1}, ls, std::vector<Sample>{{1'000'000, 1}});
+  std::vector<Sample> backfill;
+  for (int64_t t = 0; t < 150; ++t) backfill.push_back({t * 15, double(t)});
+  backfill.push_back({30, 99});  // the same timestamp again: collapsed by readers
+  head.Append({0, 1}, ls, backfill);
+  head.Append({0, 1}, ls, std::vector<Sample>{{1'000'015, 2}});  // in order: the last run
+  std::vector<uint32_t> counts;
+  std::vector<Sample> rest;
+  head.ReadPacked(
+      {0, 1}, kMinTime, kMaxTime, [&](const Head::PackedRun& r) { counts.push_back(r.count); }, &rest);
+  // Two folds of 64 (the first 64, then the next 64), before the in-order run.
+  CHECK(counts == std::vector<uint32_t>{64, 64, 2});
+  CHECK(rest.size() == 151 - 128);
+  auto drained = head.Drain();
+  REQUIRE(drained.size() == 1);
+  REQUIRE(drained[0].samples.size() == 152);
+  CHECK(drained[0].samples[2] == Sample{30, 99});  // PreferSample: the larger value
+  CHECK(drained[0].samples.back() == Sample{1'000'015, 2});
 }
 
 TEST_CASE("concurrent appends are all kept") {
