@@ -33,6 +33,34 @@ inline uint64_t Load64(const uint8_t* p) {
   return v;
 }
 
+// The first sample: its timestamp and value bits, 16 bytes.
+inline char* PutFirstSample(char* p, uint64_t t, uint64_t bits) {
+  std::memcpy(p, &t, 8);
+  std::memcpy(p + 8, &bits, 8);
+  return p + kFirstBytes;
+}
+
+// A sample after one with timestamp prev_t, value bits prev_bits and timestamp
+// delta prev_delta; sets *delta to its own. Stores up to kMaxSampleBytes at p (the
+// XOR always as 8 bytes, of which `sig` count) and returns the end of what counts.
+// Unsigned arithmetic: any int64 timestamps round-trip modulo 2^64.
+inline char* PutNextSample(char* p, uint64_t t, uint64_t bits, uint64_t prev_t, uint64_t prev_bits,
+                           uint64_t prev_delta, uint64_t* delta) {
+  *delta = t - prev_t;
+  const uint64_t dod = *delta - prev_delta;
+  const uint64_t x = bits ^ prev_bits;
+  unsigned sig = 0, tz = 0;
+  if (x != 0) {
+    tz = static_cast<unsigned>(std::countr_zero(x)) / 8;
+    sig = 8 - static_cast<unsigned>(std::countl_zero(x)) / 8 - tz;
+  }
+  *p++ = static_cast<char>(sig | (tz << 4) | (dod == 0 ? kSameDelta : 0));
+  if (dod != 0) p = PutVarint(p, encoding::ZigZag(static_cast<int64_t>(dod)));
+  const uint64_t moved = x >> (8 * tz);
+  std::memcpy(p, &moved, 8);
+  return p + sig;
+}
+
 absl::Status Corrupt(std::vector<Sample>* out, size_t before, size_t i, const char* what) {
   out->resize(before);
   return absl::DataLossError(absl::StrCat("packed samples: ", what, " at sample ", i));
@@ -52,33 +80,17 @@ void AppendPackedSamples(std::span<const Sample> samples, std::string* out) {
   std::string& scratch = need <= kKeptScratchBytes ? kept : own;
   if (scratch.size() < need) scratch.resize(need);
   char* const begin = scratch.data();
-  char* p = begin;
   uint64_t prev_t = static_cast<uint64_t>(samples[0].t);
   uint64_t prev_v = std::bit_cast<uint64_t>(samples[0].v);
-  std::memcpy(p, &prev_t, 8);
-  std::memcpy(p + 8, &prev_v, 8);
-  p += kFirstBytes;
+  char* p = PutFirstSample(begin, prev_t, prev_v);
   uint64_t prev_delta = 0;
   for (size_t i = 1; i < samples.size(); ++i) {
-    // Unsigned arithmetic: any int64 timestamps round-trip modulo 2^64.
     const uint64_t t = static_cast<uint64_t>(samples[i].t);
-    const uint64_t delta = t - prev_t, dod = delta - prev_delta;
     const uint64_t bits = std::bit_cast<uint64_t>(samples[i].v);
-    const uint64_t x = bits ^ prev_v;
-    unsigned sig = 0, tz = 0;
-    if (x != 0) {
-      tz = static_cast<unsigned>(std::countr_zero(x)) / 8;
-      sig = 8 - static_cast<unsigned>(std::countl_zero(x)) / 8 - tz;
-    }
-    *p++ = static_cast<char>(sig | (tz << 4) | (dod == 0 ? kSameDelta : 0));
-    if (dod != 0) p = PutVarint(p, encoding::ZigZag(static_cast<int64_t>(dod)));
-    // Eight bytes stored, `sig` kept: the sample's worst case leaves room for them.
-    const uint64_t moved = x >> (8 * tz);
-    std::memcpy(p, &moved, 8);
-    p += sig;
+    // The need above leaves room for the 8-byte store of the last sample's XOR.
+    p = PutNextSample(p, t, bits, prev_t, prev_v, prev_delta, &prev_delta);
     prev_t = t;
     prev_v = bits;
-    prev_delta = delta;
   }
   out->append(begin, static_cast<size_t>(p - begin));
 }
@@ -86,31 +98,15 @@ void AppendPackedSamples(std::span<const Sample> samples, std::string* out) {
 void PackedSampleAppender::Append(const Sample& s, std::string* out) {
   const uint64_t t = static_cast<uint64_t>(s.t);
   const uint64_t bits = std::bit_cast<uint64_t>(s.v);
+  char buf[kMaxSampleBytes + 8];
+  char* end;
   if (count_ == 0) {
-    char first[kFirstBytes];
-    std::memcpy(first, &t, 8);
-    std::memcpy(first + 8, &bits, 8);
-    out->append(first, kFirstBytes);
+    end = PutFirstSample(buf, t, bits);
     first_t_ = s.t;
   } else {
-    // The same steps as AppendPackedSamples' loop, for one sample.
-    const uint64_t delta = t - static_cast<uint64_t>(last_t_), dod = delta - last_delta_;
-    const uint64_t x = bits ^ last_bits_;
-    unsigned sig = 0, tz = 0;
-    if (x != 0) {
-      tz = static_cast<unsigned>(std::countr_zero(x)) / 8;
-      sig = 8 - static_cast<unsigned>(std::countl_zero(x)) / 8 - tz;
-    }
-    char buf[kMaxSampleBytes + 8];
-    char* p = buf;
-    *p++ = static_cast<char>(sig | (tz << 4) | (dod == 0 ? kSameDelta : 0));
-    if (dod != 0) p = PutVarint(p, encoding::ZigZag(static_cast<int64_t>(dod)));
-    const uint64_t moved = x >> (8 * tz);
-    std::memcpy(p, &moved, 8);
-    p += sig;
-    out->append(buf, static_cast<size_t>(p - buf));
-    last_delta_ = delta;
+    end = PutNextSample(buf, t, bits, static_cast<uint64_t>(last_t_), last_bits_, last_delta_, &last_delta_);
   }
+  out->append(buf, static_cast<size_t>(end - buf));
   last_t_ = s.t;
   last_bits_ = bits;
   ++count_;
