@@ -7,6 +7,7 @@
 //
 //   head.Append(tenant, sid, labels, samples);
 //   head.Read(tenant, sid, mint, maxt, &out);      // appends matching samples
+//   head.ReadPacked(key, mint, maxt, run_fn, &rest); // packed runs as they are kept
 //   auto drained = head.Drain();                   // everything, for persisting
 #pragma once
 
