@@ -4,13 +4,16 @@
 // of range queries (1 h, step 15 s unless noted) is timed against each, same run.
 // Prints a Markdown table of median latencies (ms) to stdout.
 //
-//   build/bin/select_dashboard_bench [--series=100000] [--runs=5] [--flush] [--only-strata]
+//   build/bin/select_dashboard_bench [--series=100000] [--runs=5] [--flush] [--only-strata] [--query=N]
+//   build/bin/select_dashboard_bench --against=SELECT_PORT,VM_PORT,PROM_PORT,END_S [--runs=N] [--query=N]
 //
 // --flush persists Strata's head into blocks before the queries (as happens every
 // --head-flush-interval in a running node, so an hour-long dashboard reads mostly
 // blocks); without it every sample is still in the head. --only-strata skips the
 // other two systems; --serve loads the data, prints the ports and waits (for
-// profiling queries by hand) instead of timing the query set.
+// profiling queries by hand) instead of timing the query set; --against times the
+// query set against such a running --serve (the ports and end it printed), and
+// --query=N times only the Nth query (0-based) of the set.
 //
 // VictoriaMetrics runs with -search.disableCache and -search.latencyOffset=0 so
 // every run evaluates; Strata and Prometheus have no result cache. Each answer's
@@ -21,6 +24,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include "libs/http/http_client.h"
@@ -92,15 +96,109 @@ int CountSeries(const std::string& body) {
 
 }  // namespace
 
+// Times the query set against the three systems' HTTP ports (data ending at end_s)
+// and prints the table; `query_filter` >= 0 times only that query of the set.
+int TimeQueries(int select_port, int vm_port, int prom_port, int64_t end_s, int runs, bool only_strata,
+                int query_filter, size_t total) {
+  struct Query {
+    std::string expr;
+    int step;
+  };
+  const std::vector<Query> queries = {
+      {"sum(rate(http_requests_total[5m]))", 15},
+      {"sum by (job) (rate(http_requests_total[5m]))", 15},
+      {"sum by (code) (rate(http_requests_total{handler=\"/api\"}[5m]))", 15},
+      {"histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))", 15},
+      {"topk(5, sum by (instance) (rate(http_requests_total[5m])))", 15},
+      {"sum(rate(http_requests_total{instance=~\"host1.*\", code=~\"5..\"}[5m]))", 15},
+      {"100 * (1 - avg by (job) (rate(node_cpu_seconds_total{mode=\"idle\"}[5m])))", 15},
+      {"count by (__name__) ({__name__=~\".+\"})", 60},
+      {"max_over_time(sum(rate(http_requests_total[1m]))[10m:1m])", 60},
+  };
+  std::vector<Target> targets = {{"Strata", select_port, ""},
+                                 {"VictoriaMetrics 1.79.5", vm_port, ""},
+                                 {"Prometheus 2.42", prom_port, ""}};
+  if (only_strata) targets.resize(1);
+  printf("Dashboard query set: %zu series x 1 h (15 s), range queries over the hour, median of %d interleaved runs after 1 warm-up, ms\n\n",
+         total, runs);
+  printf("| query | step | Strata | VictoriaMetrics 1.79.5 | Prometheus 2.42 |\n|---|---|---|---|---|\n");
+  for (size_t qi = 0; qi < queries.size(); ++qi) {
+    const Query& q = queries[qi];
+    if (query_filter >= 0 && static_cast<size_t>(query_filter) != qi) continue;
+    std::string row = "| `" + q.expr + "` | " + std::to_string(q.step) + "s";
+    const std::string target = "/api/v1/query_range?query=" + http::UrlEncode(q.expr) + "&start=" +
+                               std::to_string(end_s - 3600) + "&end=" + std::to_string(end_s) +
+                               "&step=" + std::to_string(q.step);
+    // One warm-up per system, then rounds in which each system answers once, the
+    // first system of a round rotating, so that a slow spell of the shared machine
+    // weighs on every system alike. Each request starts after a pause: the system
+    // that answered before may still be busy (a Go GC cycle after Prometheus' answer
+    // added ~1 ms to the next system's 5 ms one), and the pause keeps that out.
+    std::vector<std::unique_ptr<http::HttpClient>> clients;
+    std::vector<std::vector<double>> ms(targets.size());
+    std::vector<int> counts(targets.size(), -1);
+    std::vector<bool> failed(targets.size(), false);
+    for (const Target& t : targets) clients.push_back(std::make_unique<http::HttpClient>("127.0.0.1", t.port));
+    for (int r = 0; r <= runs; ++r) {
+      for (size_t k = 0; k < targets.size(); ++k) {
+        const size_t i = (k + static_cast<size_t>(r)) % targets.size();
+        if (failed[i]) continue;
+        std::this_thread::sleep_for(std::chrono::milliseconds(150));
+        auto start = std::chrono::steady_clock::now();
+        auto resp = clients[i]->Get(target);
+        double d = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        if (!resp.ok() || resp->status != 200) {
+          fprintf(stderr, "%s: %s -> %s\n", targets[i].name.c_str(), q.expr.c_str(),
+                  resp.ok() ? resp->body.substr(0, 300).c_str() : std::string(resp.status().message()).c_str());
+          failed[i] = true;
+          continue;
+        }
+        counts[i] = CountSeries(resp->body);
+        if (r > 0) ms[i].push_back(d);
+      }
+    }
+    for (size_t i = 0; i < targets.size(); ++i) {
+      if (failed[i] || ms[i].empty()) {
+        row += " | error";
+      } else {
+        std::sort(ms[i].begin(), ms[i].end());
+        char buf[32];
+        snprintf(buf, sizeof buf, " | %.1f", ms[i][ms[i].size() / 2]);
+        row += buf;
+      }
+    }
+    printf("%s |\n", row.c_str());
+    fflush(stdout);
+    if (!only_strata && (counts[0] != counts[1] || counts[0] != counts[2])) {
+      fprintf(stderr, "series counts differ for %s: %d / %d / %d\n", q.expr.c_str(), counts[0], counts[1], counts[2]);
+    }
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   int series = 100'000, runs = 5;
   bool flush = false, only_strata = false, serve = false;
+  int query_filter = -1;  // --query=N: only the Nth query of the set (0-based)
+  std::string against;
   for (int i = 1; i < argc; ++i) {
     if (strncmp(argv[i], "--series=", 9) == 0) series = atoi(argv[i] + 9);
     if (strncmp(argv[i], "--runs=", 7) == 0) runs = atoi(argv[i] + 7);
     if (strcmp(argv[i], "--flush") == 0) flush = true;
     if (strcmp(argv[i], "--only-strata") == 0) only_strata = true;
     if (strcmp(argv[i], "--serve") == 0) serve = true;
+    if (strncmp(argv[i], "--query=", 8) == 0) query_filter = atoi(argv[i] + 8);
+    if (strncmp(argv[i], "--against=", 10) == 0) against = argv[i] + 10;
+  }
+  if (!against.empty()) {
+    // The servers of a --serve run: SELECT_PORT,VM_PORT,PROM_PORT,END_S as it printed.
+    long long p[4];
+    if (sscanf(against.c_str(), "%lld,%lld,%lld,%lld", &p[0], &p[1], &p[2], &p[3]) != 4) {
+      fprintf(stderr, "--against wants SELECT_PORT,VM_PORT,PROM_PORT,END_S\n");
+      return 2;
+    }
+    return TimeQueries(int(p[0]), int(p[1]), int(p[2]), p[3], runs, only_strata, query_filter,
+                       size_t(series));
   }
   const int instances = std::max(1, series / 100);
   const int points = 241;  // 1 h at 15 s
@@ -181,76 +279,5 @@ int main(int argc, char** argv) {
     fflush(stdout);
     for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
   }
-  struct Query {
-    std::string expr;
-    int step;
-  };
-  const std::vector<Query> queries = {
-      {"sum(rate(http_requests_total[5m]))", 15},
-      {"sum by (job) (rate(http_requests_total[5m]))", 15},
-      {"sum by (code) (rate(http_requests_total{handler=\"/api\"}[5m]))", 15},
-      {"histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))", 15},
-      {"topk(5, sum by (instance) (rate(http_requests_total[5m])))", 15},
-      {"sum(rate(http_requests_total{instance=~\"host1.*\", code=~\"5..\"}[5m]))", 15},
-      {"100 * (1 - avg by (job) (rate(node_cpu_seconds_total{mode=\"idle\"}[5m])))", 15},
-      {"count by (__name__) ({__name__=~\".+\"})", 60},
-      {"max_over_time(sum(rate(http_requests_total[1m]))[10m:1m])", 60},
-  };
-  std::vector<Target> targets = {{"Strata", select_port, ""},
-                                 {"VictoriaMetrics 1.79.5", vm_port, ""},
-                                 {"Prometheus 2.42", prom_port, ""}};
-  if (only_strata) targets.resize(1);
-  printf("Dashboard query set: %zu series x 1 h (15 s), range queries over the hour, median of %d interleaved runs after 1 warm-up, ms\n\n",
-         total, runs);
-  printf("| query | step | Strata | VictoriaMetrics 1.79.5 | Prometheus 2.42 |\n|---|---|---|---|---|\n");
-  for (const Query& q : queries) {
-    std::string row = "| `" + q.expr + "` | " + std::to_string(q.step) + "s";
-    const std::string target = "/api/v1/query_range?query=" + http::UrlEncode(q.expr) + "&start=" +
-                               std::to_string(end_s - 3600) + "&end=" + std::to_string(end_s) +
-                               "&step=" + std::to_string(q.step);
-    // One warm-up per system, then rounds in which each system answers once, the
-    // first system of a round rotating, so that a slow spell of the shared machine
-    // weighs on every system alike. Each request starts after a pause: the system
-    // that answered before may still be busy (a Go GC cycle after Prometheus' answer
-    // added ~1 ms to the next system's 5 ms one), and the pause keeps that out.
-    std::vector<std::unique_ptr<http::HttpClient>> clients;
-    std::vector<std::vector<double>> ms(targets.size());
-    std::vector<int> counts(targets.size(), -1);
-    std::vector<bool> failed(targets.size(), false);
-    for (const Target& t : targets) clients.push_back(std::make_unique<http::HttpClient>("127.0.0.1", t.port));
-    for (int r = 0; r <= runs; ++r) {
-      for (size_t k = 0; k < targets.size(); ++k) {
-        const size_t i = (k + static_cast<size_t>(r)) % targets.size();
-        if (failed[i]) continue;
-        std::this_thread::sleep_for(std::chrono::milliseconds(150));
-        auto start = std::chrono::steady_clock::now();
-        auto resp = clients[i]->Get(target);
-        double d = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-        if (!resp.ok() || resp->status != 200) {
-          fprintf(stderr, "%s: %s -> %s\n", targets[i].name.c_str(), q.expr.c_str(),
-                  resp.ok() ? resp->body.substr(0, 300).c_str() : std::string(resp.status().message()).c_str());
-          failed[i] = true;
-          continue;
-        }
-        counts[i] = CountSeries(resp->body);
-        if (r > 0) ms[i].push_back(d);
-      }
-    }
-    for (size_t i = 0; i < targets.size(); ++i) {
-      if (failed[i] || ms[i].empty()) {
-        row += " | error";
-      } else {
-        std::sort(ms[i].begin(), ms[i].end());
-        char buf[32];
-        snprintf(buf, sizeof buf, " | %.1f", ms[i][ms[i].size() / 2]);
-        row += buf;
-      }
-    }
-    printf("%s |\n", row.c_str());
-    fflush(stdout);
-    if (!only_strata && (counts[0] != counts[1] || counts[0] != counts[2])) {
-      fprintf(stderr, "series counts differ for %s: %d / %d / %d\n", q.expr.c_str(), counts[0], counts[1], counts[2]);
-    }
-  }
-  return 0;
+  return TimeQueries(select_port, vm_port, prom_port, end_s, runs, only_strata, query_filter, total);
 }
