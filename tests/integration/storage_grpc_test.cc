@@ -471,7 +471,7 @@ TEST_CASE("a call that arrives after an idle second is answered at once") {
   // shows. A stalled call takes 30 ms more than the 1 ms a NodeInfo takes here; a
   // loaded machine (ctest runs two tests at a time) may stall one or two by chance,
   // so a failed sweep is run once more: the bug fails every sweep (8 slow calls with
-  // the old server, 3 with only the client unfixed).
+  // the old server, 2-3 with only the client unfixed).
   PinCallbackThreads();
   Node node;
   REQUIRE(node.proc->Start().ok());
