@@ -165,8 +165,8 @@ grpc::ServerWriteReactor<pb::SearchResponse>* StorageService::Search(grpc::Callb
                                                                      const pb::SearchRequest* req) {
   auto* reactor = new StreamReactor<pb::SearchResponse>();
   read_pool_.Submit([this, req, reactor] {
+    pb::SearchResponse batch;  // the last one is sent with the call's status
     grpc::Status status = Run("Search", [&]() -> absl::Status {
-      pb::SearchResponse batch;
       size_t bytes = 0;
       bool ok = true;
       absl::Status s = engine_->Search(*req, [&](pb::SearchSeries&& series) {
@@ -181,11 +181,14 @@ grpc::ServerWriteReactor<pb::SearchResponse>* StorageService::Search(grpc::Callb
         return ok;
       });
       if (!s.ok()) return s;
-      if (ok && batch.series_size() > 0) ok = reactor->Write(std::move(batch));
       if (!ok) return absl::CancelledError("client went away during search");
       return absl::OkStatus();
     });
-    reactor->Finish(std::move(status));
+    if (status.ok() && batch.series_size() > 0) {
+      reactor->WriteLastAndFinish(std::move(batch));
+    } else {
+      reactor->Finish(std::move(status));
+    }
   });
   return reactor;
 }

@@ -4,7 +4,7 @@
 //   auto* r = new StreamReactor<pb::SearchResponse>();
 //   pool.Submit([r] {
 //     while (more && r->Write(NextBatch())) {}
-//     r->Finish(grpc::Status::OK);  // the producer's last touch of r
+//     r->WriteLastAndFinish(LastBatch());  // or Finish(status): the last touch of r
 //   });
 //   return r;
 //
@@ -62,6 +62,24 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
       cv_.wait(l, [this] { return !sending_; });
     }
     grpc::ServerWriteReactor<Msg>::Finish(std::move(status));
+  }
+
+  // Like Write(m) then Finish(OK), but `m` and the trailers leave in one write:
+  // Finish after Write waits for the write's completion on a callback thread and
+  // then writes the trailers alone, a second trip through the transport (~0.3 ms
+  // at the end of every small search). If the call is already over, only ends it.
+  void WriteLastAndFinish(Msg&& m) {
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      cv_.wait(l, [this] { return !sending_; });
+      if (!broken_) {
+        message_ = std::move(m);
+        l.unlock();
+        this->StartWriteAndFinish(&message_, grpc::WriteOptions(), grpc::Status::OK);
+        return;
+      }
+    }
+    grpc::ServerWriteReactor<Msg>::Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
   }
 
  private:
