@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -365,8 +366,10 @@ int64_t FusedAggregation::AddSeriesMajor(
   const size_t block = std::clamp<size_t>(16384 / steps, 1, 256);
   const size_t nblocks = (n + block - 1) / block;
   struct BlockValues {
-    std::vector<double> values;  // [series in block][step]
-    std::vector<uint8_t> has;    // the same shape: whether values[...] is set
+    // [series in block][step], not zeroed: fill sets every `has`, and a value only
+    // where its `has` is 1 (zeroing 128 KiB per block was ~4 % of a small query).
+    std::unique_ptr<double[]> values;
+    std::vector<uint8_t> has;  // the same shape: whether values[...] is set
   };
   std::vector<BlockValues> blocks(nblocks);
   has_point->assign(n, 0);
@@ -376,9 +379,9 @@ int64_t FusedAggregation::AddSeriesMajor(
       [&](size_t b) {
         const size_t s0 = b * block, s1 = std::min(n, s0 + block);
         BlockValues& out = blocks[b];
-        out.values.resize((s1 - s0) * steps);
+        out.values.reset(new double[(s1 - s0) * steps]);
         out.has.resize((s1 - s0) * steps);
-        added += fill(s0, s1, out.values.data(), out.has.data());
+        added += fill(s0, s1, out.values.get(), out.has.data());
       },
       [&](size_t b) {
         const size_t s0 = b * block, s1 = std::min(n, s0 + block);
@@ -386,7 +389,7 @@ int64_t FusedAggregation::AddSeriesMajor(
         for (size_t s = s0; s < s1; ++s) {
           const size_t at = (s - s0) * steps;
           AggState* row = im.st.data() + im.group_of[s] * steps;
-          if (AggAddRow(im.op, row, in.values.data() + at, in.has.data() + at, steps)) (*has_point)[s] = 1;
+          if (AggAddRow(im.op, row, in.values.get() + at, in.has.data() + at, steps)) (*has_point)[s] = 1;
         }
         in = BlockValues();  // added: its memory goes back
       });

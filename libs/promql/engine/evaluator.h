@@ -240,7 +240,8 @@ class FusedAggregation {
   // Adds the values of input series [0, n) at every step, series by series:
   // fill(s0, s1, values, has) writes the value of each series s in [s0, s1) at
   // step k to values[(s - s0) * steps + k], sets has[...] to 1 when there is one
-  // and 0 when not, and returns how many there are. fill runs on several threads
+  // and 0 when not (values[...] is not read where has[...] is 0, and starts
+  // unset), and returns how many there are. fill runs on several threads
   // at once for distinct blocks of series, and may throw EvalError; the values are
   // added in series order, as AggregateMatrix adds them, so the answer is the same
   // to the last bit. Each series is read once, while in cache; splitting the steps

@@ -4,8 +4,6 @@
 
 namespace strata::promql::fn {
 
-namespace {
-
 // Prometheus 2.42's extrapolation, in its order of operations (the answer must
 // match it to the last bit). `cap_start_at_zero` applies the counter zero-point cap.
 double ExtrapolationFactor(int64_t to_start_ms, int64_t to_end_ms, int64_t sampled_ms, size_t n,
@@ -31,8 +29,6 @@ double ExtrapolationFactor(int64_t to_start_ms, int64_t to_end_ms, int64_t sampl
   return factor;
 }
 
-}  // namespace
-
 std::optional<double> ExtrapolatedRate(std::span<const Sample> samples, int64_t range_start_ms,
                                        int64_t range_end_ms, bool is_counter, bool is_rate,
                                        bool known_no_drops, ExtrapolationCache* cache) {
@@ -41,50 +37,6 @@ std::optional<double> ExtrapolatedRate(std::span<const Sample> samples, int64_t 
     return std::nullopt;
   }
   return v;
-}
-
-bool ExtrapolatedRateTo(std::span<const Sample> samples, int64_t range_start_ms, int64_t range_end_ms,
-                        bool is_counter, bool is_rate, bool known_no_drops, ExtrapolationCache* cache, double* out) {
-  if (samples.size() < 2) return false;
-  const Sample& first = samples.front();
-  const Sample& last = samples.back();
-
-  double result = last.v - first.v;
-  if (is_counter && !known_no_drops) {
-    // Every drop is a reset: the counter restarted from 0, so what it had reached
-    // before the drop is added back.
-    double prev = first.v;
-    for (const Sample& s : samples.subspan(1)) {
-      if (s.v < prev) result += prev;
-      prev = s.v;
-    }
-  }
-
-  const int64_t to_start = first.t - range_start_ms, to_end = range_end_ms - last.t, sampled = last.t - first.t;
-  const int64_t range = range_end_ms - range_start_ms;
-  const size_t n = samples.size();
-  const bool cap = is_counter && result > 0 && first.v >= 0;
-  // The cap cannot bite when first.v / result is at least twice to_start / sampled:
-  // then duration_to_zero exceeds duration_to_start whatever the rounding.
-  const bool cap_may_bite =
-      cap && !(first.v * static_cast<double>(sampled) >= 2 * static_cast<double>(to_start) * result);
-  if (cache == nullptr || cap_may_bite) {
-    *out = result * ExtrapolationFactor(to_start, to_end, sampled, n, range, is_rate, first.v, result, cap);
-    return true;
-  }
-  if (!cache->valid || cache->to_start != to_start || cache->to_end != to_end || cache->sampled != sampled ||
-      cache->n != n || cache->range != range || cache->is_rate != is_rate) {
-    cache->factor = ExtrapolationFactor(to_start, to_end, sampled, n, range, is_rate, 0, 0, false);
-    cache->valid = true;
-    cache->is_rate = is_rate;
-    cache->to_start = to_start;
-    cache->to_end = to_end;
-    cache->sampled = sampled;
-    cache->n = n;
-    cache->range = range;
-  }
-  *out = result * cache->factor;
-  return true;
 }
 
 std::optional<double> Rate(std::span<const Sample> samples, int64_t range_start_ms,
