@@ -66,8 +66,9 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
 
   // Like Write(m) then Finish(OK), but `m` and the trailers leave in one write:
   // Finish after Write waits for the write's completion on a callback thread and
-  // then writes the trailers alone, a second trip through the transport (~0.3 ms
-  // at the end of every small search). If the call is already over, only ends it.
+  // then writes the trailers alone, a second trip through the transport (0.4–1 ms
+  // of select's Search call on a 555-series search, docs/benchmarks.md). If the
+  // call is already over, only ends it.
   void WriteLastAndFinish(Msg&& m) {
     {
       std::unique_lock<std::mutex> l(mu_);
