@@ -165,8 +165,9 @@ grpc::ServerWriteReactor<pb::SearchResponse>* StorageService::Search(grpc::Callb
                                                                      const pb::SearchRequest* req) {
   auto* reactor = new StreamReactor<pb::SearchResponse>();
   read_pool_.Submit([this, req, reactor] {
-    pb::SearchResponse batch;  // the last one is sent with the call's status
+    bool finished = false;  // by WriteLastAndFinish
     grpc::Status status = Run("Search", [&]() -> absl::Status {
+      pb::SearchResponse batch;
       size_t bytes = 0;
       bool ok = true;
       absl::Status s = engine_->Search(*req, [&](pb::SearchSeries&& series) {
@@ -181,14 +182,15 @@ grpc::ServerWriteReactor<pb::SearchResponse>* StorageService::Search(grpc::Callb
         return ok;
       });
       if (!s.ok()) return s;
+      // The last message leaves with the call's status, in one write.
+      if (ok && batch.series_size() > 0) {
+        finished = true;
+        ok = reactor->WriteLastAndFinish(std::move(batch));
+      }
       if (!ok) return absl::CancelledError("client went away during search");
       return absl::OkStatus();
     });
-    if (status.ok() && batch.series_size() > 0) {
-      reactor->WriteLastAndFinish(std::move(batch));
-    } else {
-      reactor->Finish(std::move(status));
-    }
+    if (!finished) reactor->Finish(std::move(status));
   });
   return reactor;
 }

@@ -68,8 +68,9 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   // Finish after Write waits for the write's completion on a callback thread and
   // then writes the trailers alone, a second trip through the transport (0.4–1 ms
   // of select's Search call on a 555-series search, docs/benchmarks.md). If the
-  // call is already over, only ends it.
-  void WriteLastAndFinish(Msg&& m) {
+  // call is already over, only ends it and returns false. Either way the call is
+  // finished: the reactor may be deleted at any moment after.
+  bool WriteLastAndFinish(Msg&& m) {
     {
       std::unique_lock<std::mutex> l(mu_);
       cv_.wait(l, [this] { return !sending_; });
@@ -77,10 +78,11 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
         message_ = std::move(m);
         l.unlock();
         this->StartWriteAndFinish(&message_, grpc::WriteOptions(), grpc::Status::OK);
-        return;
+        return true;
       }
     }
     grpc::ServerWriteReactor<Msg>::Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+    return false;
   }
 
  private:
