@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/encoding/block.h"
+#include "libs/encoding/varint.h"
 #include "libs/encoding/packed_samples.h"
 #include "libs/rpc/wire_reader.h"
 #include "libs/rpc/write_wire.h"
@@ -122,5 +123,55 @@ absl::StatusOr<Labels> LabelsOfSeriesView(const SearchSeriesView& series) {
   for (const LabelRef& l : series.labels) pairs.push_back(Label{std::string(l.name), std::string(l.value)});
   return Labels::FromPairs(std::move(pairs));
 }
+
+namespace {
+
+// Appends a length-delimited field: tag (field, wire type 2), length, bytes.
+void PutBytesField(uint32_t field, std::string_view bytes, std::string* out) {
+  encoding::PutUvarint(out, (field << 3) | 2);
+  encoding::PutUvarint(out, bytes.size());
+  out->append(bytes);
+}
+
+// A varint field, left out when 0 (proto3).
+void PutVarintField(uint32_t field, uint64_t v, std::string* out) {
+  if (v == 0) return;
+  encoding::PutUvarint(out, field << 3);
+  encoding::PutUvarint(out, v);
+}
+
+}  // namespace
+
+void AppendBlockField(int64_t min_time_ms, int64_t max_time_ms, uint32_t samples, BlockPayload kind,
+                      std::string_view payload, std::string* out) {
+  // The Block's size first, for its length prefix: a tag byte and a varint per set field.
+  auto varint_size = [](uint64_t v) { return v == 0 ? 0 : 1 + encoding::UvarintLength(v); };
+  const uint64_t size = varint_size(static_cast<uint64_t>(min_time_ms)) +
+                        varint_size(static_cast<uint64_t>(max_time_ms)) + varint_size(samples) +
+                        (payload.empty() ? 0 : 1 + encoding::UvarintLength(payload.size()) + payload.size());
+  encoding::PutUvarint(out, (2 << 3) | 2);  // SearchSeries.blocks
+  encoding::PutUvarint(out, size);
+  PutVarintField(1, static_cast<uint64_t>(min_time_ms), out);
+  PutVarintField(2, static_cast<uint64_t>(max_time_ms), out);
+  PutVarintField(3, samples, out);
+  if (!payload.empty()) PutBytesField(static_cast<uint32_t>(kind), payload, out);
+}
+
+void AppendLabelMessages(const Labels& labels, std::string* out) {
+  for (const Label& l : labels) {
+    const uint64_t size = (l.name.empty() ? 0 : 1 + encoding::UvarintLength(l.name.size()) + l.name.size()) +
+                          (l.value.empty() ? 0 : 1 + encoding::UvarintLength(l.value.size()) + l.value.size());
+    encoding::PutUvarint(out, (1 << 3) | 2);  // SearchSeries.labels
+    encoding::PutUvarint(out, size);
+    if (!l.name.empty()) PutBytesField(1, l.name, out);
+    if (!l.value.empty()) PutBytesField(2, l.value, out);
+  }
+}
+
+void AppendLabelEntriesField(std::string_view entries, std::string* out) {
+  if (!entries.empty()) PutBytesField(3, entries, out);
+}
+
+void AppendSeriesField(std::string_view series, std::string* out) { PutBytesField(1, series, out); }
 
 }  // namespace strata

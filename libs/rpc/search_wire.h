@@ -59,6 +59,32 @@ absl::Status DecodeBlockView(const BlockView& block, int64_t min_t, int64_t max_
 // validated, empty values dropped (as LabelsOfSearchSeries).
 absl::StatusOr<Labels> LabelsOfSeriesView(const SearchSeriesView& series);
 
+// Writing an answer (a storage node): the bytes protobuf writes for the same
+// messages, built without a message object per series and block (building,
+// serializing and destroying those was a quarter of a node's CPU for a
+// 600-series search, docs/benchmarks.md, "Dashboard queries", eighteenth session).
+//
+//   std::string body, answer;
+//   AppendLabelMessages(labels, &body);                   // or, after the blocks:
+//   AppendBlockField(min_t, max_t, n, BlockPayload::kData, block_bytes, &body);
+//   AppendLabelEntriesField(label_entries, &body);        //   label_entries
+//   AppendSeriesField(body, &answer);                     // one SearchResponse.series
+//
+// A SearchResponse is its series fields one after another, so `answer` can hold any
+// number of them.
+
+// Which of Block's byte fields carries the samples (the value is the field number).
+enum class BlockPayload : uint32_t { kData = 4, kRawSamples = 5, kPackedSamples = 6 };
+// Appends one SearchSeries.blocks field (tag, length, Block bytes) to *out.
+void AppendBlockField(int64_t min_time_ms, int64_t max_time_ms, uint32_t samples, BlockPayload kind,
+                      std::string_view payload, std::string* out);
+// Appends `labels` as SearchSeries.labels fields (Label messages) to *out.
+void AppendLabelMessages(const Labels& labels, std::string* out);
+// Appends SearchSeries.label_entries (nothing when empty, as protobuf) to *out.
+void AppendLabelEntriesField(std::string_view entries, std::string* out);
+// Appends one SearchResponse.series field holding the SearchSeries bytes `series`.
+void AppendSeriesField(std::string_view series, std::string* out);
+
 // Sorted and validated labels from serialized TimeSeries.labels entries;
 // InvalidArgument for an empty value or an invalid label.
 absl::StatusOr<Labels> LabelsOfEntries(std::string_view label_entries);

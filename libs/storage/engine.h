@@ -43,6 +43,10 @@
 #include "libs/storage/wal/wal.h"
 #include "storage.pb.h"
 
+namespace strata {
+enum class BlockPayload : uint32_t;  // libs/rpc/search_wire.h
+}
+
 namespace rocksdb {
 class ColumnFamilyHandle;
 class DB;
@@ -155,6 +159,24 @@ class StorageEngine {
   // series match than req.max_series (> 0).
   using SeriesCallback = std::function<bool(pb::SearchSeries&&)>;
   absl::Status Search(const pb::SearchRequest& req, const SeriesCallback& emit);
+  // Search with each series as wire bytes: `emit` gets one SearchResponse.series
+  // field (tag, length, SearchSeries bytes; libs/rpc/search_wire.h), so entries
+  // joined in order are a SearchResponse. The view is valid during the call. What
+  // the Search RPC sends; Search() parses these.
+  using SeriesWireCallback = std::function<bool(std::string_view series_field)>;
+  absl::Status SearchWire(const pb::SearchRequest& req, const SeriesWireCallback& emit);
+
+  // Internal: where the read path puts a series' blocks, as Block messages
+  // (Export) or as SearchSeries.blocks fields in wire bytes (Search).
+  class BlockSink {
+   public:
+    virtual ~BlockSink() = default;
+    virtual void Add(int64_t min_t, int64_t max_t, uint32_t samples, BlockPayload kind,
+                     std::string_view payload) = 0;
+    // How much has been added, to roll back to.
+    virtual size_t Mark() const = 0;
+    virtual void Rollback(size_t mark) = 0;
+  };
 
   absl::Status LabelNames(const pb::LabelNamesRequest& req, pb::LabelNamesResponse* resp);
   absl::Status LabelValues(const pb::LabelValuesRequest& req, pb::LabelValuesResponse* resp);
@@ -238,8 +260,7 @@ class StorageEngine {
   // `packed_head` and no grid, the head's packed runs wholly in range go as blocks
   // of their own, copied (Head::ReadPacked), and the rest as one more block.
   absl::Status CollectBlocks(uint64_t tenant, uint64_t sid, BlockIterators& iters, int64_t mint, int64_t maxt,
-                             bool fill_cache, bool packed_head, const RefGrid& refs,
-                             google::protobuf::RepeatedPtrField<pb::Block>* out);
+                             bool fill_cache, bool packed_head, const RefGrid& refs, BlockSink& out);
   // Series ids of the tenant matching `ms` in partitions of [mint, maxt].
   absl::StatusOr<std::vector<uint64_t>> SelectSeries(uint64_t tenant, const Matchers& ms, int64_t mint, int64_t maxt,
                                                      std::vector<uint32_t>* days) const;

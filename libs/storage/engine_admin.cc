@@ -11,6 +11,7 @@
 #include "libs/encoding/block.h"
 #include "libs/model/dedup.h"
 #include "libs/rpc/proto_convert.h"
+#include "libs/rpc/search_wire.h"
 #include "libs/storage/engine.h"
 #include "libs/storage/key_format.h"
 #include "rocksdb/iterator.h"
@@ -21,6 +22,34 @@
 namespace strata::storage {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// Block messages, for Export.
+class ProtoBlockSink final : public StorageEngine::BlockSink {
+ public:
+  explicit ProtoBlockSink(google::protobuf::RepeatedPtrField<pb::Block>* out) : out_(out) {}
+  void Add(int64_t min_t, int64_t max_t, uint32_t samples, BlockPayload kind, std::string_view payload) override {
+    pb::Block* b = out_->Add();
+    b->set_min_time_ms(min_t);
+    b->set_max_time_ms(max_t);
+    b->set_samples(samples);
+    switch (kind) {
+      case BlockPayload::kData: b->set_data(payload.data(), payload.size()); break;
+      case BlockPayload::kRawSamples: b->set_raw_samples(payload.data(), payload.size()); break;
+      case BlockPayload::kPackedSamples: b->set_packed_samples(payload.data(), payload.size()); break;
+    }
+  }
+  size_t Mark() const override { return static_cast<size_t>(out_->size()); }
+  void Rollback(size_t mark) override {
+    out_->DeleteSubrange(static_cast<int>(mark), out_->size() - static_cast<int>(mark));
+  }
+
+ private:
+  google::protobuf::RepeatedPtrField<pb::Block>* out_;
+};
+
+}  // namespace
 
 absl::Status StorageEngine::Delete(const pb::DeleteRequest& req, pb::DeleteResponse* resp) {
   STRATA_ASSIGN_OR_RETURN(Matchers ms, MatchersFromProto(req.matchers()));
@@ -108,8 +137,9 @@ absl::Status StorageEngine::Export(const pb::ExportRequest& req, const ExportCal
     STRATA_ASSIGN_OR_RETURN(Labels labels, DecodeLabels(std::string_view(it->value().data(), it->value().size())));
     if (ring && ring->Owns(labels.Hash(), self, f.replication_factor()) != f.owned()) continue;
     pb::ExportedSeries out;
+    ProtoBlockSink blocks(out.mutable_blocks());
     STRATA_RETURN_IF_ERROR(CollectBlocks(tenant, sid, iters, mint, maxt, /*fill_cache=*/false,
-                                         /*packed_head=*/false, RefGrid{}, out.mutable_blocks()));
+                                         /*packed_head=*/false, RefGrid{}, blocks));
     if (out.blocks_size() == 0) continue;
     out.set_account_id(static_cast<uint32_t>(tenant >> 32));
     out.set_project_id(static_cast<uint32_t>(tenant));

@@ -12,9 +12,11 @@
 #include "libs/common/thread_cache.h"
 #include "libs/common/thread_pool.h"
 #include "libs/encoding/block.h"
+#include "libs/encoding/packed_samples.h"
 #include "libs/model/dedup.h"
 #include "libs/model/ref_grid.h"
 #include "libs/rpc/proto_convert.h"
+#include "libs/rpc/search_wire.h"
 #include "libs/storage/engine.h"
 #include "libs/storage/key_format.h"
 #include "rocksdb/db.h"
@@ -59,6 +61,20 @@ absl::Status ForEachLabels(const Index& index, uint64_t tenant, const std::vecto
   return absl::OkStatus();
 }
 
+// SearchSeries.blocks fields appended to a string.
+class WireBlockSink final : public StorageEngine::BlockSink {
+ public:
+  explicit WireBlockSink(std::string* out) : out_(out) {}
+  void Add(int64_t min_t, int64_t max_t, uint32_t samples, BlockPayload kind, std::string_view payload) override {
+    AppendBlockField(min_t, max_t, samples, kind, payload, out_);
+  }
+  size_t Mark() const override { return out_->size(); }
+  void Rollback(size_t mark) override { out_->resize(mark); }
+
+ private:
+  std::string* out_;
+};
+
 }  // namespace
 
 absl::StatusOr<std::vector<uint64_t>> StorageEngine::SelectSeries(uint64_t tenant, const Matchers& ms, int64_t mint,
@@ -95,8 +111,8 @@ rocksdb::Iterator* BlockIterators::For(size_t i) {
 
 absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIterators& iters, int64_t mint,
                                           int64_t maxt, bool fill_cache, bool packed_head, const RefGrid& refs,
-                                          google::protobuf::RepeatedPtrField<pb::Block>* out) {
-  const int before = out->size();
+                                          BlockSink& out) {
+  const size_t before = out.Mark();
   for (;;) {
     for (size_t i = 0; i < iters.days().size(); ++i) {
       const uint32_t day = iters.days()[i];
@@ -106,11 +122,7 @@ absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIt
         BlockValue bv;
         if (!DecodeBlockValue(value, &bv)) return false;
         if (bv.max_t < mint || bv.min_t > maxt) return true;
-        pb::Block* b = out->Add();
-        b->set_min_time_ms(bv.min_t);
-        b->set_max_time_ms(bv.max_t);
-        b->set_samples(bv.count);
-        b->set_data(bv.data.data(), bv.data.size());
+        out.Add(bv.min_t, bv.max_t, bv.count, BlockPayload::kData, bv.data);
         return true;
       };
       const SeriesBlockCache::Key cache_key{day, tenant, sid};
@@ -151,13 +163,7 @@ absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIt
       // The head's packed runs go out as they are; the rest is packed below.
       head_.ReadPacked(
           HeadKey{tenant, sid}, mint, maxt,
-          [&](const Head::PackedRun& r) {
-            pb::Block* b = out->Add();
-            b->set_min_time_ms(r.min_t);
-            b->set_max_time_ms(r.max_t);
-            b->set_samples(r.count);
-            b->set_packed_samples(r.bytes.data(), r.bytes.size());
-          },
+          [&](const Head::PackedRun& r) { out.Add(r.min_t, r.max_t, r.count, BlockPayload::kPackedSamples, r.bytes); },
           &head);
       ReadPersisting(HeadKey{tenant, sid}, mint, maxt, &head);
     } else {
@@ -167,7 +173,7 @@ absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIt
     // out of the head into blocks those iterators do not see: read again.
     const uint64_t epoch = persist_epoch_.load();
     if (epoch != iters.epoch()) {
-      out->DeleteSubrange(before, out->size() - before);
+      out.Rollback(before);
       iters.Reset(epoch);
       continue;
     }
@@ -176,10 +182,17 @@ absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIt
       KeepLatestAtRefs(refs, &head);
     }
     if (!head.empty()) {
+      const auto n = static_cast<uint32_t>(head.size());
       if (packed_head) {
-        PackedSamplesToProto(head, out->Add());
+        thread_local std::string packed;
+        packed.clear();
+        AppendPackedSamples(head, &packed);
+        out.Add(head.front().t, head.back().t, n, BlockPayload::kPackedSamples, packed);
       } else {
-        RawSamplesToProto(head, out->Add());
+        // A Sample is the raw layout itself: int64 then float64, little-endian.
+        static_assert(sizeof(Sample) == 16 && offsetof(Sample, v) == 8);
+        out.Add(head.front().t, head.back().t, n, BlockPayload::kRawSamples,
+                std::string_view(reinterpret_cast<const char*>(head.data()), head.size() * sizeof(Sample)));
       }
     }
     return absl::OkStatus();
@@ -187,6 +200,22 @@ absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIt
 }
 
 absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCallback& emit) {
+  return SearchWire(req, [&](std::string_view field) {
+    // The field's tag (1 byte) and length, then the SearchSeries.
+    uint64_t len = 0;
+    size_t at = 1;
+    for (int shift = 0; at < field.size(); shift += 7) {
+      const auto b = static_cast<uint8_t>(field[at++]);
+      len |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (b < 0x80) break;
+    }
+    pb::SearchSeries series;
+    if (at + len != field.size() || !series.ParseFromArray(field.data() + at, static_cast<int>(len))) return false;
+    return emit(std::move(series));
+  });
+}
+
+absl::Status StorageEngine::SearchWire(const pb::SearchRequest& req, const SeriesWireCallback& emit) {
   stats_.searches++;
   STRATA_RETURN_IF_ERROR(CheckRange(req.min_time_ms(), req.max_time_ms()));
   STRATA_ASSIGN_OR_RETURN(Matchers ms, MatchersFromProto(req.matchers()));
@@ -215,7 +244,16 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
   // A small search reads faster than a helper thread wakes up (and a wake-up may
   // land on a CPU the hypervisor is not running).
   if (ids.size() < kMinParallelSearch) threads = 1;
-  auto read_chunk = [&](size_t chunk, BlockIterators& iters, std::vector<pb::SearchSeries>* out) -> absl::Status {
+  // A chunk's series as SearchResponse.series fields, one after another.
+  struct SeriesFields {
+    std::string bytes;
+    std::vector<size_t> ends;  // where each field ends in `bytes`
+    void clear() {
+      bytes.clear();
+      ends.clear();
+    }
+  };
+  auto read_chunk = [&](size_t chunk, BlockIterators& iters, SeriesFields* out) -> absl::Status {
     std::span<const uint64_t> sids(ids.data() + chunk * chunk_size,
                                    std::min(chunk_size, ids.size() - chunk * chunk_size));
     // Labels as entries (one string per series) when the client reads them, else
@@ -231,6 +269,8 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
     }
     std::vector<HeadKey> ahead;
     std::vector<SeriesBlockCache::Key> cached_ahead;
+    std::string body;  // one SearchSeries
+    WireBlockSink blocks(&body);
     for (size_t i = 0; i < sids.size(); ++i) {
       if (i % kHeadPrefetch == 0 && !req.labels_only()) {
         ahead.clear();
@@ -245,33 +285,36 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
       const absl::Status& found = entries ? entries_status[i] : labels[i].status();
       if (absl::IsNotFound(found)) continue;  // deleted meanwhile
       if (!found.ok()) return found;
-      pb::SearchSeries series;
+      // Fields in protobuf's order: labels, blocks, label_entries.
+      body.clear();
+      if (!entries) AppendLabelMessages(*labels[i], &body);
       if (!req.labels_only()) {
-        STRATA_RETURN_IF_ERROR(
-            CollectBlocks(tenant, sids[i], iters, req.min_time_ms(), req.max_time_ms(), /*fill_cache=*/true,
-                          req.accept_packed_samples(), refs, series.mutable_blocks()));
-        if (series.blocks_size() == 0) continue;  // indexed in the partition, no samples in range
+        const size_t before = body.size();
+        STRATA_RETURN_IF_ERROR(CollectBlocks(tenant, sids[i], iters, req.min_time_ms(), req.max_time_ms(),
+                                             /*fill_cache=*/true, req.accept_packed_samples(), refs, blocks));
+        if (body.size() == before) continue;  // indexed in the partition, no samples in range
       }
-      if (entries) {
-        series.set_label_entries(std::move(label_entries[i]));
-      } else {
-        LabelsToProto(*labels[i], series.mutable_labels());
-      }
-      out->push_back(std::move(series));
+      if (entries) AppendLabelEntriesField(label_entries[i], &body);
+      AppendSeriesField(body, &out->bytes);
+      out->ends.push_back(out->bytes.size());
     }
     return absl::OkStatus();
   };
-  auto emit_all = [&](std::vector<pb::SearchSeries>& batch) -> absl::Status {
-    for (pb::SearchSeries& series : batch) {
+  auto emit_all = [&](const SeriesFields& batch) -> absl::Status {
+    size_t from = 0;
+    for (size_t end : batch.ends) {
       stats_.search_series++;
-      if (!emit(std::move(series))) return absl::CancelledError("search cancelled by the client");
+      if (!emit(std::string_view(batch.bytes).substr(from, end - from))) {
+        return absl::CancelledError("search cancelled by the client");
+      }
+      from = end;
     }
     return absl::OkStatus();
   };
 
   if (threads <= 1 || req.labels_only()) {
     BlockIterators iters(db_->db(), db_->blocks(), days, persist_epoch_.load());
-    std::vector<pb::SearchSeries> batch;
+    SeriesFields batch;
     for (size_t c = 0; c < chunks; ++c) {
       batch.clear();
       STRATA_RETURN_IF_ERROR(read_chunk(c, iters, &batch));
@@ -287,7 +330,7 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
   struct Chunk {
     bool done = false;
     absl::Status status;
-    std::vector<pb::SearchSeries> series;
+    SeriesFields series;
   };
   std::vector<Chunk> results(chunks);
   std::mutex mu;
@@ -304,7 +347,7 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
         if (stop || next >= chunks) return;
         c = next++;
       }
-      std::vector<pb::SearchSeries> out;
+      SeriesFields out;
       absl::Status st = read_chunk(c, iters, &out);
       std::lock_guard<std::mutex> l(mu);
       results[c].status = std::move(st);
@@ -319,7 +362,7 @@ absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCal
   const std::function<void()> emit_in_order = [&] {
     std::optional<BlockIterators> own_iters;
     for (size_t c = 0; c < chunks && status.ok(); ++c) {
-      std::vector<pb::SearchSeries> batch;
+      SeriesFields batch;
       {
         std::unique_lock<std::mutex> l(mu);
         if (!results[c].done && next == c) {

@@ -24,6 +24,24 @@ namespace {
 constexpr size_t kStreamBatchBytes = 512 << 10;
 
 std::string CodeName(absl::StatusCode code) { return absl::StatusCodeToString(code); }
+
+// A message of `bytes` that gRPC sends without copying them.
+grpc::ByteBuffer OwningByteBuffer(std::string&& bytes) {
+  auto* owned = new std::string(std::move(bytes));
+  grpc::Slice slice(owned->data(), owned->size(), [](void* p) { delete static_cast<std::string*>(p); }, owned);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// Parses a raw request; false when it is not a `Msg`.
+template <typename Msg>
+bool ParseRequest(const grpc::ByteBuffer& raw, Msg* out) {
+  std::vector<grpc::Slice> slices;
+  if (!raw.Dump(&slices).ok()) return false;
+  if (slices.size() == 1) return out->ParseFromArray(slices[0].begin(), static_cast<int>(slices[0].size()));
+  std::string bytes;
+  for (const grpc::Slice& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+  return out->ParseFromString(bytes);
+}
 }  // namespace
 
 namespace {
@@ -161,31 +179,33 @@ grpc::ServerUnaryReactor* StorageService::HandleWrite(grpc::CallbackServerContex
   return reactor;
 }
 
-grpc::ServerWriteReactor<pb::SearchResponse>* StorageService::Search(grpc::CallbackServerContext*,
-                                                                     const pb::SearchRequest* req) {
-  auto* reactor = new StreamReactor<pb::SearchResponse>();
-  read_pool_.Submit([this, req, reactor] {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* StorageService::Search(grpc::CallbackServerContext*,
+                                                                   const grpc::ByteBuffer* raw_req) {
+  auto* reactor = new StreamReactor<grpc::ByteBuffer>();
+  read_pool_.Submit([this, raw_req, reactor] {
     bool finished = false;  // by WriteLastAndFinish
     grpc::Status status = Run("Search", [&]() -> absl::Status {
-      pb::SearchResponse batch;
-      size_t bytes = 0;
+      pb::SearchRequest req;
+      if (!ParseRequest(*raw_req, &req)) {
+        return absl::InvalidArgumentError("request body is not a valid strata.storage.v1.SearchRequest");
+      }
+      // The series fields joined are a SearchResponse message.
+      std::string batch;
       bool ok = true;
-      absl::Status s = engine_->Search(*req, [&](pb::SearchSeries&& series) {
+      absl::Status s = engine_->SearchWire(req, [&](std::string_view series) {
         if (reactor->gone()) return ok = false;
-        bytes += series.ByteSizeLong();
-        *batch.add_series() = std::move(series);
-        if (bytes >= kStreamBatchBytes) {
-          ok = reactor->Write(std::move(batch));
-          batch.Clear();
-          bytes = 0;
+        batch.append(series);
+        if (batch.size() >= kStreamBatchBytes) {
+          ok = reactor->Write(OwningByteBuffer(std::move(batch)));
+          batch.clear();
         }
         return ok;
       });
       if (!s.ok()) return s;
       // The last message leaves with the call's status, in one write.
-      if (ok && batch.series_size() > 0) {
+      if (ok && !batch.empty()) {
         finished = true;
-        ok = reactor->WriteLastAndFinish(std::move(batch));
+        ok = reactor->WriteLastAndFinish(OwningByteBuffer(std::move(batch)));
       }
       if (!ok) return absl::CancelledError("client went away during search");
       return absl::OkStatus();

@@ -26,7 +26,7 @@ namespace strata {
 // durable. A WriteCompressed body inflates to at most `max_write_bytes`. The rest
 // run on `read_pool_`; Search and Export stream through a StreamReactor.
 using StorageCallbackBase = storage::v1::Storage::WithRawCallbackMethod_WriteCompressed<
-    storage::v1::Storage::WithRawCallbackMethod_Write<storage::v1::Storage::WithCallbackMethod_Search<
+    storage::v1::Storage::WithRawCallbackMethod_Write<storage::v1::Storage::WithRawCallbackMethod_Search<
         storage::v1::Storage::WithCallbackMethod_LabelNames<storage::v1::Storage::WithCallbackMethod_LabelValues<
             storage::v1::Storage::WithCallbackMethod_TSDBStatus<storage::v1::Storage::WithCallbackMethod_Delete<
                 storage::v1::Storage::WithCallbackMethod_Export<storage::v1::Storage::WithCallbackMethod_Import<
@@ -52,8 +52,9 @@ class StorageService final : public StorageCallbackBase {
                                   grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* WriteCompressed(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                             grpc::ByteBuffer* resp) override;
-  grpc::ServerWriteReactor<storage::v1::SearchResponse>* Search(grpc::CallbackServerContext* ctx,
-                                                                const storage::v1::SearchRequest* req) override;
+  // Raw: the answer goes as the engine writes it (StorageEngine::SearchWire).
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Search(grpc::CallbackServerContext* ctx,
+                                                     const grpc::ByteBuffer* req) override;
   grpc::ServerUnaryReactor* LabelNames(grpc::CallbackServerContext* ctx, const storage::v1::LabelNamesRequest* req,
                                        storage::v1::LabelNamesResponse* resp) override;
   grpc::ServerUnaryReactor* LabelValues(grpc::CallbackServerContext* ctx,
