@@ -271,6 +271,7 @@ absl::Status StorageEngine::SearchWire(const pb::SearchRequest& req, const Serie
     std::vector<SeriesBlockCache::Key> cached_ahead;
     std::string body;  // one SearchSeries
     WireBlockSink blocks(&body);
+    out->bytes.reserve(out->bytes.size() + sids.size() * 512);  // a typical series' size over blocks
     for (size_t i = 0; i < sids.size(); ++i) {
       if (i % kHeadPrefetch == 0 && !req.labels_only()) {
         ahead.clear();
