@@ -52,10 +52,14 @@ void RawSamplesToProto(std::span<const Sample> samples, pb::Block* block) {
   block->set_min_time_ms(samples.front().t);
   block->set_max_time_ms(samples.back().t);
   block->set_samples(static_cast<uint32_t>(samples.size()));
-  std::string* raw = block->mutable_raw_samples();
+  const std::string_view raw = RawSamplesBytes(samples);
+  block->set_raw_samples(raw.data(), raw.size());
+}
+
+std::string_view RawSamplesBytes(std::span<const Sample> samples) {
   // A Sample is the raw layout itself: int64 then float64, little-endian, no padding.
   static_assert(sizeof(Sample) == 16 && offsetof(Sample, v) == 8);
-  raw->assign(reinterpret_cast<const char*>(samples.data()), samples.size() * sizeof(Sample));
+  return std::string_view(reinterpret_cast<const char*>(samples.data()), samples.size() * sizeof(Sample));
 }
 
 void PackedSamplesToProto(std::span<const Sample> samples, pb::Block* block) {

@@ -4,6 +4,7 @@
 #include <climits>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -36,6 +37,9 @@ absl::Status DecodeProtoBlock(const pb::Block& block, int64_t min_t, int64_t max
 inline absl::Status DecodeProtoBlock(const pb::Block& block, std::vector<Sample>* out) {
   return DecodeProtoBlock(block, INT64_MIN, INT64_MAX, out);
 }
+// `samples` in Block.raw_samples' layout (16 bytes each: int64 t, float64 v,
+// little-endian): a Sample is that layout, so this is a view of their memory.
+std::string_view RawSamplesBytes(std::span<const Sample> samples);
 // Sets `block` to carry `samples` (sorted, unique timestamps, not empty) uncompressed.
 void RawSamplesToProto(std::span<const Sample> samples, pb::Block* block);
 // The same in `packed_samples` (libs/encoding/packed_samples.h), for clients that

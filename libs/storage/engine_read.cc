@@ -13,6 +13,7 @@
 #include "libs/common/thread_pool.h"
 #include "libs/encoding/block.h"
 #include "libs/encoding/packed_samples.h"
+#include "libs/encoding/varint.h"
 #include "libs/model/dedup.h"
 #include "libs/model/ref_grid.h"
 #include "libs/rpc/proto_convert.h"
@@ -189,10 +190,7 @@ absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIt
         AppendPackedSamples(head, &packed);
         out.Add(head.front().t, head.back().t, n, BlockPayload::kPackedSamples, packed);
       } else {
-        // A Sample is the raw layout itself: int64 then float64, little-endian.
-        static_assert(sizeof(Sample) == 16 && offsetof(Sample, v) == 8);
-        out.Add(head.front().t, head.back().t, n, BlockPayload::kRawSamples,
-                std::string_view(reinterpret_cast<const char*>(head.data()), head.size() * sizeof(Sample)));
+        out.Add(head.front().t, head.back().t, n, BlockPayload::kRawSamples, RawSamplesBytes(head));
       }
     }
     return absl::OkStatus();
@@ -202,15 +200,13 @@ absl::Status StorageEngine::CollectBlocks(uint64_t tenant, uint64_t sid, BlockIt
 absl::Status StorageEngine::Search(const pb::SearchRequest& req, const SeriesCallback& emit) {
   return SearchWire(req, [&](std::string_view field) {
     // The field's tag (1 byte) and length, then the SearchSeries.
+    encoding::ByteReader r(field.substr(1));
     uint64_t len = 0;
-    size_t at = 1;
-    for (int shift = 0; at < field.size(); shift += 7) {
-      const auto b = static_cast<uint8_t>(field[at++]);
-      len |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (b < 0x80) break;
-    }
     pb::SearchSeries series;
-    if (at + len != field.size() || !series.ParseFromArray(field.data() + at, static_cast<int>(len))) return false;
+    if (field.empty() || !r.ReadUvarint(&len) || len != r.remaining() ||
+        !series.ParseFromArray(r.position(), static_cast<int>(len))) {
+      return false;
+    }
     return emit(std::move(series));
   });
 }
