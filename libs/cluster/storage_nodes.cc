@@ -109,7 +109,7 @@ absl::StatusOr<std::vector<std::string>> ParseStorageNodes(const std::string& sp
 absl::StatusOr<std::unique_ptr<StorageNodes>> StorageNodes::Create(const std::string& spec,
                                                                    StorageClientOptions opts) {
   STRATA_ASSIGN_OR_RETURN(std::vector<std::string> entries, ParseStorageNodes(spec));
-  PinCallbackThreads();  // writers call back on them; nodes come and go with DNS
+  if (opts.callback_calls) PinCallbackThreads();  // writers call back on them; nodes come and go with DNS
   std::vector<std::string> static_nodes, dns;
   for (auto& e : entries) (e.rfind("dns+", 0) == 0 ? dns : static_nodes).push_back(e.rfind("dns+", 0) == 0 ? e.substr(4) : e);
   auto nodes = std::unique_ptr<StorageNodes>(new StorageNodes(static_nodes, dns, opts));

@@ -36,6 +36,14 @@ struct StorageClientOptions {
   // for ~23 % more bytes (docs/benchmarks.md); the storage node keeps the frame in
   // its WAL as it came.
   int compression_level = -2;
+  // Whether this process makes callback-API calls (WriteBatcher does): then Create
+  // keeps gRPC's callback threads serving for good (PinCallbackThreads). A process
+  // of synchronous calls only (strata-select) sets false and has no such threads:
+  // each call's own thread then polls its socket, where a callback thread would read
+  // the answer and wake it (3 fewer context switches and ~0.2 ms less a query,
+  // docs/benchmarks.md). A callback call made anyway still works; it only risks
+  // what PinCallbackThreads works around.
+  bool callback_calls = true;
 };
 
 class StorageNode {

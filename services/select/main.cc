@@ -84,8 +84,9 @@ int main(int argc, char** argv) {
   opts.max_concurrent = std::max<size_t>(1, max_concurrent);
   opts.max_query_len = max_query_len;
 
-  absl::StatusOr<std::unique_ptr<strata::StorageNodes>> nodes =
-      strata::StorageNodes::Create(storage_nodes, strata::StorageClientOptions{});
+  strata::StorageClientOptions client_opts;
+  client_opts.callback_calls = false;  // every call select makes is synchronous
+  absl::StatusOr<std::unique_ptr<strata::StorageNodes>> nodes = strata::StorageNodes::Create(storage_nodes, client_opts);
   if (!nodes.ok()) {
     spdlog::error("--storage-nodes: {}", std::string(nodes.status().message()));
     return 2;

@@ -4,6 +4,7 @@
 //   build/bin/storage_bench --benchmark_filter=EngineWriteNewSeries
 //   build/bin/storage_bench --benchmark_filter=Search10kOf1M   (builds a 1M-series index first, ~minutes)
 //   build/bin/storage_bench --benchmark_filter=SearchAfterFlush
+//   build/bin/storage_bench --benchmark_filter=SearchDashboardRegex   (head: arg 0, blocks: arg 1)
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -366,6 +367,82 @@ void BM_SearchAfterFlush(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_SearchAfterFlush)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(10);
+
+// The search behind select_dashboard_bench's regex query, as select asks for it
+// (label entries, packed head samples, wire bytes): 100 000 series of 1 000
+// instances, 1 h at 15 s, and `instance=~"host1.*", code=~"5.."` picking 555 of
+// them. Argument 0 searches the head; 1 the blocks after a flush (cache warm).
+void BM_SearchDashboardRegex(benchmark::State& state) {
+  std::string dir = TempDir();
+  int64_t now = kNow;
+  EngineOptions o = BenchOptions(dir, &now);
+  auto engine = *StorageEngine::Open(o);
+  static const char* kCodes[] = {"200", "301", "404", "500"};
+  constexpr int kInstances = 1000, kPoints = 241;
+  for (int inst = 0; inst < kInstances; inst += 50) {
+    pb::WriteRequest req;
+    for (int h = inst; h < inst + 50; ++h) {
+      const std::string instance = "host" + std::to_string(h);
+      for (int k = 0; k < 100; ++k) {
+        // 20 request counters, the other 80 as other metrics of the instance.
+        Labels l = k < 20 ? *Labels::FromPairs({{"__name__", "http_requests_total"},
+                                                 {"instance", instance},
+                                                 {"job", "api"},
+                                                 {"handler", "/h" + std::to_string(k / 4)},
+                                                 {"code", kCodes[k % 4]}})
+                          : *Labels::FromPairs({{"__name__", "node_cpu_seconds_total"},
+                                                 {"instance", instance},
+                                                 {"job", "node"},
+                                                 {"cpu", std::to_string(k % 8)},
+                                                 {"mode", "m" + std::to_string(k / 8)}});
+        auto* ts = req.add_series();
+        LabelsToProto(l, ts->mutable_labels());
+        double v = 0;
+        for (int p = 0; p < kPoints; ++p) {
+          auto* smp = ts->add_samples();
+          smp->set_timestamp_ms(kNow - 3'600'000 + p * 15'000);
+          v += double((p * 7919 + h + k) % 100) / 10;
+          smp->set_value(v);
+        }
+      }
+    }
+    pb::WriteResponse resp;
+    if (!engine->Write(req, &resp).ok()) {
+      state.SkipWithError("load failed");
+      return;
+    }
+  }
+  if (state.range(0) == 1 && !engine->Persist().ok()) state.SkipWithError("flush failed");
+  pb::SearchRequest req;
+  auto add = [&](pb::MatchType type, const char* name, const char* value) {
+    auto* m = req.add_matchers();
+    m->set_type(type);
+    m->set_name(name);
+    m->set_value(value);
+  };
+  add(pb::EQUAL, "__name__", "http_requests_total");
+  add(pb::REGEX, "instance", "host1.*");
+  add(pb::REGEX, "code", "5..");
+  req.set_min_time_ms(kNow - 3'600'000 - 300'000);
+  req.set_max_time_ms(kNow);
+  req.set_accept_label_entries(true);
+  req.set_accept_packed_samples(true);
+  size_t found = 0, bytes = 0;
+  for (auto _ : state) {
+    found = bytes = 0;
+    absl::Status s = engine->SearchWire(req, [&](std::string_view series) {
+      ++found;
+      bytes += series.size();
+      return true;
+    });
+    if (!s.ok()) state.SkipWithError(std::string(s.message()).c_str());
+  }
+  state.counters["series"] = double(found);
+  state.counters["bytes_per_series"] = double(bytes) / double(std::max<size_t>(1, found));
+  engine.reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_SearchDashboardRegex)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->MinTime(2);
 
 }  // namespace
 
