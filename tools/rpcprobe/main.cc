@@ -10,6 +10,13 @@
 // A pause lets every thread of both processes go to sleep between calls, as a
 // dashboard's queries do; back to back they stay awake. The difference is what
 // waking them costs on this machine (docs/benchmarks.md, nineteenth session).
+//
+// What a call costs gRPC itself, without Strata's handler: an echo server, and
+// round trips of one 200-byte message each, as separate calls or on one stream:
+//
+//   strata-rpc-probe --echo-server=127.0.0.1:29999 &
+//   strata-rpc-probe --echo=127.0.0.1:29999 --echo-mode=call --pause-us=1500 --node-pid=$!
+//   strata-rpc-probe --echo=127.0.0.1:29999 --echo-mode=stream --pause-us=1500 --node-pid=$!
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -19,6 +26,14 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/generic/generic_stub.h>
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 
 #include "libs/cluster/storage_nodes.h"
 #include "libs/common/flags.h"
@@ -50,16 +65,128 @@ double ProcessCpuSeconds(int pid) {
   return (std::stod(fields[11]) + std::stod(fields[12])) / double(sysconf(_SC_CLK_TCK));
 }
 
+// Answers every message of every call with the same bytes, until the client closes.
+class EchoReactor final : public grpc::ServerGenericBidiReactor {
+ public:
+  EchoReactor() { StartRead(&in_); }
+  void OnReadDone(bool ok) override {
+    if (!ok) return Finish(grpc::Status::OK);
+    out_ = in_;
+    StartWrite(&out_);
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) return Finish(grpc::Status::CANCELLED);
+    StartRead(&in_);
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  grpc::ByteBuffer in_, out_;
+};
+
+class EchoService final : public grpc::CallbackGenericService {
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext*) override {
+    return new EchoReactor();
+  }
+};
+
+// One long-lived echo call: each RoundTrip writes a message and waits for its echo.
+class EchoStream final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  explicit EchoStream(grpc::GenericStub* stub) {
+    stub->PrepareBidiStreamingCall(&ctx_, "/strata.probe.Echo/Echo", grpc::StubOptions(), this);
+    StartCall();
+  }
+  ~EchoStream() override { ctx_.TryCancel(); }
+  bool RoundTrip(const grpc::ByteBuffer& m) {
+    out_ = m;
+    pending_ = 2;
+    StartWrite(&out_);
+    StartRead(&in_);
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return pending_ == 0; });
+    return ok_;
+  }
+  void OnWriteDone(bool ok) override { Done(ok); }
+  void OnReadDone(bool ok) override { Done(ok); }
+  void OnDone(const grpc::Status&) override {}
+
+ private:
+  void Done(bool ok) {
+    std::lock_guard<std::mutex> l(mu_);
+    ok_ = ok_ && ok;
+    if (--pending_ == 0) cv_.notify_one();
+  }
+  grpc::ClientContext ctx_;
+  grpc::ByteBuffer in_, out_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int pending_ = 0;
+  bool ok_ = true;
+};
+
+// One echo round trip as a call of its own (start, one message each way, close).
+bool EchoCall(grpc::GenericStub* stub, const grpc::ByteBuffer& m) {
+  grpc::ClientContext ctx;
+  grpc::CompletionQueue cq;
+  void* tag = nullptr;
+  bool ok = false, all = true;
+  auto call = stub->PrepareCall(&ctx, "/strata.probe.Echo/Echo", &cq);
+  call->StartCall(nullptr);
+  all = cq.Next(&tag, &ok) && ok && all;
+  call->Write(m, nullptr);
+  all = cq.Next(&tag, &ok) && ok && all;
+  call->WritesDone(nullptr);
+  all = cq.Next(&tag, &ok) && ok && all;
+  grpc::ByteBuffer in;
+  call->Read(&in, nullptr);
+  all = cq.Next(&tag, &ok) && ok && all;
+  grpc::Status st;
+  call->Finish(&st, nullptr);
+  all = cq.Next(&tag, &ok) && ok && all;
+  return all && st.ok();
+}
+
+// Times `calls` sequential calls of `call` (after 100 untimed), each after
+// `pause_us`, and prints the round trip's median and p90 and the CPU per call of
+// this process and, when node_pid > 0, of that one.
+int Measure(const std::function<bool()>& call, int calls, int pause_us, int node_pid, const std::string& what) {
+  for (int i = 0; i < 100; ++i) {
+    if (!call()) return 1;
+  }
+  std::vector<double> us;
+  us.reserve(static_cast<size_t>(calls));
+  const double cpu0 = SelfCpuSeconds(), node0 = node_pid > 0 ? ProcessCpuSeconds(node_pid) : -1;
+  for (int i = 0; i < calls; ++i) {
+    if (pause_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(pause_us));
+    auto t0 = std::chrono::steady_clock::now();
+    if (!call()) return 1;
+    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+  }
+  const double cpu = (SelfCpuSeconds() - cpu0) / calls * 1e6;
+  std::sort(us.begin(), us.end());
+  printf("%s calls=%d pause_us=%d p50_us=%.0f p90_us=%.0f client_cpu_us=%.0f", what.c_str(), calls, pause_us,
+         us[us.size() / 2], us[us.size() * 9 / 10], cpu);
+  if (node_pid > 0) printf(" node_cpu_us=%.0f", (ProcessCpuSeconds(node_pid) - node0) / calls * 1e6);
+  printf("\n");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"strata-rpc-probe: a storage node's Search round trip, as strata-select makes it"};
-  std::string node;
+  std::string node, echo_server, echo, echo_mode = "call";
   std::vector<std::string> match;
   int calls = 2000, pause_us = 0, node_pid = 0;
   int64_t min_time_ms = 0, max_time_ms = INT64_MAX;
-  app.add_option("--node", node, "Storage node gRPC address (host:port)")->required();
-  app.add_option("--match", match, "Equality matcher name=value (repeat; at least one)")->required();
+  app.add_option("--node", node, "Storage node gRPC address (host:port) to time Search on");
+  app.add_option("--match", match, "Equality matcher name=value of that Search (repeat; at least one)");
+  app.add_option("--echo-server", echo_server, "Serve echo calls on this address until killed");
+  app.add_option("--echo", echo, "Time echo round trips against this --echo-server address");
+  app.add_option("--echo-mode", echo_mode, "call: one call per round trip; stream: all on one call")
+      ->check(CLI::IsMember({"call", "stream"}))
+      ->capture_default_str();
   app.add_option("--calls", calls, "Calls timed (after 100 not timed)")->capture_default_str();
   app.add_option("--pause-us", pause_us, "Pause before each call, microseconds")->capture_default_str();
   app.add_option("--node-pid", node_pid, "The node's pid, to report its CPU per call");
@@ -67,6 +194,35 @@ int main(int argc, char** argv) {
   app.add_option("--max-time-ms", max_time_ms, "Search range end")->capture_default_str();
   strata::AddEnvFallbacks(app);
   CLI11_PARSE(app, argc, argv);
+
+  if (!echo_server.empty()) {
+    EchoService service;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(echo_server, grpc::InsecureServerCredentials());
+    builder.RegisterCallbackGenericService(&service);
+    std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+    if (server == nullptr) {
+      fprintf(stderr, "cannot listen on %s\n", echo_server.c_str());
+      return 1;
+    }
+    server->Wait();
+    return 0;
+  }
+  if (!echo.empty()) {
+    grpc::GenericStub stub(grpc::CreateChannel(echo, grpc::InsecureChannelCredentials()));
+    const std::string payload(200, 'x');
+    grpc::Slice slice(payload);
+    const grpc::ByteBuffer message(&slice, 1);
+    if (echo_mode == "stream") {
+      EchoStream stream(&stub);
+      return Measure([&] { return stream.RoundTrip(message); }, calls, pause_us, node_pid, "echo_stream");
+    }
+    return Measure([&] { return EchoCall(&stub, message); }, calls, pause_us, node_pid, "echo_call");
+  }
+  if (node.empty() || match.empty()) {
+    fprintf(stderr, "give --node and --match (a Search), --echo-server, or --echo\n");
+    return 2;
+  }
 
   strata::storage::v1::SearchRequest req;
   for (const std::string& m : match) {
@@ -100,23 +256,6 @@ int main(int argc, char** argv) {
     if (!s.ok()) fprintf(stderr, "Search: %s\n", s.error_message().c_str());
     return s.ok();
   };
-  for (int i = 0; i < 100; ++i) {
-    if (!call()) return 1;
-  }
-  std::vector<double> us;
-  us.reserve(static_cast<size_t>(calls));
-  const double cpu0 = SelfCpuSeconds(), node0 = node_pid > 0 ? ProcessCpuSeconds(node_pid) : -1;
-  for (int i = 0; i < calls; ++i) {
-    if (pause_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(pause_us));
-    auto t0 = std::chrono::steady_clock::now();
-    if (!call()) return 1;
-    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
-  }
-  const double cpu = (SelfCpuSeconds() - cpu0) / calls * 1e6;
-  std::sort(us.begin(), us.end());
-  printf("calls=%d pause_us=%d answer_bytes=%zu p50_us=%.0f p90_us=%.0f client_cpu_us=%.0f", calls, pause_us, bytes,
-         us[us.size() / 2], us[us.size() * 9 / 10], cpu);
-  if (node_pid > 0) printf(" node_cpu_us=%.0f", (ProcessCpuSeconds(node_pid) - node0) / calls * 1e6);
-  printf("\n");
-  return 0;
+  if (!call()) return 1;
+  return Measure(call, calls, pause_us, node_pid, "search answer_bytes=" + std::to_string(bytes));
 }
