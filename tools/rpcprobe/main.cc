@@ -17,23 +17,22 @@
 //   strata-rpc-probe --echo-server=127.0.0.1:29999 &
 //   strata-rpc-probe --echo=127.0.0.1:29999 --echo-mode=call --pause-us=1500 --node-pid=$!
 //   strata-rpc-probe --echo=127.0.0.1:29999 --echo-mode=stream --pause-us=1500 --node-pid=$!
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/generic/async_generic_service.h>
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/generic/generic_stub.h>
-
-#include <condition_variable>
-#include <functional>
-#include <mutex>
 
 #include "libs/cluster/storage_nodes.h"
 #include "libs/common/flags.h"
