@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -50,21 +51,38 @@ absl::StatusOr<double> OpenFds() {
   return n - 1;  // the directory handle opendir itself holds
 }
 
-}  // namespace
-
-absl::StatusOr<ProcessStats> ReadProcessStats() {
-  ProcessStats st;
-  auto stat = ReadFile("/proc/self/stat");
+// The fields of a /proc/<pid>/stat file from field 3 (state) on: field n is at
+// index n - 3. `min_field` is the highest field the caller reads.
+absl::StatusOr<std::vector<std::string>> ReadStatFields(const std::string& path, int min_field) {
+  auto stat = ReadFile(path.c_str());
   if (!stat.ok()) return stat.status();
   // Field 2 (comm) may contain spaces and parentheses: parse after the last ')'.
   size_t close = stat->rfind(')');
-  if (close == std::string::npos) return absl::DataLossError("malformed /proc/self/stat");
+  if (close == std::string::npos) return absl::DataLossError(absl::StrCat("malformed ", path));
   std::istringstream in(stat->substr(close + 2));
-  // Fields from 3 (state) on; we need utime(14) stime(15) starttime(22) vsize(23) rss(24).
   std::vector<std::string> f;
   std::string tok;
   while (in >> tok) f.push_back(tok);
-  if (f.size() < 22) return absl::DataLossError("short /proc/self/stat");
+  if (f.size() < static_cast<size_t>(min_field - 2)) return absl::DataLossError(absl::StrCat("short ", path));
+  return f;
+}
+
+}  // namespace
+
+absl::StatusOr<double> ProcessCpuSeconds(int pid) {
+  const std::string path = pid > 0 ? absl::StrCat("/proc/", pid, "/stat") : "/proc/self/stat";
+  auto f = ReadStatFields(path, 15);
+  if (!f.ok()) return f.status();
+  // utime (14) + stime (15), in clock ticks.
+  return (std::stod((*f)[14 - 3]) + std::stod((*f)[15 - 3])) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+absl::StatusOr<ProcessStats> ReadProcessStats() {
+  ProcessStats st;
+  // We need utime(14) stime(15) starttime(22) vsize(23) rss(24).
+  auto fields = ReadStatFields("/proc/self/stat", 24);
+  if (!fields.ok()) return fields.status();
+  const std::vector<std::string>& f = *fields;
   auto field = [&](int n) { return std::stod(f[n - 3]); };
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));

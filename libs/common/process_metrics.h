@@ -31,6 +31,9 @@ struct ProcessStats {
 // the file that could not be read or parsed.
 absl::StatusOr<ProcessStats> ReadProcessStats();
 
+// User + system CPU seconds of process `pid` (0: this one), from /proc/<pid>/stat.
+absl::StatusOr<double> ProcessCpuSeconds(int pid = 0);
+
 // Adds the process_* callback metrics to `registry`. Idempotent. A failed read at
 // scrape time renders NaN for that metric.
 void RegisterProcessMetrics(MetricsRegistry& registry);

@@ -21,6 +21,25 @@ TEST_CASE("ReadProcessStats reports plausible values") {
   CHECK(st->start_time_seconds > now - 24 * 3600);  // a test process is not a day old
 }
 
+TEST_CASE("ProcessCpuSeconds reads this process by pid and counts its work") {
+  auto self = strata::ProcessCpuSeconds();
+  REQUIRE(self.ok());
+  // Burn ~50 ms of CPU (several clock ticks), then read the same process by pid.
+  volatile double x = 0;
+  const std::clock_t until = std::clock() + CLOCKS_PER_SEC / 20;
+  while (std::clock() < until) x = x + 1;
+  auto by_pid = strata::ProcessCpuSeconds(static_cast<int>(getpid()));
+  REQUIRE(by_pid.ok());
+  CHECK(*by_pid >= *self + 0.02);
+  CHECK(*by_pid < *self + 60);
+}
+
+TEST_CASE("ProcessCpuSeconds of a process that does not exist is an error naming its file") {
+  auto none = strata::ProcessCpuSeconds(0x3fffffff);  // above any pid_max
+  REQUIRE_FALSE(none.ok());
+  CHECK(std::string(none.status().message()).find("/proc/1073741823/stat") != std::string::npos);
+}
+
 TEST_CASE("open fds follow the process' descriptors") {
   auto before = strata::ReadProcessStats();
   REQUIRE(before.ok());

@@ -21,13 +21,11 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -36,32 +34,23 @@
 
 #include "libs/cluster/storage_nodes.h"
 #include "libs/common/flags.h"
+#include "libs/common/process_metrics.h"
 
 namespace {
 
+// This process' CPU seconds, to the microsecond (/proc counts clock ticks).
 double SelfCpuSeconds() {
   rusage r{};
   getrusage(RUSAGE_SELF, &r);
   return double(r.ru_utime.tv_sec + r.ru_stime.tv_sec) + double(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
 }
 
-// User + system CPU seconds of `pid` from /proc, or -1 when unreadable.
-double ProcessCpuSeconds(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  size_t close = stat.rfind(')');  // the command name may hold spaces
-  if (close == std::string::npos) return -1;
-  std::vector<std::string> fields;
-  size_t pos = close + 2;
-  while (pos < stat.size()) {
-    size_t end = stat.find(' ', pos);
-    if (end == std::string::npos) end = stat.size();
-    fields.push_back(stat.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  // After the name: state is field 3, utime 14 and stime 15 (1-based, proc(5)).
-  if (fields.size() < 13) return -1;
-  return (std::stod(fields[11]) + std::stod(fields[12])) / double(sysconf(_SC_CLK_TCK));
+// CPU seconds of process `pid`; -1 when unreadable (the reason goes to stderr).
+double CpuSeconds(int pid) {
+  absl::StatusOr<double> s = strata::ProcessCpuSeconds(pid);
+  if (s.ok()) return *s;
+  fprintf(stderr, "%s\n", std::string(s.status().message()).c_str());
+  return -1;
 }
 
 // Answers every message of every call with the same bytes, until the client closes.
@@ -155,7 +144,7 @@ int Measure(const std::function<bool()>& call, int calls, int pause_us, int node
   }
   std::vector<double> us;
   us.reserve(static_cast<size_t>(calls));
-  const double cpu0 = SelfCpuSeconds(), node0 = node_pid > 0 ? ProcessCpuSeconds(node_pid) : -1;
+  const double cpu0 = SelfCpuSeconds(), node0 = node_pid > 0 ? CpuSeconds(node_pid) : -1;
   for (int i = 0; i < calls; ++i) {
     if (pause_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(pause_us));
     auto t0 = std::chrono::steady_clock::now();
@@ -166,7 +155,7 @@ int Measure(const std::function<bool()>& call, int calls, int pause_us, int node
   std::sort(us.begin(), us.end());
   printf("%s calls=%d pause_us=%d p50_us=%.0f p90_us=%.0f client_cpu_us=%.0f", what.c_str(), calls, pause_us,
          us[us.size() / 2], us[us.size() * 9 / 10], cpu);
-  if (node_pid > 0) printf(" node_cpu_us=%.0f", (ProcessCpuSeconds(node_pid) - node0) / calls * 1e6);
+  if (node0 >= 0) printf(" node_cpu_us=%.0f", (CpuSeconds(node_pid) - node0) / calls * 1e6);
   printf("\n");
   return 0;
 }
