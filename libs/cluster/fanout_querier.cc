@@ -34,6 +34,12 @@ struct FanoutState {
 
 namespace {
 
+// `req` as one message's bytes, written once for every node.
+grpc::ByteBuffer SerializedRequest(const storage::v1::SearchRequest& req) {
+  grpc::Slice slice(req.SerializeAsString());
+  return grpc::ByteBuffer(&slice, 1);
+}
+
 // Owns a reference to the samples: the engine keeps iterators after the series set
 // that made them is gone.
 class VectorIterator : public SeriesIterator {
@@ -441,17 +447,14 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
   // decoded on this thread. Batches keep their arrival order per node.
   std::vector<std::vector<std::shared_ptr<DecodeQueue::Message>>> per_node(view->nodes.size());
   auto decode = std::make_shared<DecodeQueue>();
+  const grpc::ByteBuffer request = SerializedRequest(req);
   std::vector<absl::Status> st = ForEachNode(*view, [&](size_t i) -> absl::Status {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(Deadline());
-    auto reader = view->nodes[i]->SearchBytes(&ctx, req);
-    for (;;) {
+    absl::Status s = view->nodes[i]->search_streams().Search(request, Deadline(), [&](grpc::ByteBuffer&& m) {
       auto msg = std::make_shared<DecodeQueue::Message>();
-      if (!reader->Read(&msg->received)) break;
+      msg->received = std::move(m);
       per_node[i].push_back(msg);
       DecodeQueue::Submit(decode, std::move(msg), mint, maxt);
-    }
-    absl::Status s = FromGrpcStatus(reader->Finish());
+    });
     if (s.code() == absl::StatusCode::kResourceExhausted) {
       return absl::ResourceExhaustedError(absl::StrCat(s.message(), " (raise --search-max-series)"));
     }

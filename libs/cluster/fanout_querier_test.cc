@@ -23,6 +23,18 @@ class FixedStorage final : public pb::Storage::Service {
     writer->Write(answer);
     return grpc::Status::OK;
   }
+  // What strata-select calls: the same answer, then a message with only its end.
+  grpc::Status SearchStream(grpc::ServerContext*,
+                            grpc::ServerReaderWriter<pb::SearchResponse, pb::SearchRequest>* stream) override {
+    pb::SearchRequest req;
+    while (stream->Read(&req)) {
+      last_request = req;
+      pb::SearchResponse end;
+      end.mutable_end();
+      if (!stream->Write(answer) || !stream->Write(end)) break;
+    }
+    return grpc::Status::OK;
+  }
   pb::SearchResponse answer;
   pb::SearchRequest last_request;
 };
@@ -112,6 +124,7 @@ TEST_CASE("fan-out: samples decode when read, a block that does not decode fails
   Read late = ReadAll(q, 1400, 2000);
   REQUIRE(late.samples["good"].size() == 1);
   CHECK(late.samples["good"][0].t == 2000);
+  served.nodes.reset();  // its idle SearchStream calls, which Shutdown would wait for
   served.server->Shutdown();
 }
 
@@ -142,6 +155,7 @@ TEST_CASE("fan-out: an instant selector's reference times go to storage, except 
   CHECK(select(FanoutOptions{}, nullptr).count() == 0);
   SelectHints range_hints{.start = 0, .end = 10'000, .range = 300'000};
   CHECK(select(FanoutOptions{}, &range_hints).count() == 0);
+  served.nodes.reset();  // its idle SearchStream calls, which Shutdown would wait for
   served.server->Shutdown();
 }
 

@@ -53,17 +53,24 @@ absl::StatusOr<std::vector<std::string>> Resolve(const std::string& name_port) {
   return out;
 }
 
-}  // namespace
-
-StorageNode::StorageNode(std::string address, const StorageClientOptions& opts)
-    : address_(std::move(address)), compress_(opts.compress), compression_level_(opts.compression_level) {
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& address, const StorageClientOptions& opts) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(static_cast<int>(opts.max_message_bytes));
   args.SetMaxSendMessageSize(static_cast<int>(opts.max_message_bytes));
   // Reconnect quickly after a node restarts.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
-  channel_ = grpc::CreateCustomChannel(address_, grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+}  // namespace
+
+StorageNode::StorageNode(std::string address, const StorageClientOptions& opts)
+    : address_(std::move(address)),
+      compress_(opts.compress),
+      compression_level_(opts.compression_level),
+      channel_(NewChannel(address_, opts)),
+      search_streams_(channel_) {
   stub_ = storage::v1::Storage::NewStub(channel_);
   search_bytes_ = std::make_unique<grpc::internal::RpcMethod>(
       "/strata.storage.v1.Storage/Search", grpc::internal::RpcMethod::SERVER_STREAMING, channel_);

@@ -23,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "libs/cluster/rendezvous.h"
+#include "libs/cluster/search_streams.h"
 #include "storage.grpc.pb.h"
 
 namespace strata {
@@ -56,6 +57,9 @@ class StorageNode {
   // ParseSearchResponse (libs/rpc/search_wire.h) to read in place.
   std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> SearchBytes(grpc::ClientContext* ctx,
                                                                     const storage::v1::SearchRequest& req) const;
+  // The node's searches on SearchStream calls kept open between them (what
+  // strata-select uses): answer messages as bytes, for ParseSearchResponse.
+  SearchStreams& search_streams() const { return search_streams_; }
 
   // False while the node is in back-off after a failure.
   bool Healthy() const;
@@ -73,6 +77,7 @@ class StorageNode {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<storage::v1::Storage::Stub> stub_;
   std::unique_ptr<grpc::internal::RpcMethod> search_bytes_;
+  mutable SearchStreams search_streams_;
   mutable std::mutex mu_;
   std::chrono::steady_clock::time_point retry_at_{};
   std::chrono::milliseconds backoff_{0};

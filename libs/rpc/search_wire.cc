@@ -174,4 +174,49 @@ void AppendLabelEntriesField(std::string_view entries, std::string* out) {
 
 void AppendSeriesField(std::string_view series, std::string* out) { PutBytesField(1, series, out); }
 
+void AppendSearchEndField(const absl::Status& status, std::string* out) {
+  std::string end;  // SearchEnd: code (field 1), message (field 2)
+  PutVarintField(1, static_cast<uint64_t>(static_cast<int32_t>(status.code())), &end);
+  if (!status.message().empty()) PutBytesField(2, std::string_view(status.message().data(), status.message().size()), &end);
+  PutBytesField(2, end, out);  // SearchResponse.end
+}
+
+SearchEndRead ReadSearchEnd(std::string_view first_bytes, absl::Status* status, size_t* field_bytes) {
+  if (first_bytes.empty() || static_cast<uint8_t>(first_bytes[0]) != ((2 << 3) | 2)) return SearchEndRead::kNotEnd;
+  const char* p = first_bytes.data() + 1;
+  const char* end = first_bytes.data() + first_bytes.size();
+  Reader r(first_bytes);
+  uint64_t len = 0;
+  // A varint cut short by the end of `first_bytes`, or a field longer than them,
+  // may be whole in the message.
+  const char* q = p;
+  while (q < end && static_cast<uint8_t>(*q) >= 0x80) ++q;
+  if (q == end) return SearchEndRead::kIncomplete;
+  if (!r.Varint(p, end, &len)) {
+    *status = absl::DataLossError(absl::StrCat("malformed SearchResponse.end: ", r.error()));
+    return SearchEndRead::kMalformed;
+  }
+  if (len > static_cast<uint64_t>(end - p)) return SearchEndRead::kIncomplete;
+  const std::string_view msg(p, len);
+  uint64_t code = 0;
+  std::string_view text;
+  const bool ok = r.Fields(msg, [&](uint32_t field, int wt, const char*& f, const char* fend) {
+    if (field == 1) return r.Expect(f, wt, kVarint, "SearchEnd.code") && r.Varint(f, fend, &code);
+    if (field == 2) return r.Expect(f, wt, kLen, "SearchEnd.message") && r.Len(f, fend, &text);
+    return r.Skip(f, fend, wt);
+  });
+  if (!ok) {
+    *status = absl::DataLossError(absl::StrCat("malformed SearchResponse.end: ", r.error()));
+    return SearchEndRead::kMalformed;
+  }
+  const auto c = static_cast<int32_t>(code);
+  if (c < 0 || c > static_cast<int32_t>(absl::StatusCode::kUnauthenticated)) {
+    *status = absl::DataLossError(absl::StrCat("SearchResponse.end has an unknown code ", c));
+    return SearchEndRead::kMalformed;
+  }
+  *status = absl::Status(static_cast<absl::StatusCode>(c), absl::string_view(text.data(), text.size()));
+  if (field_bytes != nullptr) *field_bytes = static_cast<size_t>(msg.data() + msg.size() - first_bytes.data());
+  return SearchEndRead::kEnd;
+}
+
 }  // namespace strata

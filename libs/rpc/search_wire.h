@@ -85,6 +85,32 @@ void AppendLabelEntriesField(std::string_view entries, std::string* out);
 // Appends one SearchResponse.series field holding the SearchSeries bytes `series`.
 void AppendSeriesField(std::string_view series, std::string* out);
 
+// SearchStream (proto/storage.proto, docs/format/search-stream.md): an answer's
+// last message starts with SearchResponse.end, the search's status. A client reads
+// it from the message's first bytes and knows the answer is complete.
+//
+//   std::string end;
+//   AppendSearchEndField(status, &end);                  // node: `end`, then the series
+//   absl::Status got;
+//   switch (ReadSearchEnd(first_bytes, &got)) { ... }    // client
+//
+// Appends SearchResponse.end for `status` (code and message) to *out.
+void AppendSearchEndField(const absl::Status& status, std::string* out);
+
+enum class SearchEndRead {
+  kNotEnd,      // the message does not start with `end`: more messages follow
+  kEnd,         // it does; *status is the search's status
+  kIncomplete,  // `first_bytes` ends inside the field: read again with more bytes
+  kMalformed,   // it starts with `end`, which does not parse (*status says why)
+};
+// Reads the `end` field at the start of `first_bytes`, the first bytes of a message
+// (all of it, or at least the first kSearchEndPeekBytes of a longer one). With kEnd,
+// *field_bytes (when given) is the field's size: a message of that size holds no
+// series.
+SearchEndRead ReadSearchEnd(std::string_view first_bytes, absl::Status* status, size_t* field_bytes = nullptr);
+// The prefix a client peeks at first; an `end` with a longer message needs more.
+constexpr size_t kSearchEndPeekBytes = 256;
+
 // Sorted and validated labels from serialized TimeSeries.labels entries;
 // InvalidArgument for an empty value or an invalid label.
 absl::StatusOr<Labels> LabelsOfEntries(std::string_view label_entries);

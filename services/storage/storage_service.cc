@@ -7,7 +7,9 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/arena.h"
+#include "libs/common/status_util.h"
 #include "libs/rpc/grpc_status.h"
+#include "libs/rpc/search_wire.h"
 #include "libs/rpc/zstd_frame.h"
 #include "services/storage/stream_reactor.h"
 #include "spdlog/spdlog.h"
@@ -30,6 +32,16 @@ grpc::ByteBuffer OwningByteBuffer(std::string&& bytes) {
   auto* owned = new std::string(std::move(bytes));
   grpc::Slice slice(owned->data(), owned->size(), [](void* p) { delete static_cast<std::string*>(p); }, owned);
   return grpc::ByteBuffer(&slice, 1);
+}
+
+// A message of `head` then `body`, neither copied.
+grpc::ByteBuffer TwoSliceByteBuffer(std::string&& head, std::string&& body) {
+  if (body.empty()) return OwningByteBuffer(std::move(head));
+  auto* h = new std::string(std::move(head));
+  auto* b = new std::string(std::move(body));
+  auto free = [](void* p) { delete static_cast<std::string*>(p); };
+  grpc::Slice slices[2] = {grpc::Slice(h->data(), h->size(), free, h), grpc::Slice(b->data(), b->size(), free, b)};
+  return grpc::ByteBuffer(slices, 2);
 }
 
 // Parses a raw request; false when it is not a `Msg`.
@@ -179,43 +191,154 @@ grpc::ServerUnaryReactor* StorageService::HandleWrite(grpc::CallbackServerContex
   return reactor;
 }
 
+template <typename Reactor>
+absl::Status StorageService::SearchMessages(const grpc::ByteBuffer& raw_req, Reactor* reactor, std::string* last) {
+  pb::SearchRequest req;
+  if (!ParseRequest(raw_req, &req)) {
+    return absl::InvalidArgumentError("request body is not a valid strata.storage.v1.SearchRequest");
+  }
+  // The series fields joined are a SearchResponse message. Each message gets its
+  // full size at once: grown by doubling, it was copied ~1x over again.
+  std::string batch;
+  batch.reserve(kStreamBatchBytes + (64 << 10));
+  bool ok = true;
+  absl::Status s = engine_->SearchWire(req, [&](std::string_view series) {
+    if (reactor->gone()) return ok = false;
+    batch.append(series);
+    if (batch.size() >= kStreamBatchBytes) {
+      ok = reactor->Write(OwningByteBuffer(std::move(batch)));
+      batch = std::string();
+      batch.reserve(kStreamBatchBytes + (64 << 10));
+    }
+    return ok;
+  });
+  if (!s.ok()) return s;
+  if (!ok) return absl::CancelledError("client went away during search");
+  *last = std::move(batch);
+  return absl::OkStatus();
+}
+
 grpc::ServerWriteReactor<grpc::ByteBuffer>* StorageService::Search(grpc::CallbackServerContext*,
                                                                    const grpc::ByteBuffer* raw_req) {
   auto* reactor = new StreamReactor<grpc::ByteBuffer>();
   read_pool_.Submit([this, raw_req, reactor] {
     bool finished = false;  // by WriteLastAndFinish
     grpc::Status status = Run("Search", [&]() -> absl::Status {
-      pb::SearchRequest req;
-      if (!ParseRequest(*raw_req, &req)) {
-        return absl::InvalidArgumentError("request body is not a valid strata.storage.v1.SearchRequest");
-      }
-      // The series fields joined are a SearchResponse message. Each message gets
-      // its full size at once: grown by doubling, it was copied ~1x over again.
-      std::string batch;
-      batch.reserve(kStreamBatchBytes + (64 << 10));
-      bool ok = true;
-      absl::Status s = engine_->SearchWire(req, [&](std::string_view series) {
-        if (reactor->gone()) return ok = false;
-        batch.append(series);
-        if (batch.size() >= kStreamBatchBytes) {
-          ok = reactor->Write(OwningByteBuffer(std::move(batch)));
-          batch = std::string();
-          batch.reserve(kStreamBatchBytes + (64 << 10));
-        }
-        return ok;
-      });
-      if (!s.ok()) return s;
+      std::string last;
+      STRATA_RETURN_IF_ERROR(SearchMessages(*raw_req, reactor, &last));
       // The last message leaves with the call's status, in one write.
-      if (ok && !batch.empty()) {
+      if (!last.empty()) {
         finished = true;
-        ok = reactor->WriteLastAndFinish(OwningByteBuffer(std::move(batch)));
+        if (!reactor->WriteLastAndFinish(OwningByteBuffer(std::move(last)))) {
+          return absl::CancelledError("client went away during search");
+        }
       }
-      if (!ok) return absl::CancelledError("client went away during search");
       return absl::OkStatus();
     });
     if (!finished) reactor->Finish(std::move(status));
   });
   return reactor;
+}
+
+// One SearchStream call: reads a request, runs it on read_pool_ (its messages
+// queued as a Search call's), sends its last message with `end` in front, then
+// reads the next. Nothing is read while a search runs, so searches of a call never
+// overlap. The call ends when the client half-closes or goes away.
+class StorageService::SearchStreamReactor final
+    : public StreamReactor<grpc::ByteBuffer, grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>> {
+ public:
+  SearchStreamReactor(StorageService* service, grpc::CallbackServerContext* ctx) : service_(service), ctx_(ctx) {}
+
+  // Registered with the service first, so EndSearchStreams sees every call that
+  // waits for a request.
+  void Start() { StartRead(&request_); }
+  grpc::CallbackServerContext* context() const { return ctx_; }
+  bool idle() const { return idle_; }  // under the service's streams_mu_
+
+ private:
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // half-closed by the client, or cancelled: no search is running
+      // Finish waits until queued messages are sent: not on a callback thread.
+      service_->read_pool_.Submit([this] {
+        Finish(gone() || ctx_->IsCancelled() ? grpc::Status(grpc::StatusCode::CANCELLED, "search stream cancelled")
+                                              : grpc::Status::OK);
+      });
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> l(service_->streams_mu_);
+      idle_ = false;
+    }
+    service_->read_pool_.Submit([this] { Serve(); });
+  }
+
+  void Serve() {
+    const auto start = std::chrono::steady_clock::now();
+    std::string last;
+    absl::Status s = service_->SearchMessages(request_, this, &last);
+    service_->Record("Search", start, s);
+    if (!s.ok() && gone()) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away during search"));
+      return;
+    }
+    if (!s.ok()) last.clear();  // messages sent before an error stay sent, as on a Search call
+    std::string end;
+    AppendSearchEndField(s, &end);
+    if (!Write(TwoSliceByteBuffer(std::move(end), std::move(last)))) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away during search"));
+      return;
+    }
+    bool ending;
+    {
+      std::lock_guard<std::mutex> l(service_->streams_mu_);
+      ending = service_->streams_ending_;
+      idle_ = !ending;
+    }
+    if (ending) {
+      Finish(grpc::Status::OK);  // waits for the last message to be sent
+      return;
+    }
+    StartRead(&request_);
+  }
+
+  void OnDone() override {
+    {
+      std::lock_guard<std::mutex> l(service_->streams_mu_);
+      auto& v = service_->streams_;
+      if (auto it = std::find(v.begin(), v.end(), this); it != v.end()) v.erase(it);
+    }
+    StreamReactor::OnDone();
+  }
+
+  StorageService* service_;
+  grpc::CallbackServerContext* ctx_;
+  grpc::ByteBuffer request_;
+  bool idle_ = true;  // waiting for a request; under the service's streams_mu_
+};
+
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StorageService::SearchStream(
+    grpc::CallbackServerContext* ctx) {
+  auto* reactor = new SearchStreamReactor(this, ctx);
+  bool ending;
+  {
+    std::lock_guard<std::mutex> l(streams_mu_);
+    ending = streams_ending_;
+    if (!ending) streams_.push_back(reactor);
+  }
+  if (ending) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "storage node is shutting down"));
+  } else {
+    reactor->Start();
+  }
+  return reactor;
+}
+
+void StorageService::EndSearchStreams() {
+  std::lock_guard<std::mutex> l(streams_mu_);
+  streams_ending_ = true;
+  for (SearchStreamReactor* r : streams_) {
+    if (r->idle()) r->context()->TryCancel();
+  }
 }
 
 grpc::ServerUnaryReactor* StorageService::LabelNames(grpc::CallbackServerContext* ctx,

@@ -25,12 +25,16 @@ namespace strata {
 // with no message); they run on `write_pool_` because they block until the WAL is
 // durable. A WriteCompressed body inflates to at most `max_write_bytes`. The rest
 // run on `read_pool_`; Search and Export stream through a StreamReactor.
+//
+// SearchStream serves one search after another on a call (proto/storage.proto);
+// each is recorded as a Search.
 using StorageCallbackBase = storage::v1::Storage::WithRawCallbackMethod_WriteCompressed<
     storage::v1::Storage::WithRawCallbackMethod_Write<storage::v1::Storage::WithRawCallbackMethod_Search<
-        storage::v1::Storage::WithCallbackMethod_LabelNames<storage::v1::Storage::WithCallbackMethod_LabelValues<
-            storage::v1::Storage::WithCallbackMethod_TSDBStatus<storage::v1::Storage::WithCallbackMethod_Delete<
-                storage::v1::Storage::WithCallbackMethod_Export<storage::v1::Storage::WithCallbackMethod_Import<
-                    storage::v1::Storage::WithCallbackMethod_NodeInfo<storage::v1::Storage::Service>>>>>>>>>>;
+        storage::v1::Storage::WithRawCallbackMethod_SearchStream<
+            storage::v1::Storage::WithCallbackMethod_LabelNames<storage::v1::Storage::WithCallbackMethod_LabelValues<
+                storage::v1::Storage::WithCallbackMethod_TSDBStatus<storage::v1::Storage::WithCallbackMethod_Delete<
+                    storage::v1::Storage::WithCallbackMethod_Export<storage::v1::Storage::WithCallbackMethod_Import<
+                        storage::v1::Storage::WithCallbackMethod_NodeInfo<storage::v1::Storage::Service>>>>>>>>>>>;
 
 class StorageService final : public StorageCallbackBase {
  public:
@@ -44,6 +48,12 @@ class StorageService final : public StorageCallbackBase {
   // Stop().
   ~StorageService() override;
 
+  // Ends every SearchStream call that waits for its next request (CANCELLED), and
+  // makes those serving one end after it (OK). Call before the gRPC server's
+  // Shutdown, which would otherwise wait its whole deadline for calls a client
+  // keeps open.
+  void EndSearchStreams();
+
   // Finishes the work already queued and joins both pools. Call after the gRPC
   // server's Shutdown and before the engine closes.
   void Stop();
@@ -55,6 +65,8 @@ class StorageService final : public StorageCallbackBase {
   // Raw: the answer goes as the engine writes it (StorageEngine::SearchWire).
   grpc::ServerWriteReactor<grpc::ByteBuffer>* Search(grpc::CallbackServerContext* ctx,
                                                      const grpc::ByteBuffer* req) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* SearchStream(
+      grpc::CallbackServerContext* ctx) override;
   grpc::ServerUnaryReactor* LabelNames(grpc::CallbackServerContext* ctx, const storage::v1::LabelNamesRequest* req,
                                        storage::v1::LabelNamesResponse* resp) override;
   grpc::ServerUnaryReactor* LabelValues(grpc::CallbackServerContext* ctx,
@@ -81,6 +93,12 @@ class StorageService final : public StorageCallbackBase {
   template <typename Fn>
   grpc::ServerUnaryReactor* OnReadPool(grpc::CallbackServerContext* ctx, const char* method, Fn fn);
   class ImportReactor;
+  class SearchStreamReactor;
+  // Runs the search `raw_req` and hands every full answer message to
+  // `reactor->Write`; the answer's last message, unsent and possibly empty, is left
+  // in *last. Cancelled when the client went away.
+  template <typename Reactor>
+  absl::Status SearchMessages(const grpc::ByteBuffer& raw_req, Reactor* reactor, std::string* last);
   // Both write methods: on write_pool_, parse (after inflating when `compressed`),
   // write, answer.
   grpc::ServerUnaryReactor* HandleWrite(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
@@ -101,6 +119,10 @@ class StorageService final : public StorageCallbackBase {
   std::vector<std::unique_ptr<WriteBuffers>> free_buffers_;
   CounterFamily& requests_;
   HistogramFamily& latency_;
+  // Live SearchStream calls, and whether EndSearchStreams ran.
+  std::mutex streams_mu_;
+  std::vector<SearchStreamReactor*> streams_;
+  bool streams_ending_ = false;
   ThreadPool write_pool_;
   ThreadPool read_pool_;
 };

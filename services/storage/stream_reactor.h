@@ -14,6 +14,9 @@
 // producer waits only while kMaxQueued messages are queued, so a call holds at most
 // kMaxQueued + 1 however slowly its client reads. The reactor deletes itself once
 // gRPC is done with the call.
+//
+// `Base` is the gRPC reactor: ServerWriteReactor<Msg> for a server-streaming call,
+// or ServerBidiReactor<Req, Msg> for a subclass that also reads (SearchStream).
 #pragma once
 
 #include <atomic>
@@ -27,8 +30,8 @@
 
 namespace strata {
 
-template <typename Msg>
-class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
+template <typename Msg, typename Base = grpc::ServerWriteReactor<Msg>>
+class StreamReactor : public Base {
  public:
   static constexpr size_t kMaxQueued = 2;
 
@@ -61,7 +64,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
       std::unique_lock<std::mutex> l(mu_);
       cv_.wait(l, [this] { return !sending_; });
     }
-    grpc::ServerWriteReactor<Msg>::Finish(std::move(status));
+    Base::Finish(std::move(status));
   }
 
   // Like Write(m) then Finish(OK), but `m` and the trailers leave in one write:
@@ -81,11 +84,11 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
         return true;
       }
     }
-    grpc::ServerWriteReactor<Msg>::Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+    Base::Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
     return false;
   }
 
- private:
+ protected:
   // gRPC runs OnDone only after every reaction has returned, so the producer's
   // Finish cannot delete the reactor under these two.
   void OnWriteDone(bool ok) override {
@@ -110,6 +113,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<Msg> {
   }
   void OnDone() override { delete this; }
 
+ private:
   void Break() {
     broken_ = true;
     gone_.store(true, std::memory_order_relaxed);
