@@ -449,7 +449,7 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
   auto decode = std::make_shared<DecodeQueue>();
   const grpc::ByteBuffer request = SerializedRequest(req);
   std::vector<absl::Status> st = ForEachNode(*view, [&](size_t i) -> absl::Status {
-    absl::Status s = view->nodes[i]->search_streams().Search(request, Deadline(), [&](grpc::ByteBuffer&& m) {
+    absl::Status s = view->nodes[i]->Search(req, request, Deadline(), [&](grpc::ByteBuffer&& m) {
       auto msg = std::make_shared<DecodeQueue::Message>();
       msg->received = std::move(m);
       per_node[i].push_back(msg);

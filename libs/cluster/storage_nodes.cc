@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/ascii.h"
 #include "libs/common/status_util.h"
+#include "libs/rpc/grpc_status.h"
 #include "libs/rpc/callback_threads.h"
 #include "spdlog/spdlog.h"
 
@@ -70,7 +71,8 @@ StorageNode::StorageNode(std::string address, const StorageClientOptions& opts)
       compress_(opts.compress),
       compression_level_(opts.compression_level),
       channel_(NewChannel(address_, opts)),
-      search_streams_(channel_) {
+      search_streams_(channel_),
+      search_streams_on_(opts.search_streams) {
   stub_ = storage::v1::Storage::NewStub(channel_);
   search_bytes_ = std::make_unique<grpc::internal::RpcMethod>(
       "/strata.storage.v1.Storage/Search", grpc::internal::RpcMethod::SERVER_STREAMING, channel_);
@@ -82,6 +84,27 @@ std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> StorageNode::SearchBytes(
   // traits: the received slices, not parsed) as the message type.
   return std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>>(
       grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(channel_.get(), *search_bytes_, ctx, req));
+}
+
+absl::Status StorageNode::Search(const storage::v1::SearchRequest& req, const grpc::ByteBuffer& request,
+                                 std::chrono::system_clock::time_point deadline,
+                                 const std::function<void(grpc::ByteBuffer&&)>& on_message) const {
+  if (search_streams_on_.load(std::memory_order_relaxed)) {
+    bool any = false;
+    absl::Status s = search_streams_.Search(request, deadline, [&](grpc::ByteBuffer&& m) {
+      any = true;
+      on_message(std::move(m));
+    });
+    if (s.code() != absl::StatusCode::kUnimplemented || any) return s;
+    spdlog::warn("storage node {} predates SearchStream; searching it with a Search call each", address_);
+    search_streams_on_.store(false, std::memory_order_relaxed);
+  }
+  grpc::ClientContext ctx;
+  ctx.set_deadline(deadline);
+  auto reader = SearchBytes(&ctx, req);
+  grpc::ByteBuffer m;
+  while (reader->Read(&m)) on_message(std::move(m));
+  return FromGrpcStatus(reader->Finish());
 }
 
 bool StorageNode::Healthy() const {

@@ -45,6 +45,9 @@ struct StorageClientOptions {
   // docs/benchmarks.md). A callback call made anyway still works; it only risks
   // what PinCallbackThreads works around.
   bool callback_calls = true;
+  // Searches on SearchStream calls kept open between them (StorageNode::Search).
+  // Off: a Search call each, as before SearchStream existed.
+  bool search_streams = true;
 };
 
 class StorageNode {
@@ -57,9 +60,14 @@ class StorageNode {
   // ParseSearchResponse (libs/rpc/search_wire.h) to read in place.
   std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> SearchBytes(grpc::ClientContext* ctx,
                                                                     const storage::v1::SearchRequest& req) const;
-  // The node's searches on SearchStream calls kept open between them (what
-  // strata-select uses): answer messages as bytes, for ParseSearchResponse.
-  SearchStreams& search_streams() const { return search_streams_; }
+  // One search: hands each answer message, as bytes for ParseSearchResponse, to
+  // `on_message` in order, and returns the search's status. `request` is `req`
+  // serialized. On a SearchStream call kept open between searches; with the option
+  // off, or a node that predates SearchStream (UNIMPLEMENTED, remembered), on a
+  // Search call of its own.
+  absl::Status Search(const storage::v1::SearchRequest& req, const grpc::ByteBuffer& request,
+                      std::chrono::system_clock::time_point deadline,
+                      const std::function<void(grpc::ByteBuffer&&)>& on_message) const;
 
   // False while the node is in back-off after a failure.
   bool Healthy() const;
@@ -78,6 +86,7 @@ class StorageNode {
   std::unique_ptr<storage::v1::Storage::Stub> stub_;
   std::unique_ptr<grpc::internal::RpcMethod> search_bytes_;
   mutable SearchStreams search_streams_;
+  mutable std::atomic<bool> search_streams_on_;
   mutable std::mutex mu_;
   std::chrono::steady_clock::time_point retry_at_{};
   std::chrono::milliseconds backoff_{0};

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   uint64_t max_samples = 1'000'000'000;
   bool deny_partial = false;
   int http_threads = 32;
+  bool search_streams = true;
   strata::AddCommonFlags(app, &common);
   app.add_option("--http-listen", http_listen, "HTTP address of the API")->capture_default_str();
   app.add_option("--storage-nodes", storage_nodes, "host:port[,host:port...] or dns+name:port of storage gRPC")
@@ -61,6 +62,9 @@ int main(int argc, char** argv) {
   app.add_option("--search-max-query-len", max_query_len, "Longest query text in bytes")->capture_default_str();
   app.add_option("--search-lookback-delta", lookback, "PromQL lookback delta")->capture_default_str();
   app.add_option("--http-threads", http_threads, "Request handler threads")->capture_default_str();
+  app.add_option("--search-streams", search_streams,
+                 "Search storage nodes on calls kept open between searches (false: a call per search)")
+      ->capture_default_str();
   strata::AddEnvFallbacks(app);
   CLI11_PARSE(app, argc, argv);
   if (auto s = strata::InitLogging("strata-select", common); !s.ok()) {
@@ -86,6 +90,7 @@ int main(int argc, char** argv) {
 
   strata::StorageClientOptions client_opts;
   client_opts.callback_calls = false;  // every call select makes is synchronous
+  client_opts.search_streams = search_streams;
   absl::StatusOr<std::unique_ptr<strata::StorageNodes>> nodes = strata::StorageNodes::Create(storage_nodes, client_opts);
   if (!nodes.ok()) {
     spdlog::error("--storage-nodes: {}", std::string(nodes.status().message()));

@@ -18,11 +18,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "libs/cluster/search_streams.h"
 #include "libs/encoding/block.h"
 #include "libs/http/http_client.h"
 #include "libs/model/dedup.h"
 #include "libs/rpc/callback_threads.h"
 #include "libs/rpc/proto_convert.h"
+#include "libs/rpc/search_wire.h"
 #include "libs/rpc/zstd_frame.h"
 #include "storage.grpc.pb.h"
 #include "tests/integration/test_cluster.h"
@@ -228,6 +230,95 @@ TEST_CASE("a search of many messages reaches a slow reader whole, and a cancelle
   INFO(searches);
   CHECK(counted);
   CHECK(Search(node.stub.get(), {Eq("__name__", "many"), Eq("i", "7")}, now - 3'600'000, now).size() == 1);
+  CHECK(node.proc->Stop());
+}
+
+// What SearchStreams (strata-select's client) gets from a real node: each search's
+// answer, its error in the answer's end, and an idle call the node ends when it
+// stops, so that neither a stop nor a restart waits for select.
+TEST_CASE("SearchStream: searches one after another on one call, errors in their end, idle calls end with the node") {
+  Node node;
+  REQUIRE(node.proc->Start().ok());
+  const int64_t now = NowMs();
+  pb::WriteRequest req;
+  for (int i = 0; i < 5; ++i) AddRow(&req, {{"__name__", "ss"}, {"i", std::to_string(i)}}, {{now - 1000, double(i)}});
+  {
+    grpc::ClientContext ctx;
+    pb::WriteResponse wresp;
+    REQUIRE(node.stub->Write(&ctx, req, &wresp).ok());
+  }
+  auto channel = grpc::CreateChannel(node.grpc_address(), grpc::InsecureChannelCredentials());
+  SearchStreams streams(channel);
+  // Series label value "i" -> sample values, and the search's status.
+  auto search = [&](std::vector<Matcher> ms, std::map<std::string, double>* got, const char* bad_regex = nullptr) {
+    pb::SearchRequest sreq;
+    MatchersToProto(ms, sreq.mutable_matchers());
+    if (bad_regex != nullptr) {
+      pb::Matcher* m = sreq.add_matchers();
+      m->set_type(pb::REGEX);
+      m->set_name("i");
+      m->set_value(bad_regex);
+    }
+    sreq.set_min_time_ms(now - 60'000);
+    sreq.set_max_time_ms(now);
+    sreq.set_accept_label_entries(true);
+    grpc::Slice slice(sreq.SerializeAsString());
+    return streams.Search(grpc::ByteBuffer(&slice, 1), std::chrono::system_clock::now() + std::chrono::seconds(30),
+                          [&](grpc::ByteBuffer&& m) {
+                            std::vector<grpc::Slice> slices;
+                            REQUIRE(m.Dump(&slices).ok());
+                            std::string bytes;
+                            for (auto& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+                            std::vector<SearchSeriesView> series;
+                            REQUIRE(ParseSearchResponse(bytes, &series).ok());
+                            for (const SearchSeriesView& v : series) {
+                              auto labels = LabelsOfSeriesView(v);
+                              REQUIRE(labels.ok());
+                              std::vector<Sample> samples;
+                              for (const BlockView& b : v.blocks) REQUIRE(DecodeBlockView(b, now - 60'000, now, &samples).ok());
+                              REQUIRE(samples.size() == 1);
+                              (*got)[std::string(labels->Get("i"))] = samples[0].v;
+                            }
+                          });
+  };
+  std::map<std::string, double> got;
+  REQUIRE(search({Eq("__name__", "ss")}, &got).ok());
+  CHECK(got == std::map<std::string, double>{{"0", 0}, {"1", 1}, {"2", 2}, {"3", 3}, {"4", 4}});
+  got.clear();
+  absl::Status bad = search({Eq("__name__", "ss")}, &got, "(");
+  CHECK(bad.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(got.empty());
+  REQUIRE(search({Eq("__name__", "ss"), Eq("i", "3")}, &got).ok());
+  CHECK(got == std::map<std::string, double>{{"3", 3}});
+  got.clear();
+  REQUIRE(search({Eq("__name__", "nothing")}, &got).ok());
+  CHECK(got.empty());
+  CHECK(streams.opened() == 1);
+
+  http::HttpClient admin("127.0.0.1", node.http_port);
+  auto m = admin.Get("/metrics");
+  REQUIRE(m.ok());
+  CHECK(absl::StrContains(m->body, "strata_storage_rpc_requests_total{method=\"Search\",code=\"OK\"} 3"));
+  CHECK(absl::StrContains(m->body, "strata_storage_rpc_requests_total{method=\"Search\",code=\"INVALID_ARGUMENT\"} 1"));
+
+  // The call is idle, open: the node's gRPC Shutdown would wait its whole 10 s
+  // deadline for it unless the node ended it first. A contract, not a speed: the
+  // stop takes well under a second when it holds.
+  const auto stop_start = std::chrono::steady_clock::now();
+  CHECK(node.proc->Stop());
+  CHECK(std::chrono::steady_clock::now() - stop_start < std::chrono::seconds(8));
+  got.clear();
+  CHECK(search({Eq("__name__", "ss")}, &got).code() == absl::StatusCode::kUnavailable);
+  // Back on the same port: the next search finds the dead call and opens another.
+  REQUIRE(node.proc->Start().ok());
+  absl::Status again = absl::UnavailableError("not yet");
+  for (int i = 0; i < 50 && again.code() == absl::StatusCode::kUnavailable; ++i) {
+    got.clear();
+    again = search({Eq("__name__", "ss"), Eq("i", "4")}, &got);
+    if (again.code() == absl::StatusCode::kUnavailable) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(again.ok());
+  CHECK(got == std::map<std::string, double>{{"4", 4}});
   CHECK(node.proc->Stop());
 }
 
