@@ -633,18 +633,22 @@ absl::StatusOr<std::vector<Labels>> ClusterQueryable::SeriesLabels(const Matcher
   req.set_max_series(opts_.max_series);
   req.set_accept_label_entries(true);
   std::vector<std::vector<Labels>> per_node(view->nodes.size());
+  const grpc::ByteBuffer request = SerializedRequest(req);
   auto st = ForEachNode(*view, [&](size_t i) -> absl::Status {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + opts_.node_timeout);
-    auto reader = view->nodes[i]->stub()->Search(&ctx, req);
-    storage::v1::SearchResponse resp;
-    while (reader->Read(&resp)) {
-      for (const auto& s : resp.series()) {
-        absl::StatusOr<Labels> ls = LabelsOfSearchSeries(s);
-        if (ls.ok()) per_node[i].push_back(*std::move(ls));
-      }
-    }
-    return FromGrpcStatus(reader->Finish());
+    absl::Status unreadable;
+    absl::Status s = view->nodes[i]->Search(
+        req, request, std::chrono::system_clock::now() + opts_.node_timeout, [&](grpc::ByteBuffer&& m) {
+          AnswerMessage answer;
+          if (absl::Status r = ReadAnswer(&m, &answer); !r.ok()) {
+            unreadable.Update(r);
+            return;
+          }
+          for (const SearchSeriesView& series : answer.series) {
+            absl::StatusOr<Labels> ls = LabelsOfSeriesView(series);
+            if (ls.ok()) per_node[i].push_back(*std::move(ls));
+          }
+        });
+    return s.ok() ? unreadable : s;
   });
   ClusterQuerier judge(this, mint, maxt);
   std::vector<std::string> warnings;

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <map>
 #include <string>
 #include <vector>
@@ -20,12 +21,16 @@ class FixedStorage final : public pb::Storage::Service {
   grpc::Status Search(grpc::ServerContext*, const pb::SearchRequest* req,
                       grpc::ServerWriter<pb::SearchResponse>* writer) override {
     last_request = *req;
+    ++search_calls;
     writer->Write(answer);
     return grpc::Status::OK;
   }
   // What strata-select calls: the same answer, then a message with only its end.
-  grpc::Status SearchStream(grpc::ServerContext*,
+  // Without `streams`, UNIMPLEMENTED, as from a node that predates SearchStream.
+  grpc::Status SearchStream(grpc::ServerContext* ctx,
                             grpc::ServerReaderWriter<pb::SearchResponse, pb::SearchRequest>* stream) override {
+    if (!streams) return pb::Storage::Service::SearchStream(ctx, stream);
+    ++stream_calls;
     pb::SearchRequest req;
     while (stream->Read(&req)) {
       last_request = req;
@@ -37,6 +42,8 @@ class FixedStorage final : public pb::Storage::Service {
   }
   pb::SearchResponse answer;
   pb::SearchRequest last_request;
+  bool streams = true;
+  std::atomic<int> search_calls{0}, stream_calls{0};
 };
 
 // A series of `samples`, sent raw, or as an encoded block of `data` (which does
@@ -157,6 +164,27 @@ TEST_CASE("fan-out: an instant selector's reference times go to storage, except 
   CHECK(select(FanoutOptions{}, &range_hints).count() == 0);
   served.nodes.reset();  // its idle SearchStream calls, which Shutdown would wait for
   served.server->Shutdown();
+}
+
+
+TEST_CASE("fan-out: searches go on one SearchStream call, or a Search call each to a node that predates it") {
+  for (bool streams : {true, false}) {
+    INFO("node serves SearchStream: " << streams);
+    FixedStorage service;
+    service.streams = streams;
+    AddSeries(&service.answer, "g", {{1000, 1}, {2000, 2}});
+    Served served = Serve(&service);
+    ClusterQueryable q(served.nodes.get(), Tenant{}, FanoutOptions{});
+    for (int i = 0; i < 3; ++i) {
+      Read all = ReadAll(q, 0, 10'000);
+      REQUIRE(all.set_status.ok());
+      REQUIRE(all.samples["g"].size() == 2);
+    }
+    CHECK(service.stream_calls == (streams ? 1 : 0));
+    CHECK(service.search_calls == (streams ? 0 : 3));
+    served.nodes.reset();
+    served.server->Shutdown();
+  }
 }
 
 }  // namespace

@@ -1,11 +1,11 @@
-// strata-rpc-probe: times one storage node's Search round trip as strata-select
-// makes it (StorageNode::SearchBytes: a synchronous server-streaming call with a
-// deadline, answer read as bytes), sequentially, back to back or with a pause
-// between calls, and reports the median and p90 round trip with the CPU each call
-// cost this process and, given its pid, the node.
+// strata-rpc-probe: times one storage node's search round trip as strata-select
+// makes it (StorageNode::Search: on a SearchStream call kept open, answer read as
+// bytes; with --search-mode=call, a Search call each), sequentially, back to back or
+// with a pause between searches, and reports the median and p90 round trip with the
+// CPU each cost this process and, given its pid, the node.
 //
 //   strata-rpc-probe --node=127.0.0.1:8400 --match=__name__=up --match=job=node
-//       --calls=2000 --pause-us=1500 --node-pid=$(pidof strata-storage)
+//       --calls=2000 --pause-us=1500 --node-pid=$(pidof strata-storage) [--search-mode=call]
 //
 // A pause lets every thread of both processes go to sleep between calls, as a
 // dashboard's queries do; back to back they stay awake. The difference is what
@@ -164,7 +164,7 @@ int Measure(const std::function<bool()>& call, int calls, int pause_us, int node
 
 int main(int argc, char** argv) {
   CLI::App app{"strata-rpc-probe: a storage node's Search round trip, as strata-select makes it"};
-  std::string node, echo_server, echo, echo_mode = "call";
+  std::string node, echo_server, echo, echo_mode = "call", search_mode = "stream";
   std::vector<std::string> match;
   int calls = 2000, pause_us = 0, node_pid = 0;
   int64_t min_time_ms = 0, max_time_ms = INT64_MAX;
@@ -174,6 +174,8 @@ int main(int argc, char** argv) {
   app.add_option("--echo", echo, "Time echo round trips against this --echo-server address");
   app.add_option("--echo-mode", echo_mode, "call: one call per round trip; stream: all on one call")
       ->check(CLI::IsMember({"call", "stream"}))
+      ->capture_default_str();
+  app.add_option("--search-mode", search_mode, "stream: on one SearchStream call; call: a Search call each")
       ->capture_default_str();
   app.add_option("--calls", calls, "Calls timed (after 100 not timed)")->capture_default_str();
   app.add_option("--pause-us", pause_us, "Pause before each call, microseconds")->capture_default_str();
@@ -229,21 +231,25 @@ int main(int argc, char** argv) {
   req.set_accept_label_entries(true);
   req.set_accept_packed_samples(true);
 
+  if (search_mode != "stream" && search_mode != "call") {
+    fprintf(stderr, "--search-mode is stream or call, got %s\n", search_mode.c_str());
+    return 2;
+  }
   strata::StorageClientOptions opts;
   opts.callback_calls = false;  // as strata-select
+  opts.search_streams = search_mode == "stream";
   strata::StorageNode client(node, opts);
+  grpc::Slice slice(req.SerializeAsString());
+  const grpc::ByteBuffer request(&slice, 1);
   size_t bytes = 0;
   auto call = [&]() -> bool {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    auto reader = client.SearchBytes(&ctx, req);
-    grpc::ByteBuffer msg;
     bytes = 0;
-    while (reader->Read(&msg)) bytes += msg.Length();
-    grpc::Status s = reader->Finish();
-    if (!s.ok()) fprintf(stderr, "Search: %s\n", s.error_message().c_str());
+    absl::Status s = client.Search(req, request, std::chrono::system_clock::now() + std::chrono::seconds(30),
+                                   [&](grpc::ByteBuffer&& m) { bytes += m.Length(); });
+    if (!s.ok()) fprintf(stderr, "search: %s\n", std::string(s.message()).c_str());
     return s.ok();
   };
   if (!call()) return 1;
-  return Measure(call, calls, pause_us, node_pid, "search answer_bytes=" + std::to_string(bytes));
+  return Measure(call, calls, pause_us, node_pid,
+                 "search_" + search_mode + " answer_bytes=" + std::to_string(bytes));
 }
