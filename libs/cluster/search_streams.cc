@@ -1,7 +1,9 @@
 #include "libs/cluster/search_streams.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 #include <utility>
 
 #include "libs/rpc/grpc_status.h"
@@ -12,7 +14,7 @@ namespace {
 
 constexpr char kMethod[] = "/strata.storage.v1.Storage/SearchStream";
 
-// The first `n` bytes of `m` (all of it when shorter), and its size.
+// The first `n` bytes of the message in `slices` (all of it when shorter).
 std::string FirstBytes(const std::vector<grpc::Slice>& slices, size_t n) {
   std::string out;
   for (const grpc::Slice& s : slices) {

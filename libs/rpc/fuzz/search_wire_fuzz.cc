@@ -3,7 +3,9 @@
 // (tools/run_fuzz.sh).
 //
 // Whatever parses must point inside the input, and decoding its labels and blocks
-// must not crash (errors are fine: the bytes are arbitrary).
+// must not crash (errors are fine: the bytes are arbitrary). The SearchStream `end`
+// reader gets the same bytes, whole and cut to their first bytes, and an `end` it
+// reads must lie within them.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -22,6 +24,13 @@ void Inside(std::string_view in, std::string_view v) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
+  for (std::string_view first : {in, in.substr(0, strata::kSearchEndPeekBytes), in.substr(0, 3)}) {
+    absl::Status end;
+    size_t end_bytes = 0;
+    if (strata::ReadSearchEnd(first, &end, &end_bytes) == strata::SearchEndRead::kEnd && end_bytes > first.size()) {
+      std::abort();
+    }
+  }
   std::vector<strata::SearchSeriesView> series;
   if (!strata::ParseSearchResponse(in, &series).ok()) return 0;
   std::vector<strata::Sample> samples;
