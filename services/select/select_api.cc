@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/absl_compat.h"
 #include "libs/common/status_util.h"
@@ -168,18 +169,37 @@ void SelectApi::Query(const http::HttpRequest& req, http::HttpResponse& resp, Te
     if (!TimeParam(req, resp, "time", now, &start)) return;
     end = start;
   }
+  // A request's timeout can only lower --search-max-query-duration, as Prometheus'
+  // can only lower its --query.timeout.
+  promql::QueryOptions qo;
   if (auto t = req.FindParam("timeout"); t.has_value() && !t->empty()) {
     absl::StatusOr<int64_t> d = ParseApiDuration(*t);
     if (!d.ok()) return BadData(resp, absl::StrCat("invalid parameter \"timeout\": ", d.status().message()));
+    qo.timeout = absl::Milliseconds(*d);
   }
+  const bool request_limit = qo.timeout > absl::ZeroDuration() &&
+                             (opts_.max_query_duration_ms <= 0 || qo.timeout < absl::Milliseconds(opts_.max_query_duration_ms));
   if (!Acquire()) {
     return Fail(resp, "unavailable", 503,
                 absl::StrCat("too many concurrent queries: ", opts_.max_concurrent,
                              " are running and this one waited longer than --search-max-queue-duration"));
   }
   ClusterQueryable queryable(nodes_, tenant, FanoutFor(req));
-  absl::StatusOr<promql::Result> r = engine_.Exec(queryable, **expr, start, end, step, !range);
+  absl::StatusOr<promql::Result> r = engine_.Exec(queryable, **expr, start, end, step, !range, qo);
   Release();
+  if (r.status().code() == absl::StatusCode::kDeadlineExceeded) {
+    return FailStatus(resp, absl::DeadlineExceededError(absl::StrCat(
+                                r.status().message(),
+                                request_limit ? " (the request's timeout parameter)"
+                                              : absl::StrCat(" (took longer than --search-max-query-duration=",
+                                                             opts_.max_query_duration_ms, "ms; raise it)"))));
+  }
+  if (r.status().code() == absl::StatusCode::kResourceExhausted &&
+      absl::StartsWith(r.status().message(), "query processing would load too many samples")) {
+    return FailStatus(resp, absl::ResourceExhaustedError(absl::StrCat(
+                                r.status().message(), " (more than --search-max-samples-per-query=",
+                                opts_.max_samples_per_query, "; raise it)")));
+  }
   if (!r.ok()) return FailStatus(resp, r.status());
   FanoutReport report = queryable.report();
   std::vector<std::string> warnings = r->warnings;

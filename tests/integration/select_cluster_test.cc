@@ -182,3 +182,65 @@ TEST_CASE("an HA Prometheus pair is deduplicated by --ha-replica-label and --ded
   // 10 min window of 15 s buckets: 40 buckets, one sample each (not 80).
   CHECK(body.find(",\"40\"]") != std::string::npos);
 }
+
+// Every limit of strata-select refuses with an error that names it and the flag that
+// raises it; a request's timeout lowers --search-max-query-duration.
+TEST_CASE("select limits: each refusal names its limit and the flag to raise it") {
+  Cluster cl;
+  const int64_t t0 = (NowMs() / 1000 - 600) * 1000;
+  std::vector<ingest::WriteRequestSeries> series;
+  for (int i = 0; i < 5; ++i) {
+    ingest::WriteRequestSeries s{{{"__name__", "lim"}, {"i", std::to_string(i)}}, {}};
+    for (int k = 0; k < 20; ++k) s.samples.push_back({t0 + k * 15'000, double(k)});
+    series.push_back(s);
+  }
+  cl.Write(series);
+  const std::string at = std::to_string((t0 + 300'000) / 1000);
+  SelectProcess limited(cl.nodes, {"--replication-factor=2", "--search-max-series=3",
+                                   "--search-max-samples-per-query=50", "--search-max-query-len=64",
+                                   "--search-max-query-duration=20s"});
+  REQUIRE(limited.proc->Start().ok());
+  const int port = limited.http_port;
+  int status = 0;
+
+  // Within every limit.
+  std::string body = Get(port, "/api/v1/query?query=" + Q("count(lim{i=~\"0|1|2\"})") + "&time=" + at, &status);
+  CHECK(status == 200);
+  CHECK(body.find("\"3\"]") != std::string::npos);
+
+  body = Get(port, "/api/v1/query?query=" + Q("count(lim)") + "&time=" + at, &status);
+  CHECK(status == 422);
+  CHECK(body.find("\"errorType\":\"execution\"") != std::string::npos);
+  CHECK(body.find("--search-max-series") != std::string::npos);
+
+  // 3 series x 20 samples in memory at once: above 50.
+  body = Get(port, "/api/v1/query?query=" + Q("lim{i=~\"0|1|2\"}[10m]") + "&time=" + at, &status);
+  CHECK(status == 422);
+  CHECK(body.find("too many samples") != std::string::npos);
+  CHECK(body.find("--search-max-samples-per-query=50") != std::string::npos);
+
+  body = Get(port, "/api/v1/query?query=" + Q("sum(lim{i=\"0\"}) + sum(lim{i=\"1\"}) + sum(lim{i=\"2\"}) + sum(lim{i=\"3\"}) + 1") +
+                       "&time=" + at,
+             &status);
+  CHECK(status == 400);
+  CHECK(body.find("\"errorType\":\"bad_data\"") != std::string::npos);
+  CHECK(body.find("--search-max-query-len") != std::string::npos);
+
+  // A subquery of 1 ms steps over an hour is millions of evaluations: far more than
+  // a 1 ms timeout (on the select without the samples limit).
+  const std::string slow = "/api/v1/query?query=" + Q("count_over_time(lim{i=\"0\"}[1h:1ms])") + "&time=" + at;
+  body = Get(cl.select.http_port, slow + "&timeout=0.001", &status);
+  CHECK(status == 503);
+  CHECK(body.find("\"errorType\":\"timeout\"") != std::string::npos);
+  CHECK(body.find("timeout parameter") != std::string::npos);
+  SelectProcess hurried(cl.nodes, {"--replication-factor=2", "--search-max-query-duration=1ms"});
+  REQUIRE(hurried.proc->Start().ok());
+  body = Get(hurried.http_port, slow, &status);
+  CHECK(status == 503);
+  CHECK(body.find("\"errorType\":\"timeout\"") != std::string::npos);
+  CHECK(body.find("--search-max-query-duration") != std::string::npos);
+  // A request's timeout cannot raise the flag's limit.
+  body = Get(hurried.http_port, slow + "&timeout=60s", &status);
+  CHECK(status == 503);
+  CHECK(body.find("--search-max-query-duration") != std::string::npos);
+}

@@ -106,7 +106,9 @@ absl::StatusOr<Result> Engine::Exec(const Queryable& q, const Expr& expr, int64_
   ctx.cancel = qo.cancel;
   ctx.query_start = start_ms;
   ctx.query_end = end_ms;
-  if (opts_.timeout > absl::ZeroDuration()) ctx.deadline = absl::Now() + opts_.timeout;
+  absl::Duration limit = opts_.timeout;
+  if (qo.timeout > absl::ZeroDuration() && (limit <= absl::ZeroDuration() || qo.timeout < limit)) limit = qo.timeout;
+  if (limit > absl::ZeroDuration()) ctx.deadline = absl::Now() + limit;
 
   int64_t mint = end_ms, maxt = start_ms;
   TimeRange(expr, ctx, start_ms, end_ms, opts_.lookback_delta_ms, &mint, &maxt);

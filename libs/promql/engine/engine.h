@@ -44,6 +44,9 @@ struct EngineOptions {
 struct QueryOptions {
   // When non-null and set to true while the query runs, the query stops with Cancelled.
   const std::atomic<bool>* cancel = nullptr;
+  // When positive, this query's wall-clock limit if shorter than
+  // EngineOptions::timeout (an API request's `timeout` parameter).
+  absl::Duration timeout = absl::ZeroDuration();
 };
 
 class Engine {
