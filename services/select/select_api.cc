@@ -182,7 +182,8 @@ void SelectApi::Query(const http::HttpRequest& req, http::HttpResponse& resp, Te
   if (!Acquire()) {
     return Fail(resp, "unavailable", 503,
                 absl::StrCat("too many concurrent queries: ", opts_.max_concurrent,
-                             " are running and this one waited longer than --search-max-queue-duration"));
+                             " are running and this one waited longer than --search-max-queue-duration (raise "
+                             "--search-max-concurrent-requests or --search-max-queue-duration)"));
   }
   ClusterQueryable queryable(nodes_, tenant, FanoutFor(req));
   absl::StatusOr<promql::Result> r = engine_.Exec(queryable, **expr, start, end, step, !range, qo);
@@ -459,7 +460,9 @@ void SelectApi::RemoteRead(const http::HttpRequest& req, http::HttpResponse& res
   absl::StatusOr<std::vector<ReadQuery>> queries = DecodeReadRequest(*proto);
   if (!queries.ok()) return resp.SetText(absl::StrCat(queries.status().message(), "\n"), 400);
   if (!Acquire()) {
-    return resp.SetText("too many concurrent queries: waited longer than --search-max-queue-duration\n", 503);
+    return resp.SetText("too many concurrent queries: waited longer than --search-max-queue-duration (raise "
+                        "--search-max-concurrent-requests or --search-max-queue-duration)\n",
+                        503);
   }
   ClusterQueryable queryable(nodes_, tenant, FanoutFor(req));
   ReadResponseEncoder enc;

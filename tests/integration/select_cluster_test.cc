@@ -1,6 +1,8 @@
 // strata-select over real storage nodes (written through strata-insert): the
 // Prometheus API, partial answers when nodes die, HA-pair dedup, tenants, export
 // round trip, error shapes.
+#include <atomic>
+#include <thread>
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -243,4 +245,42 @@ TEST_CASE("select limits: each refusal names its limit and the flag to raise it"
   body = Get(hurried.http_port, slow + "&timeout=60s", &status);
   CHECK(status == 503);
   CHECK(body.find("--search-max-query-duration") != std::string::npos);
+}
+
+TEST_CASE("select limits: a query that finds every slot taken past the queue wait gets 503 naming both flags") {
+  Cluster cl;
+  const int64_t t0 = (NowMs() / 1000 - 600) * 1000;
+  std::vector<ingest::WriteRequestSeries> series = {{{{"__name__", "lim"}, {"i", "0"}}, {}}};
+  for (int k = 0; k < 20; ++k) series[0].samples.push_back({t0 + k * 15'000, double(k)});
+  cl.Write(series);
+  const std::string at = std::to_string((t0 + 300'000) / 1000);
+  SelectProcess one(cl.nodes, {"--replication-factor=2", "--search-max-concurrent-requests=1",
+                               "--search-max-queue-duration=1ms"});
+  REQUIRE(one.proc->Start().ok());
+  // A slow query holds the only slot (millions of subquery steps) while quick ones
+  // keep arriving; at least one of those must be refused while it runs.
+  const std::string slow = "/api/v1/query?query=" + Q("count_over_time(lim[1h:1ms])") + "&time=" + at;
+  const std::string quick = "/api/v1/query?query=lim&time=" + at;
+  std::string refused;
+  for (int attempt = 0; attempt < 5 && refused.empty(); ++attempt) {
+    std::atomic<bool> done{false};
+    std::thread t([&] {  // no REQUIRE off the test's thread
+      http::HttpClient c("127.0.0.1", one.http_port);
+      (void)c.Get(slow);
+      done = true;
+    });
+    while (!done && refused.empty()) {
+      int status = 0;
+      std::string body = Get(one.http_port, quick, &status);
+      if (status == 503) refused = body;
+    }
+    t.join();  // the slow query may itself have been refused: then try again
+  }
+  CHECK(refused.find("\"errorType\":\"unavailable\"") != std::string::npos);
+  CHECK(refused.find("--search-max-concurrent-requests") != std::string::npos);
+  CHECK(refused.find("--search-max-queue-duration") != std::string::npos);
+  // The slot is free again.
+  int status = 0;
+  Get(one.http_port, quick, &status);
+  CHECK(status == 200);
 }
