@@ -34,12 +34,6 @@ struct FanoutState {
 
 namespace {
 
-// `req` as one message's bytes, written once for every node.
-grpc::ByteBuffer SerializedRequest(const storage::v1::SearchRequest& req) {
-  grpc::Slice slice(req.SerializeAsString());
-  return grpc::ByteBuffer(&slice, 1);
-}
-
 // Owns a reference to the samples: the engine keeps iterators after the series set
 // that made them is gone.
 class VectorIterator : public SeriesIterator {
@@ -447,7 +441,7 @@ std::unique_ptr<SeriesSet> ClusterQuerier::Select(bool sorted, const SelectHints
   // decoded on this thread. Batches keep their arrival order per node.
   std::vector<std::vector<std::shared_ptr<DecodeQueue::Message>>> per_node(view->nodes.size());
   auto decode = std::make_shared<DecodeQueue>();
-  const grpc::ByteBuffer request = SerializedRequest(req);
+  const grpc::ByteBuffer request = SearchRequestBytes(req);
   std::vector<absl::Status> st = ForEachNode(*view, [&](size_t i) -> absl::Status {
     absl::Status s = view->nodes[i]->Search(req, request, Deadline(), [&](grpc::ByteBuffer&& m) {
       auto msg = std::make_shared<DecodeQueue::Message>();
@@ -633,7 +627,7 @@ absl::StatusOr<std::vector<Labels>> ClusterQueryable::SeriesLabels(const Matcher
   req.set_max_series(opts_.max_series);
   req.set_accept_label_entries(true);
   std::vector<std::vector<Labels>> per_node(view->nodes.size());
-  const grpc::ByteBuffer request = SerializedRequest(req);
+  const grpc::ByteBuffer request = SearchRequestBytes(req);
   auto st = ForEachNode(*view, [&](size_t i) -> absl::Status {
     absl::Status unreadable;
     absl::Status s = view->nodes[i]->Search(

@@ -77,7 +77,10 @@ class SearchStreams::Call {
       if (!in_.Dump(&slices).ok()) return Fail(absl::DataLossError("unreadable search answer message"));
       const size_t size = in_.Length();
       size_t end_bytes = 0;
-      SearchEndRead r = ReadSearchEnd(FirstBytes(slices, kSearchEndPeekBytes), &answer, &end_bytes);
+      // Most messages start with a series field: no copy of their first bytes then.
+      const bool may_end = !slices.empty() && slices[0].size() > 0 && *slices[0].begin() == kSearchEndTag;
+      SearchEndRead r = may_end ? ReadSearchEnd(FirstBytes(slices, kSearchEndPeekBytes), &answer, &end_bytes)
+                                : SearchEndRead::kNotEnd;
       if (r == SearchEndRead::kIncomplete && size > kSearchEndPeekBytes) {
         r = ReadSearchEnd(FirstBytes(slices, size), &answer, &end_bytes);
       }

@@ -107,6 +107,11 @@ absl::Status StorageNode::Search(const storage::v1::SearchRequest& req, const gr
   return FromGrpcStatus(reader->Finish());
 }
 
+grpc::ByteBuffer SearchRequestBytes(const storage::v1::SearchRequest& req) {
+  grpc::Slice slice(req.SerializeAsString());
+  return grpc::ByteBuffer(&slice, 1);
+}
+
 bool StorageNode::Healthy() const {
   std::lock_guard<std::mutex> l(mu_);
   return std::chrono::steady_clock::now() >= retry_at_;

@@ -124,6 +124,9 @@ class StorageNodes {
   std::thread loop_;
 };
 
+// `req` serialized as one message, for StorageNode::Search (built once per fan-out).
+grpc::ByteBuffer SearchRequestBytes(const storage::v1::SearchRequest& req);
+
 // Parses "a:1,b:2" / "dns+name:port" into entries; InvalidArgument naming a bad one.
 absl::StatusOr<std::vector<std::string>> ParseStorageNodes(const std::string& spec);
 

@@ -182,7 +182,7 @@ void AppendSearchEndField(const absl::Status& status, std::string* out) {
 }
 
 SearchEndRead ReadSearchEnd(std::string_view first_bytes, absl::Status* status, size_t* field_bytes) {
-  if (first_bytes.empty() || static_cast<uint8_t>(first_bytes[0]) != ((2 << 3) | 2)) return SearchEndRead::kNotEnd;
+  if (first_bytes.empty() || static_cast<uint8_t>(first_bytes[0]) != kSearchEndTag) return SearchEndRead::kNotEnd;
   const char* p = first_bytes.data() + 1;
   const char* end = first_bytes.data() + first_bytes.size();
   Reader r(first_bytes);

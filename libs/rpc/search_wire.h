@@ -110,6 +110,8 @@ enum class SearchEndRead {
 SearchEndRead ReadSearchEnd(std::string_view first_bytes, absl::Status* status, size_t* field_bytes = nullptr);
 // The prefix a client peeks at first; an `end` with a longer message needs more.
 constexpr size_t kSearchEndPeekBytes = 256;
+// The first byte of a message that starts with `end` (field 2, length-delimited).
+constexpr uint8_t kSearchEndTag = (2 << 3) | 2;
 
 // Sorted and validated labels from serialized TimeSeries.labels entries;
 // InvalidArgument for an empty value or an invalid label.

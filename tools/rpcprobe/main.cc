@@ -176,6 +176,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"call", "stream"}))
       ->capture_default_str();
   app.add_option("--search-mode", search_mode, "stream: on one SearchStream call; call: a Search call each")
+      ->check(CLI::IsMember({"stream", "call"}))
       ->capture_default_str();
   app.add_option("--calls", calls, "Calls timed (after 100 not timed)")->capture_default_str();
   app.add_option("--pause-us", pause_us, "Pause before each call, microseconds")->capture_default_str();
@@ -231,16 +232,11 @@ int main(int argc, char** argv) {
   req.set_accept_label_entries(true);
   req.set_accept_packed_samples(true);
 
-  if (search_mode != "stream" && search_mode != "call") {
-    fprintf(stderr, "--search-mode is stream or call, got %s\n", search_mode.c_str());
-    return 2;
-  }
   strata::StorageClientOptions opts;
   opts.callback_calls = false;  // as strata-select
   opts.search_streams = search_mode == "stream";
   strata::StorageNode client(node, opts);
-  grpc::Slice slice(req.SerializeAsString());
-  const grpc::ByteBuffer request(&slice, 1);
+  const grpc::ByteBuffer request = strata::SearchRequestBytes(req);
   size_t bytes = 0;
   auto call = [&]() -> bool {
     bytes = 0;
