@@ -74,6 +74,8 @@ StorageNode::StorageNode(std::string address, const StorageClientOptions& opts)
       search_streams_(channel_),
       search_streams_on_(opts.search_streams) {
   stub_ = storage::v1::Storage::NewStub(channel_);
+  write_streams_ = std::make_unique<WriteStreams>(stub_.get());
+  write_streams_on_.store(opts.write_streams, std::memory_order_relaxed);
   search_bytes_ = std::make_unique<grpc::internal::RpcMethod>(
       "/strata.storage.v1.Storage/Search", grpc::internal::RpcMethod::SERVER_STREAMING, channel_);
 }
@@ -105,6 +107,18 @@ absl::Status StorageNode::Search(const storage::v1::SearchRequest& req, const gr
   grpc::ByteBuffer m;
   while (reader->Read(&m)) on_message(std::move(m));
   return FromGrpcStatus(reader->Finish());
+}
+
+StorageNode::~StorageNode() = default;
+
+WriteStreams* StorageNode::write_streams() const {
+  return write_streams_on_.load(std::memory_order_relaxed) ? write_streams_.get() : nullptr;
+}
+
+void StorageNode::WriteStreamsUnsupported() const {
+  if (write_streams_on_.exchange(false, std::memory_order_relaxed)) {
+    spdlog::warn("storage node {} predates WriteStream; writing to it with a Write call each", address_);
+  }
 }
 
 grpc::ByteBuffer SearchRequestBytes(const storage::v1::SearchRequest& req) {

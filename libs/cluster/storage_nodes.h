@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "libs/cluster/rendezvous.h"
 #include "libs/cluster/search_streams.h"
+#include "libs/cluster/write_streams.h"
 #include "storage.grpc.pb.h"
 
 namespace strata {
@@ -48,11 +49,16 @@ struct StorageClientOptions {
   // Searches on SearchStream calls kept open between them (StorageNode::Search).
   // Off: a Search call each, as before SearchStream existed.
   bool search_streams = true;
+  // Writes as messages of WriteStream calls kept open between them (WriteBatcher).
+  // Off: a Write call each, as before WriteStream existed.
+  bool write_streams = true;
 };
 
 class StorageNode {
  public:
   StorageNode(std::string address, const StorageClientOptions& opts);
+  // No write may be waiting for its answer.
+  ~StorageNode();
 
   const std::string& address() const { return address_; }
   storage::v1::Storage::Stub* stub() const { return stub_.get(); }
@@ -68,6 +74,12 @@ class StorageNode {
   absl::Status Search(const storage::v1::SearchRequest& req, const grpc::ByteBuffer& request,
                       std::chrono::system_clock::time_point deadline,
                       const std::function<void(grpc::ByteBuffer&&)>& on_message) const;
+
+  // The node's WriteStream calls, or nullptr: writes go as a Write call each (the
+  // option is off, or the node predates WriteStream).
+  WriteStreams* write_streams() const;
+  // The node answered a WriteStream call UNIMPLEMENTED: Write calls from now on.
+  void WriteStreamsUnsupported() const;
 
   // False while the node is in back-off after a failure.
   bool Healthy() const;
@@ -85,6 +97,8 @@ class StorageNode {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<storage::v1::Storage::Stub> stub_;
   std::unique_ptr<grpc::internal::RpcMethod> search_bytes_;
+  std::unique_ptr<WriteStreams> write_streams_;  // before stub_ goes
+  mutable std::atomic<bool> write_streams_on_{false};
   mutable SearchStreams search_streams_;
   mutable std::atomic<bool> search_streams_on_;
   mutable std::mutex mu_;

@@ -21,6 +21,7 @@ struct WriteBatcher::Call {
   bool probe = false;    // a full resend of a call with references the node called invalid
   std::vector<uint64_t> learn;  // KnownKey of the rows sent in full that may go by reference later
   grpc::ClientContext ctx;
+  storage::v1::WriteStreamRequest batch;  // the body, for a WriteStream or a Write call
   storage::v1::CompressedWriteRequest packed;
   storage::v1::WriteRequest plain;
   storage::v1::WriteResponse resp;
@@ -172,13 +173,35 @@ void WriteBatcher::Send(std::vector<Fragment> fragments, bool counted, bool full
     stats_.fragments += call->fragments.size();
     stats_.ref_rows += ref_rows;
   }
-  call->ctx.set_deadline(std::chrono::system_clock::now() + opts_.timeout);
   call->start = std::chrono::steady_clock::now();
-  auto on_done = [this, call](grpc::Status s) { Finish(call, FromGrpcStatus(s)); };
   if (node_->compress()) {
-    ZstdCompress(raw, node_->compression_level(), call->packed.mutable_zstd_write_request());
+    ZstdCompress(raw, node_->compression_level(), call->batch.mutable_zstd_write_request());
+  } else {
+    call->batch.set_write_request(raw);
+  }
+  const auto deadline = std::chrono::system_clock::now() + opts_.timeout;
+  if (WriteStreams* streams = node_->write_streams()) {
+    streams->Write(&call->batch, &call->resp, deadline, [this, call, deadline](absl::Status s) {
+      if (s.code() == absl::StatusCode::kUnimplemented) {
+        // A node older than WriteStream ended the call before reading the batch.
+        node_->WriteStreamsUnsupported();
+        SendCall(call, deadline);
+        return;
+      }
+      Finish(call, s);
+    });
+    return;
+  }
+  SendCall(call, deadline);
+}
+
+void WriteBatcher::SendCall(Call* call, std::chrono::system_clock::time_point deadline) {
+  call->ctx.set_deadline(deadline);
+  auto on_done = [this, call](grpc::Status s) { Finish(call, FromGrpcStatus(s)); };
+  if (!call->batch.zstd_write_request().empty()) {
+    call->packed.mutable_zstd_write_request()->swap(*call->batch.mutable_zstd_write_request());
     node_->stub()->async()->WriteCompressed(&call->ctx, &call->packed, &call->resp, std::move(on_done));
-  } else if (call->plain.ParseFromString(raw)) {
+  } else if (call->plain.ParseFromString(call->batch.write_request())) {
     node_->stub()->async()->Write(&call->ctx, &call->plain, &call->resp, std::move(on_done));
   } else {
     Finish(call, absl::InternalError("insert built a WriteRequest it cannot parse back"));

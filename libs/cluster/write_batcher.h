@@ -123,6 +123,8 @@ class WriteBatcher {
   // slot; `full`: no row by reference; `probe`: the full resend of a call with
   // references the node called invalid (its OK means the node predates them).
   void Send(std::vector<Fragment> fragments, bool counted, bool full = false, bool probe = false);
+  // Sends a built call as a Write or WriteCompressed call (no WriteStream).
+  void SendCall(Call* call, std::chrono::system_clock::time_point deadline);
   void Finish(Call* call, const absl::Status& status);
 
   std::shared_ptr<StorageNode> node_;

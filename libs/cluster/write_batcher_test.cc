@@ -25,7 +25,26 @@ class RecordingStorage final : public pb::Storage::CallbackService {
  public:
   grpc::ServerUnaryReactor* WriteCompressed(grpc::CallbackServerContext* ctx, const pb::CompressedWriteRequest* req,
                                             pb::WriteResponse* resp) override {
-    auto raw = strata::ZstdDecompress(req->zstd_write_request(), 64 << 20);
+    grpc::Status status = Record(req->zstd_write_request(), resp);
+    auto* reactor = ctx->DefaultReactor();
+    Answer([reactor, status] { reactor->Finish(status); });
+    return reactor;
+  }
+
+  // The same for each write of a WriteStream call; a node with `streams` false
+  // predates WriteStream and ends the call UNIMPLEMENTED.
+  grpc::ServerBidiReactor<pb::WriteStreamRequest, pb::WriteStreamResponse>* WriteStream(
+      grpc::CallbackServerContext*) override {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      ++stream_calls;
+    }
+    return new Stream(this);
+  }
+
+  // Records one write (its zstd frame) and returns its status, filling *resp.
+  grpc::Status Record(const std::string& frame, pb::WriteResponse* resp) {
+    auto raw = strata::ZstdDecompress(frame, 64 << 20);
     pb::WriteRequest w;
     grpc::Status status;
     if (!raw.ok() || !w.ParseFromString(*raw)) status = grpc::Status(grpc::StatusCode::INTERNAL, "bad body");
@@ -46,7 +65,6 @@ class RecordingStorage final : public pb::Storage::CallbackService {
         r->set_samples(1);
       }
     }
-    auto* reactor = ctx->DefaultReactor();
     std::lock_guard<std::mutex> l(mu);
     if (refs > 0 && refuse_refs > 0) {  // a node that forgot the series it held
       --refuse_refs;
@@ -54,17 +72,24 @@ class RecordingStorage final : public pb::Storage::CallbackService {
     }
     ref_rows.push_back(refs);
     calls.push_back(w.series_size());
-    frames.push_back(req->zstd_write_request());
+    frames.push_back(frame);
     if (raw.ok()) raws.push_back(*raw);
     ++arrived;
     cv.notify_all();
-    // Held calls are answered by Release(): never block a gRPC callback thread.
-    if (hold) {
-      held.emplace_back(reactor, status);
-    } else {
-      reactor->Finish(status);
+    return status;
+  }
+
+  // Runs `answer` now, or at Release() while `hold`: never block a gRPC callback
+  // thread.
+  void Answer(std::function<void()> answer) {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      if (hold) {
+        held.push_back(std::move(answer));
+        return;
+      }
     }
-    return reactor;
+    answer();
   }
 
   void WaitArrived(int n) {
@@ -72,13 +97,57 @@ class RecordingStorage final : public pb::Storage::CallbackService {
     cv.wait(l, [&] { return arrived >= n; });
   }
   void Release() {
-    std::lock_guard<std::mutex> l(mu);
-    hold = false;
-    for (auto& [reactor, status] : held) reactor->Finish(status);
-    held.clear();
+    std::vector<std::function<void()>> answers;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      hold = false;
+      answers.swap(held);
+    }
+    for (auto& answer : answers) answer();
   }
 
-  std::vector<std::pair<grpc::ServerUnaryReactor*, grpc::Status>> held;
+  // One WriteStream call: each request recorded, answered as a WriteCompressed call.
+  class Stream final : public grpc::ServerBidiReactor<pb::WriteStreamRequest, pb::WriteStreamResponse> {
+   public:
+    explicit Stream(RecordingStorage* s) : s_(s) {
+      if (!s_->streams) {
+        Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "unknown method WriteStream"));
+        return;
+      }
+      StartRead(&req_);
+    }
+    void OnReadDone(bool ok) override {
+      if (!ok) {
+        Finish(grpc::Status::OK);
+        return;
+      }
+      answer_.Clear();
+      grpc::Status status = s_->Record(req_.zstd_write_request(), answer_.mutable_response());
+      if (!status.ok()) {
+        answer_.clear_response();
+        answer_.set_code(status.error_code());
+        answer_.set_message(status.error_message());
+      }
+      s_->Answer([this] { StartWrite(&answer_); });
+    }
+    void OnWriteDone(bool ok) override {
+      if (ok) {
+        StartRead(&req_);
+      } else {
+        Finish(grpc::Status::CANCELLED);
+      }
+    }
+    void OnDone() override { delete this; }
+
+   private:
+    RecordingStorage* s_;
+    pb::WriteStreamRequest req_;
+    pb::WriteStreamResponse answer_;
+  };
+
+  std::vector<std::function<void()>> held;
+  bool streams = true;    // serves WriteStream
+  int stream_calls = 0;   // WriteStream calls begun
   std::mutex mu;
   std::condition_variable cv;
   std::vector<int> calls;
@@ -100,6 +169,7 @@ struct Fixture {
   }
   ~Fixture() {
     service.Release();
+    node.reset();  // first: it keeps WriteStream calls open, which Shutdown would wait for
     server->Shutdown();
   }
   int port = 0;
@@ -333,4 +403,26 @@ TEST_CASE("a node older than reference rows gets full rows once it calls them in
   // a by reference with the bad row (invalid), both in full (invalid: a real bad
   // row), then references again.
   CHECK(fx.service.ref_rows == std::vector<int>{0, 1, 0, 2});
+}
+
+TEST_CASE("writes go on WriteStream calls; a node that predates them gets a Write call each, nothing lost") {
+  for (bool streams : {true, false}) {
+    Fixture f;
+    f.service.streams = streams;
+    strata::EncodedRows rows = Rows({"a", "b", "c"});
+    Waiter w(3);
+    {
+      strata::WriteBatcher batcher(f.node, {.max_delay = 10s, .max_inflight = 1});
+      for (size_t i = 0; i < 3; ++i) {
+        batcher.Submit({rows.bytes(i)}, 1, w.For(i));
+        CHECK(w.futures[i].get().status.ok());
+      }
+      CHECK(batcher.stats().calls == 3);
+    }
+    std::lock_guard<std::mutex> l(f.service.mu);
+    CHECK(f.service.calls == std::vector<int>{1, 1, 1});  // each write stored once
+    // One call for all three, or one refused call and then none.
+    CHECK(f.service.stream_calls == 1);
+    CHECK((f.node->write_streams() != nullptr) == streams);
+  }
 }

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   // the last replica), so one thread per core: with 64, each request woke a cold
   // thread, and insert spent 6-27 % more CPU per sample (docs/benchmarks.md).
   int http_threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
-  bool storage_compression = true, series_refs = true;
+  bool storage_compression = true, series_refs = true, write_streams = true;
   int compression_level = -2;
   std::string batch_delay = "5ms";
   size_t batch_rows = 10'000, batch_bytes = 4 << 20, inflight_calls = 1;
@@ -66,6 +66,10 @@ int main(int argc, char** argv) {
   app.add_option("--storage-compression-level", compression_level,
                  "zstd level of writes to storage nodes: negative = faster, 1..19 = smaller")
       ->check(CLI::Range(-7, 19))
+      ->capture_default_str();
+  app.add_option("--storage-write-streams", write_streams,
+                 "Send writes to storage nodes as messages of WriteStream calls kept open between them; false "
+                 "makes a Write call each (as before WriteStream)")
       ->capture_default_str();
   app.add_option("--storage-series-refs", series_refs,
                  "Send rows of series a storage node already holds by series id instead of labels")
@@ -136,6 +140,7 @@ int main(int argc, char** argv) {
   strata::StorageClientOptions client_opts;
   client_opts.compress = storage_compression;
   client_opts.compression_level = compression_level;
+  client_opts.write_streams = write_streams;
   absl::StatusOr<std::unique_ptr<strata::StorageNodes>> nodes =
       strata::StorageNodes::Create(storage_nodes, client_opts);
   if (!nodes.ok()) {

@@ -234,7 +234,7 @@ int main(int argc, char** argv) {
   strata::http::WaitForTerminationSignal();
   spdlog::info("shutting down");
   ready = false;
-  service.EndSearchStreams();  // select keeps them open; Shutdown would wait for them
+  service.EndStreams();  // select and insert keep them open; Shutdown would wait for them
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   service.Stop();
   http.Shutdown(absl::Seconds(5));

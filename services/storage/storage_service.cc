@@ -127,7 +127,7 @@ grpc::ServerUnaryReactor* StorageService::WriteCompressed(grpc::CallbackServerCo
 
 struct StorageService::WriteBuffers {
   std::string bytes;
-  pb::CompressedWriteRequest wrapper;
+  pb::WriteStreamRequest wrapper;
   std::string raw;
 };
 
@@ -144,7 +144,9 @@ std::unique_ptr<StorageService::WriteBuffers> StorageService::TakeWriteBuffers()
 }
 
 void StorageService::ReturnWriteBuffers(std::unique_ptr<WriteBuffers> b) {
-  if (b->bytes.capacity() + b->raw.capacity() + b->wrapper.zstd_write_request().capacity() > kKeptWriteBufferBytes) {
+  if (b->bytes.capacity() + b->raw.capacity() + b->wrapper.zstd_write_request().capacity() +
+          b->wrapper.write_request().capacity() >
+      kKeptWriteBufferBytes) {
     return;  // an unusually large call: its memory goes back
   }
   b->bytes.clear();
@@ -153,33 +155,45 @@ void StorageService::ReturnWriteBuffers(std::unique_ptr<WriteBuffers> b) {
   if (free_buffers_.size() < kFreeWriteBuffers) free_buffers_.push_back(std::move(b));
 }
 
+absl::Status StorageService::WriteBody(const grpc::ByteBuffer& req, WriteKind kind, pb::WriteResponse* out) {
+  std::vector<grpc::Slice> slices;
+  if (!req.Dump(&slices).ok()) return absl::InvalidArgumentError("unreadable request body");
+  std::unique_ptr<WriteBuffers> buffers = TakeWriteBuffers();
+  absl::Cleanup give_back = [&] { ReturnWriteBuffers(std::move(buffers)); };
+  std::string& bytes = buffers->bytes;
+  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  if (kind == WriteKind::kPlain) {
+    // Read in place by the engine (libs/rpc/write_wire.h): no protobuf objects.
+    return engine_->Write(bytes, out);
+  }
+  // A WriteStreamRequest with only field 1 is a CompressedWriteRequest: one parser.
+  pb::WriteStreamRequest& wrapper = buffers->wrapper;
+  if (!wrapper.ParseFromString(bytes)) {
+    return absl::InvalidArgumentError(absl::StrCat("request body (", bytes.size(), " bytes) is not a valid ",
+                                                   kind == WriteKind::kCompressed
+                                                       ? "strata.storage.v1.CompressedWriteRequest"
+                                                       : "strata.storage.v1.WriteStreamRequest"));
+  }
+  const bool zstd = !wrapper.zstd_write_request().empty();
+  if (kind == WriteKind::kStream && zstd && !wrapper.write_request().empty()) {
+    return absl::InvalidArgumentError("WriteStreamRequest sets both zstd_write_request and write_request");
+  }
+  if (kind == WriteKind::kStream && !zstd) return engine_->Write(wrapper.write_request(), out);
+  std::string& raw = buffers->raw;
+  if (absl::Status s = ZstdDecompress(wrapper.zstd_write_request(), max_write_bytes_, &raw); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("zstd_write_request: ", s.message()));
+  }
+  // The WAL keeps the frame as it came: fewer bytes to write and sync.
+  return engine_->Write(raw, out, wrapper.zstd_write_request());
+}
+
 grpc::ServerUnaryReactor* StorageService::HandleWrite(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                                       grpc::ByteBuffer* resp, bool compressed) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   write_pool_.Submit([this, req, resp, reactor, compressed] {
     pb::WriteResponse out;
-    grpc::Status status = Run(compressed ? "WriteCompressed" : "Write", [&]() -> absl::Status {
-      std::vector<grpc::Slice> slices;
-      if (!req->Dump(&slices).ok()) return absl::InvalidArgumentError("unreadable request body");
-      std::unique_ptr<WriteBuffers> buffers = TakeWriteBuffers();
-      absl::Cleanup give_back = [&] { ReturnWriteBuffers(std::move(buffers)); };
-      std::string& bytes = buffers->bytes;
-      for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-      if (compressed) {
-        pb::CompressedWriteRequest& wrapper = buffers->wrapper;
-        std::string& raw = buffers->raw;
-        if (!wrapper.ParseFromString(bytes)) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "request body (", bytes.size(), " bytes) is not a valid strata.storage.v1.CompressedWriteRequest"));
-        }
-        if (absl::Status s = ZstdDecompress(wrapper.zstd_write_request(), max_write_bytes_, &raw); !s.ok()) {
-          return absl::InvalidArgumentError(absl::StrCat("zstd_write_request: ", s.message()));
-        }
-        // The WAL keeps the frame as it came: fewer bytes to write and sync.
-        return engine_->Write(raw, &out, wrapper.zstd_write_request());
-      }
-      // Read in place by the engine (libs/rpc/write_wire.h): no protobuf objects.
-      return engine_->Write(bytes, &out);
+    grpc::Status status = Run(compressed ? "WriteCompressed" : "Write", [&] {
+      return WriteBody(*req, compressed ? WriteKind::kCompressed : WriteKind::kPlain, &out);
     });
     if (status.ok()) {
       std::string bytes = out.SerializeAsString();
@@ -240,27 +254,31 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* StorageService::Search(grpc::Callbac
   return reactor;
 }
 
-// One SearchStream call: reads a request, runs it on read_pool_ (its messages
-// queued as a Search call's), sends its last message with `end` in front, then
-// reads the next. Nothing is read while a search runs, so searches of a call never
-// overlap. The call ends when the client half-closes or goes away.
-class StorageService::SearchStreamReactor final
+// One SearchStream or WriteStream call: reads a request, serves it on `pool` (the
+// answer's messages queued as a Search call's), then reads the next. Nothing is
+// read while a request is served, so the requests of a call never overlap. The
+// call ends when the client half-closes or goes away.
+class StorageService::RequestStreamReactor final
     : public StreamReactor<grpc::ByteBuffer, grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>> {
  public:
-  SearchStreamReactor(StorageService* service, grpc::CallbackServerContext* ctx) : service_(service), ctx_(ctx) {}
+  // Writes one request's whole answer; false when the client went away.
+  using ServeFn = bool (StorageService::*)(const grpc::ByteBuffer& request, RequestStreamReactor* reactor);
 
-  // Registered with the service first, so EndSearchStreams sees every call that
-  // waits for a request.
+  RequestStreamReactor(StorageService* service, grpc::CallbackServerContext* ctx, ThreadPool* pool, ServeFn serve)
+      : service_(service), ctx_(ctx), pool_(pool), serve_(serve) {}
+
+  // Registered with the service first, so EndStreams sees every call that waits
+  // for a request.
   void Start() { StartRead(&request_); }
   grpc::CallbackServerContext* context() const { return ctx_; }
   bool idle() const { return idle_; }  // under the service's streams_mu_
 
  private:
   void OnReadDone(bool ok) override {
-    if (!ok) {  // half-closed by the client, or cancelled: no search is running
+    if (!ok) {  // half-closed by the client, or cancelled: nothing is being served
       // Finish waits until queued messages are sent: not on a callback thread.
-      service_->read_pool_.Submit([this] {
-        Finish(gone() || ctx_->IsCancelled() ? grpc::Status(grpc::StatusCode::CANCELLED, "search stream cancelled")
+      pool_->Submit([this] {
+        Finish(gone() || ctx_->IsCancelled() ? grpc::Status(grpc::StatusCode::CANCELLED, "stream cancelled")
                                               : grpc::Status::OK);
       });
       return;
@@ -269,23 +287,17 @@ class StorageService::SearchStreamReactor final
       std::lock_guard<std::mutex> l(service_->streams_mu_);
       idle_ = false;
     }
-    service_->read_pool_.Submit([this] { Serve(); });
+    static const bool inline_write = getenv("STRATA_INLINE_WRITE") != nullptr;
+    if (inline_write && serve_ == &StorageService::ServeWrite) {
+      Serve();
+      return;
+    }
+    pool_->Submit([this] { Serve(); });
   }
 
   void Serve() {
-    const auto start = std::chrono::steady_clock::now();
-    std::string last;
-    absl::Status s = service_->SearchMessages(request_, this, &last);
-    service_->Record("Search", start, s);
-    if (!s.ok() && gone()) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away during search"));
-      return;
-    }
-    if (!s.ok()) last.clear();  // messages sent before an error stay sent, as on a Search call
-    std::string end;
-    AppendSearchEndField(s, &end);
-    if (!Write(TwoSliceByteBuffer(std::move(end), std::move(last)))) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away during search"));
+    if (!(service_->*serve_)(request_, this)) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
       return;
     }
     bool ending;
@@ -312,13 +324,40 @@ class StorageService::SearchStreamReactor final
 
   StorageService* service_;
   grpc::CallbackServerContext* ctx_;
+  ThreadPool* pool_;
+  ServeFn serve_;
   grpc::ByteBuffer request_;
   bool idle_ = true;  // waiting for a request; under the service's streams_mu_
 };
 
-grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StorageService::SearchStream(
-    grpc::CallbackServerContext* ctx) {
-  auto* reactor = new SearchStreamReactor(this, ctx);
+bool StorageService::ServeSearch(const grpc::ByteBuffer& request, RequestStreamReactor* reactor) {
+  const auto start = std::chrono::steady_clock::now();
+  std::string last;
+  absl::Status s = SearchMessages(request, reactor, &last);
+  Record("Search", start, s);
+  if (!s.ok() && reactor->gone()) return false;
+  if (!s.ok()) last.clear();  // messages sent before an error stay sent, as on a Search call
+  // The answer's last message starts with `end`, the search's status.
+  std::string end;
+  AppendSearchEndField(s, &end);
+  return reactor->Write(TwoSliceByteBuffer(std::move(end), std::move(last)));
+}
+
+bool StorageService::ServeWrite(const grpc::ByteBuffer& request, RequestStreamReactor* reactor) {
+  pb::WriteStreamResponse answer;
+  grpc::Status status =
+      Run("WriteStream", [&] { return WriteBody(request, WriteKind::kStream, answer.mutable_response()); });
+  if (!status.ok()) {
+    answer.clear_response();
+    answer.set_code(status.error_code());
+    answer.set_message(status.error_message());
+  }
+  return reactor->Write(OwningByteBuffer(answer.SerializeAsString()));
+}
+
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StorageService::StartStream(
+    grpc::CallbackServerContext* ctx, ThreadPool* pool, RequestStreamReactor::ServeFn serve) {
+  auto* reactor = new RequestStreamReactor(this, ctx, pool, serve);
   bool ending;
   {
     std::lock_guard<std::mutex> l(streams_mu_);
@@ -333,10 +372,20 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StorageService::Sea
   return reactor;
 }
 
-void StorageService::EndSearchStreams() {
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StorageService::SearchStream(
+    grpc::CallbackServerContext* ctx) {
+  return StartStream(ctx, &read_pool_, &StorageService::ServeSearch);
+}
+
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StorageService::WriteStream(
+    grpc::CallbackServerContext* ctx) {
+  return StartStream(ctx, &write_pool_, &StorageService::ServeWrite);
+}
+
+void StorageService::EndStreams() {
   std::lock_guard<std::mutex> l(streams_mu_);
   streams_ending_ = true;
-  for (SearchStreamReactor* r : streams_) {
+  for (RequestStreamReactor* r : streams_) {
     if (r->idle()) r->context()->TryCancel();
   }
 }

@@ -26,15 +26,17 @@ namespace strata {
 // durable. A WriteCompressed body inflates to at most `max_write_bytes`. The rest
 // run on `read_pool_`; Search and Export stream through a StreamReactor.
 //
-// SearchStream serves one search after another on a call (proto/storage.proto);
-// each is recorded as a Search.
-using StorageCallbackBase = storage::v1::Storage::WithRawCallbackMethod_WriteCompressed<
+// SearchStream serves one search after another on a call (proto/storage.proto),
+// each recorded as a Search; WriteStream one write after another on write_pool_,
+// each recorded as a WriteStream.
+using StorageCallbackBase = storage::v1::Storage::WithRawCallbackMethod_WriteStream<
+    storage::v1::Storage::WithRawCallbackMethod_WriteCompressed<
     storage::v1::Storage::WithRawCallbackMethod_Write<storage::v1::Storage::WithRawCallbackMethod_Search<
         storage::v1::Storage::WithRawCallbackMethod_SearchStream<
             storage::v1::Storage::WithCallbackMethod_LabelNames<storage::v1::Storage::WithCallbackMethod_LabelValues<
                 storage::v1::Storage::WithCallbackMethod_TSDBStatus<storage::v1::Storage::WithCallbackMethod_Delete<
                     storage::v1::Storage::WithCallbackMethod_Export<storage::v1::Storage::WithCallbackMethod_Import<
-                        storage::v1::Storage::WithCallbackMethod_NodeInfo<storage::v1::Storage::Service>>>>>>>>>>>;
+                        storage::v1::Storage::WithCallbackMethod_NodeInfo<storage::v1::Storage::Service>>>>>>>>>>>>;
 
 class StorageService final : public StorageCallbackBase {
  public:
@@ -48,11 +50,11 @@ class StorageService final : public StorageCallbackBase {
   // Stop().
   ~StorageService() override;
 
-  // Ends every SearchStream call that waits for its next request (CANCELLED), and
-  // makes those serving one end after it (OK). Call before the gRPC server's
-  // Shutdown, which would otherwise wait its whole deadline for calls a client
-  // keeps open.
-  void EndSearchStreams();
+  // Ends every SearchStream and WriteStream call that waits for its next request
+  // (CANCELLED), and makes those serving one end after it (OK). Call before the
+  // gRPC server's Shutdown, which would otherwise wait its whole deadline for calls
+  // a client keeps open.
+  void EndStreams();
 
   // Finishes the work already queued and joins both pools. Call after the gRPC
   // server's Shutdown and before the engine closes.
@@ -66,6 +68,8 @@ class StorageService final : public StorageCallbackBase {
   grpc::ServerWriteReactor<grpc::ByteBuffer>* Search(grpc::CallbackServerContext* ctx,
                                                      const grpc::ByteBuffer* req) override;
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* SearchStream(
+      grpc::CallbackServerContext* ctx) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* WriteStream(
       grpc::CallbackServerContext* ctx) override;
   grpc::ServerUnaryReactor* LabelNames(grpc::CallbackServerContext* ctx, const storage::v1::LabelNamesRequest* req,
                                        storage::v1::LabelNamesResponse* resp) override;
@@ -93,14 +97,26 @@ class StorageService final : public StorageCallbackBase {
   template <typename Fn>
   grpc::ServerUnaryReactor* OnReadPool(grpc::CallbackServerContext* ctx, const char* method, Fn fn);
   class ImportReactor;
-  class SearchStreamReactor;
+  class RequestStreamReactor;
+  // A SearchStream or WriteStream call, each request served on `pool` by `serve`.
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StartStream(
+      grpc::CallbackServerContext* ctx, ThreadPool* pool,
+      bool (StorageService::*serve)(const grpc::ByteBuffer&, RequestStreamReactor*));
+  // One search of a SearchStream call: its messages, the last one led by `end`.
+  bool ServeSearch(const grpc::ByteBuffer& request, RequestStreamReactor* reactor);
+  // One write of a WriteStream call: its WriteStreamResponse.
+  bool ServeWrite(const grpc::ByteBuffer& request, RequestStreamReactor* reactor);
   // Runs the search `raw_req` and hands every full answer message to
   // `reactor->Write`; the answer's last message, unsent and possibly empty, is left
   // in *last. Cancelled when the client went away.
   template <typename Reactor>
   absl::Status SearchMessages(const grpc::ByteBuffer& raw_req, Reactor* reactor, std::string* last);
-  // Both write methods: on write_pool_, parse (after inflating when `compressed`),
-  // write, answer.
+  // What a write body is: a WriteRequest, a CompressedWriteRequest, or a
+  // WriteStreamRequest (either).
+  enum class WriteKind { kPlain, kCompressed, kStream };
+  // Parses `req` as `kind`, inflates a zstd frame, writes to the engine.
+  absl::Status WriteBody(const grpc::ByteBuffer& req, WriteKind kind, storage::v1::WriteResponse* out);
+  // Both write methods: on write_pool_, WriteBody, answer.
   grpc::ServerUnaryReactor* HandleWrite(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                         grpc::ByteBuffer* resp, bool compressed);
 
@@ -119,9 +135,9 @@ class StorageService final : public StorageCallbackBase {
   std::vector<std::unique_ptr<WriteBuffers>> free_buffers_;
   CounterFamily& requests_;
   HistogramFamily& latency_;
-  // Live SearchStream calls, and whether EndSearchStreams ran.
+  // Live SearchStream and WriteStream calls, and whether EndStreams ran.
   std::mutex streams_mu_;
-  std::vector<SearchStreamReactor*> streams_;
+  std::vector<RequestStreamReactor*> streams_;
   bool streams_ending_ = false;
   ThreadPool write_pool_;
   ThreadPool read_pool_;

@@ -1,0 +1,243 @@
+#include "libs/cluster/write_streams.h"
+
+#include <algorithm>
+#include <atomic>
+#include <utility>
+
+#include "libs/rpc/grpc_status.h"
+
+namespace strata {
+
+namespace pb = storage::v1;
+
+namespace {
+constexpr auto kWatchPeriod = std::chrono::milliseconds(100);
+}  // namespace
+
+// One WriteStream call. A read is always outstanding, from the start until the call
+// is over: it takes the answer to the write in flight, or sees the call end while
+// the call is idle, so an idle call the node ended is dropped before it is used. The
+// hold (AddHold) keeps the call open between writes, which start outside reactions.
+class WriteStreams::Call final : public grpc::ClientBidiReactor<pb::WriteStreamRequest, pb::WriteStreamResponse> {
+ public:
+  explicit Call(WriteStreams* owner) : owner_(owner) {}
+
+  void Open(pb::Storage::Stub* stub) {
+    // The call's headers leave with the first write, in one write.
+    ctx_.set_initial_metadata_corked(true);
+    stub->async()->WriteStream(&ctx_, this);
+    AddHold();
+    StartRead(&answer_);
+    StartCall();
+  }
+
+  // Sends p's request. The call is the caller's alone: new, or taken from the idle.
+  void Send(Pending p) {
+    const pb::WriteStreamRequest* req = p.req;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      pending_ = std::move(p);
+      has_pending_ = true;
+      answered_ = false;
+      ops_ = 2;  // the write's completion and the answer
+    }
+    StartWrite(req);
+  }
+
+  // Over: the node ended the call, or it was cancelled. Never used again.
+  bool over() const { return over_.load(std::memory_order_acquire); }
+
+  // Cancels the call when its write has waited for an answer past its deadline.
+  // Called under the owner's lock; reactions run on gRPC's threads, never inside
+  // TryCancel, so none can be waiting for that lock here.
+  void CancelIfLate(std::chrono::system_clock::time_point now) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (!has_pending_ || answered_ || timed_out_ || now < pending_.deadline) return;
+      timed_out_ = true;
+    }
+    ctx_.TryCancel();
+  }
+  void Cancel() { ctx_.TryCancel(); }
+  // Half-closes: the node ends the call, OK.
+  void Close() { StartWritesDone(); }
+
+ private:
+  void OnWriteDone(bool) override { Step(); }  // a failed write: the read fails too
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the call is over; OnDone tells the write in flight, if any
+      over_.store(true, std::memory_order_release);
+      RemoveHold();
+      return;
+    }
+    bool unasked;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      unasked = !has_pending_ || answered_;
+      if (!unasked) {
+        answered_ = true;
+        if (answer_.code() == 0) {
+          answer_status_ = absl::OkStatus();
+          pending_.resp->Swap(answer_.mutable_response());
+        } else {
+          answer_status_ = absl::Status(static_cast<absl::StatusCode>(answer_.code()), answer_.message());
+        }
+      }
+    }
+    if (unasked) {
+      // An answer to no write: this call cannot be trusted to pair answers.
+      violated_ = true;
+      ctx_.TryCancel();
+    }
+    StartRead(&answer_);  // the next write's answer, or the call's end
+    if (!unasked) Step();
+  }
+
+  // One of a write's two completions; after both (and an answer) the write is done.
+  void Step() {
+    Pending p;
+    absl::Status status;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (--ops_ > 0 || !answered_) return;
+      p = std::move(pending_);
+      has_pending_ = false;
+      status = answer_status_;
+    }
+    owner_->GiveBack(this);  // first: `done` may send its next write on this call
+    p.done(std::move(status));
+  }
+
+  void OnDone(const grpc::Status& s) override {
+    Pending p;
+    bool have, answered, timed_out;
+    absl::Status answer;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      have = has_pending_;
+      has_pending_ = false;
+      p = std::move(pending_);
+      answered = answered_;
+      timed_out = timed_out_;
+      answer = answer_status_;
+    }
+    WriteStreams* owner = owner_;
+    if (have) {
+      if (answered) {
+        p.done(std::move(answer));  // the answer came; the write's completion came with the end
+      } else if (timed_out) {
+        p.done(absl::DeadlineExceededError("the storage node did not answer the write in time"));
+      } else if (violated_) {
+        p.done(absl::DataLossError("the storage node answered a write that was not sent"));
+      } else if (p.reused) {
+        owner->Start(std::move(p), /*allow_reuse=*/false);  // an idle call found over: once more, new
+      } else {
+        p.done(s.ok() ? absl::UnavailableError("the write stream ended before the node answered")
+                      : FromGrpcStatus(s));
+      }
+    }
+    owner->Forget(this);  // last: the owner's destructor may return once every call is done
+    delete this;
+  }
+
+  WriteStreams* owner_;
+  grpc::ClientContext ctx_;
+  pb::WriteStreamResponse answer_;
+  std::atomic<bool> over_{false};
+  bool violated_ = false;  // set by OnReadDone, read by OnDone (after every reaction)
+  std::mutex mu_;
+  Pending pending_;
+  bool has_pending_ = false;
+  bool answered_ = false;
+  bool timed_out_ = false;
+  int ops_ = 0;
+  absl::Status answer_status_;
+};
+
+WriteStreams::WriteStreams(pb::Storage::Stub* stub, size_t max_idle) : stub_(stub), max_idle_(max_idle) {}
+
+WriteStreams::~WriteStreams() {
+  std::unique_lock<std::mutex> l(mu_);
+  stopping_ = true;
+  for (Call* c : live_) c->Cancel();
+  cv_.notify_all();
+  cv_.wait(l, [this] { return live_.empty(); });
+  l.unlock();
+  if (watchdog_.joinable()) watchdog_.join();
+}
+
+void WriteStreams::Write(const pb::WriteStreamRequest* req, pb::WriteResponse* resp,
+                         std::chrono::system_clock::time_point deadline, Done done) {
+  Pending p;
+  p.req = req;
+  p.resp = resp;
+  p.deadline = deadline;
+  p.done = std::move(done);
+  Start(std::move(p), /*allow_reuse=*/true);
+}
+
+void WriteStreams::Start(Pending p, bool allow_reuse) {
+  Call* call = nullptr;
+  bool open = false;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (stopping_) {
+      call = nullptr;
+    } else {
+      while (allow_reuse && call == nullptr && !idle_.empty()) {
+        call = idle_.back();
+        idle_.pop_back();
+        if (call->over()) call = nullptr;  // OnDone is on its way and forgets it
+      }
+      p.reused = call != nullptr;
+      if (call == nullptr) {
+        call = new Call(this);
+        live_.push_back(call);
+        ++opened_;
+        if (!watchdog_.joinable()) watchdog_ = std::thread([this] { Watch(); });
+        open = true;
+      }
+    }
+  }
+  if (call == nullptr) {
+    p.done(absl::UnavailableError("the storage client is closing"));
+    return;
+  }
+  if (open) call->Open(stub_);
+  call->Send(std::move(p));
+}
+
+void WriteStreams::GiveBack(Call* call) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!stopping_ && !call->over() && idle_.size() < max_idle_) {
+      idle_.push_back(call);
+      return;
+    }
+  }
+  call->Close();
+}
+
+void WriteStreams::Forget(Call* call) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::erase(idle_, call);
+  std::erase(live_, call);
+  if (live_.empty()) cv_.notify_all();
+}
+
+size_t WriteStreams::opened() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return opened_;
+}
+
+void WriteStreams::Watch() {
+  std::unique_lock<std::mutex> l(mu_);
+  while (!stopping_) {
+    cv_.wait_for(l, kWatchPeriod);
+    const auto now = std::chrono::system_clock::now();
+    for (Call* c : live_) c->CancelIfLate(now);
+  }
+}
+
+}  // namespace strata
