@@ -26,6 +26,11 @@
 // INVALID_ARGUMENT (a row without labels); the call is resent in full, and if the
 // node takes that, it gets only full rows from then on.
 //
+// A "call" is a message of one of the node's WriteStream calls (StorageNode::
+// write_streams(), one per in-flight slot), or a WriteCompressed / Write call of its
+// own when streams are off or the node predates them (it answers UNIMPLEMENTED; the
+// batch is then sent again as such a call, and so are later ones).
+//
 // Every fragment gets the outcome of the call that carried it: OK means its rows are
 // in that node's WAL. When a storage node rejects a batch of several fragments as
 // INVALID_ARGUMENT (it rejects whole batches), each fragment is resent alone, so one

@@ -9,6 +9,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "libs/cluster/encoded_rows.h"
+#include "libs/rpc/callback_threads.h"
 #include "libs/rpc/zstd_frame.h"
 
 namespace {
@@ -161,6 +162,7 @@ class RecordingStorage final : public pb::Storage::CallbackService {
 
 struct Fixture {
   explicit Fixture(strata::StorageClientOptions opts = {}) {
+    strata::PinCallbackThreads();  // the batcher's calls are callback calls (libs/rpc/callback_threads.h)
     grpc::ServerBuilder b;
     b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     b.RegisterService(&service);
@@ -405,7 +407,7 @@ TEST_CASE("a node older than reference rows gets full rows once it calls them in
   CHECK(fx.service.ref_rows == std::vector<int>{0, 1, 0, 2});
 }
 
-TEST_CASE("writes go on WriteStream calls; a node that predates them gets a Write call each, nothing lost") {
+TEST_CASE("writes go on WriteStream calls, and a node that predates them gets a Write call each, nothing lost") {
   for (bool streams : {true, false}) {
     Fixture f;
     f.service.streams = streams;

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "libs/rpc/callback_threads.h"
 #include "storage.grpc.pb.h"
 
 namespace strata {
@@ -54,6 +55,7 @@ struct Node {
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<pb::Storage::Stub> stub;
   explicit Node(grpc::Service* service) {
+    PinCallbackThreads();  // WriteStreams' calls are callback calls (libs/rpc/callback_threads.h)
     int port = 0;
     grpc::ServerBuilder b;
     b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);

@@ -262,12 +262,14 @@ TEST_CASE("every HTTP protocol lands in storage, bad input gets 4xx naming the p
 }
 
 TEST_CASE("tenants are stored apart") {
-  // Both wire forms to storage: WriteCompressed (default) and plain Write.
+  // Every wire form to storage: WriteStream messages (default) with the batch
+  // zstd-compressed (default) or plain, and a WriteCompressed or Write call each.
   const std::string compression = GENERATE("--storage-compression=true", "--storage-compression=false");
-  INFO(compression);
+  const std::string streams = GENERATE("--storage-write-streams=true", "--storage-write-streams=false");
+  INFO(compression << " " << streams);
   StorageNodeProcess a;
   REQUIRE(a.proc->Start().ok());
-  InsertProcess insert({&a}, {compression});
+  InsertProcess insert({&a}, {compression, streams});
   REQUIRE(insert.proc->Start().ok());
   http::HttpClient client("127.0.0.1", insert.http_port);
   const int64_t now = NowMs();
@@ -279,9 +281,13 @@ TEST_CASE("tenants are stored apart") {
   http::HttpClient admin("127.0.0.1", a.http_port);
   auto metrics = admin.Get("/metrics");
   REQUIRE(metrics.ok());
-  const bool compressed = compression.ends_with("true");
-  CHECK((metrics->body.find("method=\"WriteCompressed\",code=\"OK\"") != std::string::npos) == compressed);
-  CHECK((metrics->body.find("method=\"Write\",code=\"OK\"") != std::string::npos) == !compressed);
+  const bool compressed = compression.ends_with("true"), streamed = streams.ends_with("true");
+  auto served = [&](const char* method) {
+    return metrics->body.find(std::string("method=\"") + method + "\",code=\"OK\"") != std::string::npos;
+  };
+  CHECK(served("WriteStream") == streamed);
+  CHECK(served("WriteCompressed") == (compressed && !streamed));
+  CHECK(served("Write") == (!compressed && !streamed));
 }
 
 TEST_CASE("a node list shorter than RF stores on every node and answers 204") {

@@ -327,6 +327,7 @@ TEST_CASE("WriteStream: writes one after another on one call, errors in their an
   Node node;
   REQUIRE(node.proc->Start().ok());
   const int64_t now = NowMs();
+  PinCallbackThreads();  // WriteStreams' calls are callback calls
   WriteStreams streams(node.stub.get());
   // Rows "i"=from..to-1 of series ws, one sample each (value i).
   auto rows = [&](int from, int to) {
