@@ -287,11 +287,6 @@ class StorageService::RequestStreamReactor final
       std::lock_guard<std::mutex> l(service_->streams_mu_);
       idle_ = false;
     }
-    static const bool inline_write = getenv("STRATA_INLINE_WRITE") != nullptr;
-    if (inline_write && serve_ == &StorageService::ServeWrite) {
-      Serve();
-      return;
-    }
     pool_->Submit([this] { Serve(); });
   }
 
