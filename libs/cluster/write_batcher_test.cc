@@ -123,6 +123,7 @@ class RecordingStorage final : public pb::Storage::CallbackService {
         return;
       }
       answer_.Clear();
+      answer_.set_id(req_.id());
       grpc::Status status = s_->Record(req_.zstd_write_request(), answer_.mutable_response());
       if (!status.ok()) {
         answer_.clear_response();

@@ -33,7 +33,8 @@ class WriteStreams::Call final : public grpc::ClientBidiReactor<pb::WriteStreamR
 
   // Sends p's request. The call is the caller's alone: new, or taken from the idle.
   void Send(Pending p) {
-    const pb::WriteStreamRequest* req = p.req;
+    pb::WriteStreamRequest* req = p.req;
+    req->set_id(++last_id_);  // only this write's sender touches the call now
     {
       std::lock_guard<std::mutex> l(mu_);
       pending_ = std::move(p);
@@ -74,7 +75,10 @@ class WriteStreams::Call final : public grpc::ClientBidiReactor<pb::WriteStreamR
     bool unasked;
     {
       std::lock_guard<std::mutex> l(mu_);
-      unasked = !has_pending_ || answered_;
+      // The answer must carry its write's id (an error may carry 0: the node could
+      // not read the request).
+      unasked = !has_pending_ || answered_ ||
+                !(answer_.id() == pending_.req->id() || (answer_.id() == 0 && answer_.code() != 0));
       if (!unasked) {
         answered_ = true;
         if (answer_.code() == 0) {
@@ -86,7 +90,7 @@ class WriteStreams::Call final : public grpc::ClientBidiReactor<pb::WriteStreamR
       }
     }
     if (unasked) {
-      // An answer to no write: this call cannot be trusted to pair answers.
+      // An answer to no write, or to another: this call cannot pair answers.
       violated_ = true;
       ctx_.TryCancel();
     }
@@ -129,7 +133,7 @@ class WriteStreams::Call final : public grpc::ClientBidiReactor<pb::WriteStreamR
       } else if (timed_out) {
         p.done(absl::DeadlineExceededError("the storage node did not answer the write in time"));
       } else if (violated_) {
-        p.done(absl::DataLossError("the storage node answered a write that was not sent"));
+        p.done(absl::DataLossError("the storage node's answer on the write stream is not this write's"));
       } else if (p.reused) {
         owner->Start(std::move(p), /*allow_reuse=*/false);  // an idle call found over: once more, new
       } else {
@@ -153,6 +157,7 @@ class WriteStreams::Call final : public grpc::ClientBidiReactor<pb::WriteStreamR
   bool timed_out_ = false;
   int ops_ = 0;
   absl::Status answer_status_;
+  uint64_t last_id_ = 0;  // of the last write sent on this call
 };
 
 WriteStreams::WriteStreams(pb::Storage::Stub* stub, size_t max_idle) : stub_(stub), max_idle_(max_idle) {}
@@ -167,7 +172,7 @@ WriteStreams::~WriteStreams() {
   if (watchdog_.joinable()) watchdog_.join();
 }
 
-void WriteStreams::Write(const pb::WriteStreamRequest* req, pb::WriteResponse* resp,
+void WriteStreams::Write(pb::WriteStreamRequest* req, pb::WriteResponse* resp,
                          std::chrono::system_clock::time_point deadline, Done done) {
   Pending p;
   p.req = req;

@@ -50,7 +50,10 @@ class WriteStreams {
 
   // Sends `*req`; once answered, fills *resp and runs `done` with the write's status.
   // `req` and `resp` must stay valid until `done` runs.
-  void Write(const storage::v1::WriteStreamRequest* req, storage::v1::WriteResponse* resp,
+  // Sets req->id (the write's number on its call): an answer whose id is not that
+  // one (a node that answered twice, or out of turn) ends the call, and the write
+  // fails DATA_LOSS rather than take another write's answer.
+  void Write(storage::v1::WriteStreamRequest* req, storage::v1::WriteResponse* resp,
              std::chrono::system_clock::time_point deadline, Done done);
 
   // Calls opened so far (for tests: a write on an idle call opens none).
@@ -59,7 +62,7 @@ class WriteStreams {
  private:
   class Call;
   struct Pending {
-    const storage::v1::WriteStreamRequest* req = nullptr;
+    storage::v1::WriteStreamRequest* req = nullptr;
     storage::v1::WriteResponse* resp = nullptr;
     std::chrono::system_clock::time_point deadline;
     Done done;

@@ -1,7 +1,8 @@
 // WriteStreams against an in-process node whose WriteStream answers as each
 // request's `write_request` bytes say: "ok:N" (OK, N accepted samples), "error"
 // (INVALID_ARGUMENT), "hang" (nothing until the client cancels), "close" (an
-// answer, then the node ends the call).
+// answer, then the node ends the call), "wrong-id" (an answer with another id).
+// Answers carry their request's id.
 #include "libs/cluster/write_streams.h"
 
 #include <catch2/catch.hpp>
@@ -31,6 +32,7 @@ class ScriptedStorage final : public pb::Storage::Service {
       ++writes;
       const std::string& what = req.write_request();
       pb::WriteStreamResponse answer;
+      answer.set_id(what == "wrong-id" ? req.id() + 1 : req.id());
       if (what.rfind("ok:", 0) == 0) {
         answer.mutable_response()->set_accepted_samples(std::stoull(what.substr(3)));
       } else if (what == "error") {
@@ -155,6 +157,17 @@ TEST_CASE("write streams: an idle call the node ended is not used again") {
   for (int i = 0; i < 3; ++i) REQUIRE(Write(streams, "ok:1").status.ok());
   REQUIRE(streams.opened() == 2);
   REQUIRE(service.calls == 2);
+}
+
+TEST_CASE("write streams: an answer with another write's id is not taken, the call is dropped") {
+  ScriptedStorage service;
+  Node node(&service);
+  WriteStreams streams(node.stub.get());
+  REQUIRE(Write(streams, "ok:1").status.ok());
+  Answer a = Write(streams, "wrong-id");
+  REQUIRE(a.status.code() == absl::StatusCode::kDataLoss);
+  REQUIRE(Write(streams, "ok:1").status.ok());
+  REQUIRE(streams.opened() == 2);
 }
 
 TEST_CASE("write streams: a node without WriteStream answers UNIMPLEMENTED, an absent node UNAVAILABLE") {

@@ -155,7 +155,8 @@ void StorageService::ReturnWriteBuffers(std::unique_ptr<WriteBuffers> b) {
   if (free_buffers_.size() < kFreeWriteBuffers) free_buffers_.push_back(std::move(b));
 }
 
-absl::Status StorageService::WriteBody(const grpc::ByteBuffer& req, WriteKind kind, pb::WriteResponse* out) {
+absl::Status StorageService::WriteBody(const grpc::ByteBuffer& req, WriteKind kind, pb::WriteResponse* out,
+                                       uint64_t* id) {
   std::vector<grpc::Slice> slices;
   if (!req.Dump(&slices).ok()) return absl::InvalidArgumentError("unreadable request body");
   std::unique_ptr<WriteBuffers> buffers = TakeWriteBuffers();
@@ -174,6 +175,7 @@ absl::Status StorageService::WriteBody(const grpc::ByteBuffer& req, WriteKind ki
                                                        ? "strata.storage.v1.CompressedWriteRequest"
                                                        : "strata.storage.v1.WriteStreamRequest"));
   }
+  if (id != nullptr) *id = wrapper.id();
   const bool zstd = !wrapper.zstd_write_request().empty();
   if (kind == WriteKind::kStream && zstd && !wrapper.write_request().empty()) {
     return absl::InvalidArgumentError("WriteStreamRequest sets both zstd_write_request and write_request");
@@ -340,8 +342,10 @@ bool StorageService::ServeSearch(const grpc::ByteBuffer& request, RequestStreamR
 
 bool StorageService::ServeWrite(const grpc::ByteBuffer& request, RequestStreamReactor* reactor) {
   pb::WriteStreamResponse answer;
+  uint64_t id = 0;
   grpc::Status status =
-      Run("WriteStream", [&] { return WriteBody(request, WriteKind::kStream, answer.mutable_response()); });
+      Run("WriteStream", [&] { return WriteBody(request, WriteKind::kStream, answer.mutable_response(), &id); });
+  answer.set_id(id);
   if (!status.ok()) {
     answer.clear_response();
     answer.set_code(status.error_code());

@@ -114,8 +114,10 @@ class StorageService final : public StorageCallbackBase {
   // What a write body is: a WriteRequest, a CompressedWriteRequest, or a
   // WriteStreamRequest (either).
   enum class WriteKind { kPlain, kCompressed, kStream };
-  // Parses `req` as `kind`, inflates a zstd frame, writes to the engine.
-  absl::Status WriteBody(const grpc::ByteBuffer& req, WriteKind kind, storage::v1::WriteResponse* out);
+  // Parses `req` as `kind`, inflates a zstd frame, writes to the engine. *id gets a
+  // WriteStreamRequest's id once parsed.
+  absl::Status WriteBody(const grpc::ByteBuffer& req, WriteKind kind, storage::v1::WriteResponse* out,
+                         uint64_t* id = nullptr);
   // Both write methods: on write_pool_, WriteBody, answer.
   grpc::ServerUnaryReactor* HandleWrite(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                         grpc::ByteBuffer* resp, bool compressed);

@@ -335,7 +335,7 @@ TEST_CASE("WriteStream: writes one after another on one call, errors in their an
     for (int i = from; i < to; ++i) AddRow(&req, {{"__name__", "ws"}, {"i", std::to_string(i)}}, {{now - 1000, double(i)}});
     return req;
   };
-  auto write = [&](const pb::WriteStreamRequest& req, pb::WriteResponse* resp) {
+  auto write = [&](pb::WriteStreamRequest& req, pb::WriteResponse* resp) {
     std::promise<absl::Status> done;
     streams.Write(&req, resp, std::chrono::system_clock::now() + std::chrono::seconds(30),
                   [&](absl::Status s) { done.set_value(std::move(s)); });
