@@ -69,6 +69,13 @@ struct Node {
   }
 };
 
+// A scripted node and a client of it.
+struct Scripted {
+  ScriptedStorage service;
+  Node node{&service};
+  WriteStreams streams{node.stub.get()};
+};
+
 struct Answer {
   absl::Status status;
   uint64_t accepted = 0;
@@ -90,9 +97,8 @@ Answer Write(WriteStreams& streams, const std::string& what,
 }
 
 TEST_CASE("write streams: writes one after another share one call, each gets its own answer") {
-  ScriptedStorage service;
-  Node node(&service);
-  WriteStreams streams(node.stub.get());
+  Scripted s;
+  auto& [service, node, streams] = s;
   for (uint64_t n : {5, 0, 17}) {
     Answer a = Write(streams, "ok:" + std::to_string(n));
     REQUIRE(a.status.ok());
@@ -104,9 +110,8 @@ TEST_CASE("write streams: writes one after another share one call, each gets its
 }
 
 TEST_CASE("write streams: a write's error is its own, the call goes on") {
-  ScriptedStorage service;
-  Node node(&service);
-  WriteStreams streams(node.stub.get());
+  Scripted s;
+  auto& [service, node, streams] = s;
   REQUIRE(Write(streams, "ok:1").status.ok());
   Answer bad = Write(streams, "error");
   REQUIRE(bad.status.code() == absl::StatusCode::kInvalidArgument);
@@ -118,9 +123,8 @@ TEST_CASE("write streams: a write's error is its own, the call goes on") {
 }
 
 TEST_CASE("write streams: concurrent writes go on calls of their own, then those calls are reused") {
-  ScriptedStorage service;
-  Node node(&service);
-  WriteStreams streams(node.stub.get());
+  Scripted s;
+  auto& [service, node, streams] = s;
   // Two writes at once: the first hangs until its deadline, so the second cannot
   // share its call.
   std::thread slow([&] { REQUIRE(Write(streams, "hang", std::chrono::milliseconds(300)).status.code() ==
@@ -137,9 +141,8 @@ TEST_CASE("write streams: concurrent writes go on calls of their own, then those
 }
 
 TEST_CASE("write streams: a write the node never answers ends at its deadline, and the next one works") {
-  ScriptedStorage service;
-  Node node(&service);
-  WriteStreams streams(node.stub.get());
+  Scripted s;
+  auto& [service, node, streams] = s;
   Answer a = Write(streams, "hang", std::chrono::milliseconds(200));
   REQUIRE(a.status.code() == absl::StatusCode::kDeadlineExceeded);
   Answer b = Write(streams, "ok:1");
@@ -148,9 +151,8 @@ TEST_CASE("write streams: a write the node never answers ends at its deadline, a
 }
 
 TEST_CASE("write streams: an idle call the node ended is not used again") {
-  ScriptedStorage service;
-  Node node(&service);
-  WriteStreams streams(node.stub.get());
+  Scripted s;
+  auto& [service, node, streams] = s;
   REQUIRE(Write(streams, "close").status.ok());
   // Whether the client saw the end before this write or only because of it, the
   // write is answered, on a new call.
@@ -160,9 +162,8 @@ TEST_CASE("write streams: an idle call the node ended is not used again") {
 }
 
 TEST_CASE("write streams: an answer with another write's id is not taken, the call is dropped") {
-  ScriptedStorage service;
-  Node node(&service);
-  WriteStreams streams(node.stub.get());
+  Scripted s;
+  auto& [service, node, streams] = s;
   REQUIRE(Write(streams, "ok:1").status.ok());
   Answer a = Write(streams, "wrong-id");
   REQUIRE(a.status.code() == absl::StatusCode::kDataLoss);
