@@ -4,6 +4,7 @@
 #include <atomic>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "libs/rpc/grpc_status.h"
 
 namespace strata {
@@ -16,13 +17,25 @@ constexpr auto kWatchPeriod = std::chrono::milliseconds(100);
 
 // One WriteStream call. A read is always outstanding, from the start until the call
 // is over: it takes the answer to the write in flight, or sees the call end while
-// the call is idle, so an idle call the node ended is dropped before it is used. The
-// hold (AddHold) keeps the call open between writes, which start outside reactions.
+// the call is idle, so an idle call the node ended is dropped before it is used.
+//
+// Writes start outside reactions, so the call holds one hold (AddHold) until it is
+// over and no write can start on it any more; only then may gRPC finish it (OnDone)
+// and the call delete itself. Released once, by whichever comes last of: the read
+// failing, the sender's StartWrite returning (`sending_`), and an answered write's
+// completion (Step). A sender counts itself in `sending_` under the call's lock
+// before it starts a write, and an over or released call is never taken, so no write
+// starts on a call gRPC may be finishing.
 class WriteStreams::Call final : public grpc::ClientBidiReactor<pb::WriteStreamRequest, pb::WriteStreamResponse> {
  public:
   explicit Call(WriteStreams* owner) : owner_(owner) {}
 
+  // A new call, taken by its first sender.
   void Open(pb::Storage::Stub* stub) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      sending_ = 1;
+    }
     // The call's headers leave with the first write, in one write.
     ctx_.set_initial_metadata_corked(true);
     stub->async()->WriteStream(&ctx_, this);
@@ -31,7 +44,15 @@ class WriteStreams::Call final : public grpc::ClientBidiReactor<pb::WriteStreamR
     StartCall();
   }
 
-  // Sends p's request. The call is the caller's alone: new, or taken from the idle.
+  // Takes an idle call for a write: false when it is over (never used again).
+  bool Take() {
+    std::lock_guard<std::mutex> l(mu_);
+    if (over_ || released_) return false;
+    ++sending_;
+    return true;
+  }
+
+  // Sends p's request; the caller took the call (Open or Take).
   void Send(Pending p) {
     pb::WriteStreamRequest* req = p.req;
     req->set_id(++last_id_);  // only this write's sender touches the call now
@@ -43,10 +64,27 @@ class WriteStreams::Call final : public grpc::ClientBidiReactor<pb::WriteStreamR
       ops_ = 2;  // the write's completion and the answer
     }
     StartWrite(req);
+    bool release;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      --sending_;
+      release = ReleasableLocked();
+    }
+    if (release) RemoveHold();
   }
 
-  // Over: the node ended the call, or it was cancelled. Never used again.
-  bool over() const { return over_.load(std::memory_order_acquire); }
+  // An answered call back from its sender: true when it may wait for the next
+  // write; false when it is over (its hold is then released here).
+  bool Returned() {
+    bool release;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (!over_) return true;
+      release = ReleasableLocked();
+    }
+    if (release) RemoveHold();
+    return false;
+  }
 
   // Cancels the call when its write has waited for an answer past its deadline.
   // Called under the owner's lock; reactions run on gRPC's threads, never inside
@@ -60,16 +98,29 @@ class WriteStreams::Call final : public grpc::ClientBidiReactor<pb::WriteStreamR
     ctx_.TryCancel();
   }
   void Cancel() { ctx_.TryCancel(); }
-  // Half-closes: the node ends the call, OK.
+  // Half-closes: the node ends the call, OK, and the read then fails.
   void Close() { StartWritesDone(); }
 
  private:
+  // Whether the hold may go now (and it is then marked gone): the call is over, no
+  // sender is starting a write, and no answered write still waits for Step.
+  bool ReleasableLocked() {
+    if (released_ || !over_ || sending_ > 0 || (has_pending_ && answered_)) return false;
+    released_ = true;
+    return true;
+  }
+
   void OnWriteDone(bool) override { Step(); }  // a failed write: the read fails too
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // the call is over; OnDone tells the write in flight, if any
-      over_.store(true, std::memory_order_release);
-      RemoveHold();
+      bool release;
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        over_ = true;
+        release = ReleasableLocked();
+      }
+      if (release) RemoveHold();
       return;
     }
     bool unasked;
@@ -84,6 +135,9 @@ class WriteStreams::Call final : public grpc::ClientBidiReactor<pb::WriteStreamR
         if (answer_.code() == 0) {
           answer_status_ = absl::OkStatus();
           pending_.resp->Swap(answer_.mutable_response());
+        } else if (answer_.code() < 0 || answer_.code() > 16) {
+          answer_status_ = absl::DataLossError(absl::StrCat("the storage node answered the write with code ",
+                                                            answer_.code(), ": ", answer_.message()));
         } else {
           answer_status_ = absl::Status(static_cast<absl::StatusCode>(answer_.code()), answer_.message());
         }
@@ -148,16 +202,18 @@ class WriteStreams::Call final : public grpc::ClientBidiReactor<pb::WriteStreamR
   WriteStreams* owner_;
   grpc::ClientContext ctx_;
   pb::WriteStreamResponse answer_;
-  std::atomic<bool> over_{false};
   bool violated_ = false;  // set by OnReadDone, read by OnDone (after every reaction)
+  uint64_t last_id_ = 0;   // of the last write sent on this call; only its sender touches it
   std::mutex mu_;
+  bool over_ = false;      // the read failed: the node ended the call, or it was cancelled
+  bool released_ = false;  // the hold is gone
+  int sending_ = 0;        // senders between taking the call and their StartWrite's return
   Pending pending_;
   bool has_pending_ = false;
   bool answered_ = false;
   bool timed_out_ = false;
   int ops_ = 0;
   absl::Status answer_status_;
-  uint64_t last_id_ = 0;  // of the last write sent on this call
 };
 
 WriteStreams::WriteStreams(pb::Storage::Stub* stub, size_t max_idle) : stub_(stub), max_idle_(max_idle) {}
@@ -193,7 +249,7 @@ void WriteStreams::Start(Pending p, bool allow_reuse) {
       while (allow_reuse && call == nullptr && !idle_.empty()) {
         call = idle_.back();
         idle_.pop_back();
-        if (call->over()) call = nullptr;  // OnDone is on its way and forgets it
+        if (!call->Take()) call = nullptr;  // over: OnDone is on its way and forgets it
       }
       p.reused = call != nullptr;
       if (call == nullptr) {
@@ -216,7 +272,8 @@ void WriteStreams::Start(Pending p, bool allow_reuse) {
 void WriteStreams::GiveBack(Call* call) {
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (!stopping_ && !call->over() && idle_.size() < max_idle_) {
+    if (!call->Returned()) return;  // over: gRPC finishes it
+    if (!stopping_ && idle_.size() < max_idle_) {
       idle_.push_back(call);
       return;
     }
