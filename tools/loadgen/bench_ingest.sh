@@ -11,15 +11,10 @@
 # STORAGE_FLAGS strata-storage flags (e.g. STORAGE_FLAGS=--wal-fsync=interval).
 # Without loadgen flags: --series=20000 --samples-per-series=10 --concurrency=4 --seed=1.
 set -uo pipefail
-BUILD_DIR="${1:-build}"
-shift || true
-BIN="$BUILD_DIR/bin"
-FLAGS=("$@")
-[ "${#FLAGS[@]}" -eq 0 ] && FLAGS=("--series=20000" "--samples-per-series=10" "--concurrency=4" "--seed=1")
-WORK="$(mktemp -d /tmp/strata-bench-ingest.XXXXXX)"
+DEFAULT_FLAGS=("--series=20000" "--samples-per-series=10" "--concurrency=4" "--seed=1")
 # shellcheck source=tools/loadgen/bench_lib.sh
 source "$(dirname "$0")/bench_lib.sh"
-trap 'cleanup; rm -rf "$WORK"' EXIT
+bench_setup "$@"
 
 run_strata() {  # rf
   start_strata "$WORK/strata-rf$1" "$1" || return 1

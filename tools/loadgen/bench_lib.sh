@@ -1,4 +1,4 @@
-# Shared by bench_ingest.sh and ab_ingest.sh (sourced): server bookkeeping, CPU
+# Shared by the ingest scripts of tools/loadgen (sourced): server bookkeeping, CPU
 # accounting and one measured strata-loadgen run. The caller sets BIN (a build's
 # bin/ directory, for strata-loadgen) and FLAGS (loadgen flags), and appends the
 # PIDs of the servers it starts to `pids`; cleanup stops them.
@@ -7,6 +7,19 @@ cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
   pids=()
+}
+
+# Reads a script's "[BUILD_DIR] [loadgen flags...]": sets BIN (BUILD_DIR/bin) and
+# FLAGS (DEFAULT_FLAGS when no flags are given), makes WORK, and on exit stops the
+# servers and removes WORK.
+bench_setup() {  # [build-dir] [flags...]
+  local build_dir="${1:-build}"
+  shift || true
+  BIN="$build_dir/bin"
+  FLAGS=("$@")
+  [ "${#FLAGS[@]}" -eq 0 ] && FLAGS=("${DEFAULT_FLAGS[@]}")
+  WORK="$(mktemp -d /tmp/strata-bench.XXXXXX)"
+  trap 'cleanup; rm -rf "$WORK"' EXIT
 }
 
 cpu_seconds() {  # pid...: user + system CPU seconds, summed

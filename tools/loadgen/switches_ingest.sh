@@ -9,15 +9,11 @@
 # Default load: --series=20000 --samples-per-series=150 --concurrency=8 --seed=2.
 # INSERT_FLAGS / STORAGE_FLAGS add server flags (bench_lib.sh).
 set -uo pipefail
-BUILD_DIR="${1:-build}"
-shift || true
-BIN="$BUILD_DIR/bin"
-LOAD=("$@")
-[ "${#LOAD[@]}" -eq 0 ] && LOAD=("--series=20000" "--samples-per-series=150" "--concurrency=8" "--seed=2")
-WORK="$(mktemp -d /tmp/strata-switches.XXXXXX)"
+DEFAULT_FLAGS=("--series=20000" "--samples-per-series=150" "--concurrency=8" "--seed=2")
 # shellcheck source=tools/loadgen/bench_lib.sh
 source "$(dirname "$0")/bench_lib.sh"
-trap 'cleanup; rm -rf "$WORK"' EXIT
+bench_setup "$@"
+LOAD=("${FLAGS[@]}")
 
 switches() {  # pid...: "voluntary involuntary", summed over every thread
   local p
