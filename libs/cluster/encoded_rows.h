@@ -32,6 +32,9 @@ class EncodedRows {
   // Appends one row. REQUIRES: `sorted` sorted by name, names unique, values
   // non-empty (ValidateSortedLabels passed), `samples` non-empty.
   void Add(Tenant tenant, std::span<const LabelRef> sorted, std::span<const Sample> samples);
+  // The same with the labels already encoded (AppendLabelEntries of labels as Add
+  // requires them) and their HashSortedLabels() in `key`.
+  void AddEncoded(Tenant tenant, uint64_t key, std::string_view label_entries, std::span<const Sample> samples);
 
   // Room for `rows` more rows whose input (e.g. a remote_write message) was `bytes`
   // long: rows of the storage wire take about as many bytes as remote_write's.
@@ -66,6 +69,10 @@ class EncodedRows {
     uint32_t ref_size;
     uint32_t samples;
   };
+  // Records the row whose full entry starts at `offset` of buf_, and appends its
+  // reference form.
+  void Finish(Tenant tenant, uint64_t key, size_t offset, std::span<const Sample> samples);
+
   std::string buf_;
   std::string ref_buf_;
   std::vector<Row> rows_;

@@ -38,6 +38,7 @@ const char* WireTypeName(int wt) {
 // A decoded row: where its labels and samples are in DecoderScratch.
 struct PendingRow {
   size_t first_label, labels, first_sample, samples;
+  std::string_view raw_labels;
 };
 
 // The decoder's vectors, kept per thread between requests: fresh ones grew from
@@ -46,11 +47,13 @@ struct DecoderScratch {
   std::vector<PendingRow> rows;
   std::vector<LabelView> labels;
   std::vector<Sample> samples;
+  std::vector<RowView> views;  // the rows as delivered (RowSink::OnRows)
 
   void Clear() {
     rows.clear();
     labels.clear();
     samples.clear();
+    views.clear();
   }
   // After a message too big to hold, the memory goes back.
   void Trim() {
@@ -74,6 +77,7 @@ class WriteRequestDecoder {
         rows_(scratch->rows),
         labels_(scratch->labels),
         samples_(scratch->samples),
+        views_(scratch->views),
         max_buffered_(max_buffered) {}
 
   absl::Status Run() {
@@ -86,12 +90,14 @@ class WriteRequestDecoder {
       if (absl::Status st = Decode(); !st.ok()) return st;
     }
     if (!rows_.empty()) sink_->Expect(rows_.size(), static_cast<size_t>(end_ - base_));
+    views_.clear();
     for (const PendingRow& r : rows_) {
-      sink_->OnRow(RowView{std::span<const LabelView>(labels_.data() + r.first_label, r.labels),
-                           std::span<const Sample>(samples_.data() + r.first_sample, r.samples)});
+      views_.push_back(RowView{std::span<const LabelView>(labels_.data() + r.first_label, r.labels),
+                              std::span<const Sample>(samples_.data() + r.first_sample, r.samples), r.raw_labels});
       ++result_->rows;
       result_->samples += r.samples;
     }
+    sink_->OnRows(views_);
     result_->skipped_exemplars += exemplars_;
     result_->unsupported_histograms += histograms_;
     result_->skipped_metadata += metadata_;
@@ -141,10 +147,15 @@ class WriteRequestDecoder {
     sub_kind_ = nullptr;
     size_t n_labels = 0, n_samples = 0;
     uint64_t exemplars = 0, histograms = 0;
+    // Where the labels fields begin and end, while they are back to back.
+    const char* raw_begin = nullptr;
+    const char* raw_end = nullptr;
+    bool raw_contiguous = true;
     while (p < end) {
       uint32_t field = 0;
       int wt = 0;
       sub_kind_ = nullptr;
+      const char* tag = p;
       if (!ReadTag(p, end, &field, &wt)) return false;
       std::string_view sub;
       switch (field) {
@@ -155,6 +166,12 @@ class WriteRequestDecoder {
           // Decoded in place: a LabelView built on the stack and copied in was
           // stored as four words and loaded as two, which stalled store forwarding.
           if (!DecodeLabel(sub, &labels_.emplace_back())) return false;
+          if (raw_begin == nullptr) {
+            raw_begin = tag;
+          } else if (raw_end != tag) {
+            raw_contiguous = false;
+          }
+          raw_end = p;
           break;
         }
         case 2: {
@@ -182,16 +199,18 @@ class WriteRequestDecoder {
     exemplars_ += exemplars;
     histograms_ += histograms;
     const size_t n_label_views = labels_.size() - first_label, n_sample_views = samples_.size() - first_sample;
+    const std::string_view raw_labels =
+        raw_begin != nullptr && raw_contiguous ? std::string_view(raw_begin, raw_end - raw_begin) : std::string_view();
     if (mode_ == Mode::kCollect) {
       if (n_sample_views > 0) {
-        rows_.push_back(PendingRow{first_label, n_label_views, first_sample, n_sample_views});
+        rows_.push_back(PendingRow{first_label, n_label_views, first_sample, n_sample_views, raw_labels});
       } else {
         labels_.resize(first_label);  // a series without samples delivers nothing
       }
       return true;
     }
     if (mode_ == Mode::kDeliver && n_sample_views > 0) {
-      sink_->OnRow(RowView{labels_, samples_});
+      sink_->OnRow(RowView{labels_, samples_, raw_labels});
       ++result_->rows;
       result_->samples += n_sample_views;
     }
@@ -417,6 +436,7 @@ class WriteRequestDecoder {
   std::vector<PendingRow>& rows_;
   std::vector<LabelView>& labels_;
   std::vector<Sample>& samples_;
+  std::vector<RowView>& views_;
   uint64_t exemplars_ = 0, histograms_ = 0, metadata_ = 0;
   // kCollect: hold every row; kCheck: only validate (too big to hold); kDeliver:
   // hand each row over as it is decoded (second pass of a checked message).

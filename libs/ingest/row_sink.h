@@ -45,6 +45,10 @@ using LabelView = strata::LabelRef;
 struct RowView {
   std::span<const LabelView> labels;
   std::span<const Sample> samples;
+  // remote_write only: the bytes of the TimeSeries' `labels` fields as the client
+  // sent them (tags included), when they are back to back; empty otherwise. Equal
+  // bytes decode to equal `labels`, so a sink may key what it derives from them.
+  std::string_view raw_labels;
 };
 
 class RowSink {
@@ -52,6 +56,11 @@ class RowSink {
   virtual ~RowSink() = default;
   // Called once per parsed row, in input order. Must not throw.
   virtual void OnRow(const RowView& row) = 0;
+  // The same for several rows at once, in input order (parsers that hold a whole
+  // message's rows use it, so a sink can look things up for all of them together).
+  virtual void OnRows(std::span<const RowView> rows) {
+    for (const RowView& r : rows) OnRow(r);
+  }
   // A hint some parsers give before their first OnRow: about `rows` rows are coming,
   // decoded from `bytes` bytes of input, so the sink can size its buffers once.
   virtual void Expect(size_t rows, size_t bytes) {}

@@ -30,6 +30,8 @@ bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.s
 InsertApi::InsertApi(ReplicatingWriter* writer, InsertApiOptions opts, MetricsRegistry* registry)
     : writer_(writer),
       opts_(std::move(opts)),
+      registry_(registry),
+      series_cache_(opts_.series_cache_bytes),
       rows_ingested_(registry->AddCounterFamily("strata_insert_rows_ingested_total",
                                                 "Rows (series x request) stored, by protocol.", {"protocol"})),
       samples_ingested_(registry->AddCounterFamily("strata_insert_samples_ingested_total",
@@ -39,8 +41,22 @@ InsertApi::InsertApi(ReplicatingWriter* writer, InsertApiOptions opts, MetricsRe
                                                 "Rows or lines rejected, by reason.", {"reason"})),
       requests_(registry->AddCounterFamily("strata_insert_requests_total", "Ingest requests by protocol and code.",
                                            {"protocol", "code"})),
+      cache_hits_(registry->AddCounter("strata_insert_series_cache_hits_total",
+                                       "remote_write rows whose labels came from the series cache.")),
+      cache_misses_(registry->AddCounter("strata_insert_series_cache_misses_total",
+                                         "remote_write rows whose labels were not in the series cache.")),
       inflight_gauge_(registry->AddGauge("strata_insert_inflight_bytes",
-                                         "Request bytes being parsed and stored (bounded by --max-inflight-bytes).")) {}
+                                         "Request bytes being parsed and stored (bounded by --max-inflight-bytes).")) {
+  registry->AddCallbackGauge("strata_insert_series_cache_bytes", "Memory the series cache holds (--series-cache-bytes).",
+                             [this] { return double(series_cache_.bytes()); });
+  registry->AddCallbackGauge("strata_insert_series_cache_entries", "Series in the series cache.",
+                             [this] { return double(series_cache_.entries()); });
+}
+
+InsertApi::~InsertApi() {
+  registry_->Remove("strata_insert_series_cache_bytes");
+  registry_->Remove("strata_insert_series_cache_entries");
+}
 
 // One request from admission to answer. Holds the parsed rows until every storage
 // call that carries them has answered, and its share of --max-inflight-bytes until
@@ -51,7 +67,7 @@ struct InsertApi::Request {
         protocol(protocol),
         cost(cost),
         ok_status(ok_status),
-        collector(tenant, api->opts_.limits, &api->rows_rejected_),
+        collector(tenant, api->opts_.limits, &api->rows_rejected_, &api->series_cache_),
         respond(std::move(respond)) {}
   ~Request() { Release(); }
 
@@ -130,6 +146,8 @@ void InsertApi::Ingest(const char* protocol, Tenant tenant, size_t body_bytes, c
   }
 
   absl::Status st = parse(req->collector, &req->result);
+  if (req->collector.cache_hits() > 0) cache_hits_.Add(double(req->collector.cache_hits()));
+  if (req->collector.cache_misses() > 0) cache_misses_.Add(double(req->collector.cache_misses()));
   if (!st.ok()) {
     rows_rejected_.WithLabels({"malformed_body"}).Inc();
     int code = st.code() == absl::StatusCode::kResourceExhausted ? 413 : 400;

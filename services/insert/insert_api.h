@@ -26,6 +26,7 @@
 #include "libs/http/http_server.h"
 #include "libs/ingest/row_sink.h"
 #include "services/insert/row_collector.h"
+#include "services/insert/series_cache.h"
 
 namespace strata {
 
@@ -33,11 +34,13 @@ struct InsertApiOptions {
   IngestLimits limits;
   size_t max_inflight_bytes = 512 << 20;
   size_t max_decoded_bytes = 256 << 20;
+  size_t series_cache_bytes = 128 << 20;  // SeriesCache of remote_write series; 0: none
 };
 
 class InsertApi {
  public:
   InsertApi(ReplicatingWriter* writer, InsertApiOptions opts, MetricsRegistry* registry);
+  ~InsertApi();
 
   void Register(http::HttpServer* server);
 
@@ -55,11 +58,15 @@ class InsertApi {
 
   ReplicatingWriter* writer_;
   InsertApiOptions opts_;
+  MetricsRegistry* registry_;
+  SeriesCache series_cache_;
   std::atomic<size_t> inflight_{0};
   CounterFamily& rows_ingested_;
   CounterFamily& samples_ingested_;
   CounterFamily& rows_rejected_;
   CounterFamily& requests_;
+  Counter& cache_hits_;
+  Counter& cache_misses_;
   Gauge& inflight_gauge_;
 };
 

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   std::string http_listen = ":8480", storage_nodes, write_timeout = "5s", ha_label;
   std::vector<std::string> extra_labels;
   size_t rf = 1, min_replicas = 0, max_request_bytes = 64 << 20, max_inflight_bytes = 512 << 20;
+  size_t series_cache_bytes = 128 << 20;
   size_t max_labels = 40, max_name = 256, max_value = 4096;
   // Handlers never wait for storage (answers go out from the call that completes
   // the last replica), so one thread per core: with 64, each request woke a cold
@@ -53,6 +54,9 @@ int main(int argc, char** argv) {
   app.add_option("--ha-replica-label", ha_label, "Label dropped from every series (e.g. replica of a Prometheus HA pair)");
   app.add_option("--extra-label", extra_labels, "name=value added to every series (repeatable)");
   app.add_option("--max-request-bytes", max_request_bytes, "Largest request body (413 above)")->capture_default_str();
+  app.add_option("--series-cache-bytes", series_cache_bytes,
+                 "Memory for what remote_write series' labels were checked and encoded into (0: no cache)")
+      ->capture_default_str();
   app.add_option("--max-inflight-bytes", max_inflight_bytes, "Memory for requests being processed (429 above)")
       ->capture_default_str();
   app.add_option("--max-labels-per-series", max_labels, "Series with more labels are rejected")
@@ -124,6 +128,7 @@ int main(int argc, char** argv) {
   }
   strata::InsertApiOptions api_opts;
   api_opts.max_inflight_bytes = max_inflight_bytes;
+  api_opts.series_cache_bytes = series_cache_bytes;
   api_opts.limits.ha_replica_label = ha_label;
   api_opts.limits.max_labels_per_series = max_labels;
   api_opts.limits.max_label_name_bytes = max_name;

@@ -13,6 +13,7 @@
 #include "libs/common/metrics.h"
 #include "libs/ingest/row_sink.h"
 #include "libs/model/tenant.h"
+#include "services/insert/series_cache.h"
 
 namespace strata {
 
@@ -26,9 +27,12 @@ struct IngestLimits {
 
 class RowCollector : public ingest::RowSink {
  public:
-  RowCollector(Tenant tenant, const IngestLimits& limits, CounterFamily* rejected);
+  // `cache` (optional, shared between collectors of the same `limits`) remembers
+  // what rows that carry RowView::raw_labels (remote_write) made of their labels.
+  RowCollector(Tenant tenant, const IngestLimits& limits, CounterFamily* rejected, SeriesCache* cache = nullptr);
 
-  void OnRow(const ingest::RowView& row) override;
+  void OnRow(const ingest::RowView& row) override { OnRows(std::span<const ingest::RowView>(&row, 1)); }
+  void OnRows(std::span<const ingest::RowView> rows) override;
   void Expect(size_t rows, size_t bytes) override { rows_.Reserve(rows, bytes); }
 
   EncodedRows& rows() { return rows_; }
@@ -36,17 +40,38 @@ class RowCollector : public ingest::RowSink {
   // "reason: message" for the first few rejections.
   const std::vector<std::string>& messages() const { return messages_; }
   uint64_t samples() const { return samples_; }
+  // Rows whose labels came from the cache, and cacheable rows that did not.
+  uint64_t cache_hits() const { return cache_hits_; }
+  uint64_t cache_misses() const { return cache_misses_; }
 
  private:
-  void Reject(const char* reason, std::string message);
+  // Counts a rejected row; returns false.
+  bool Reject(const char* reason, std::string message);
+  // Checks, relabels and sorts row.labels into scratch_; false (counted) if rejected.
+  bool Prepare(const ingest::RowView& row);
 
   Tenant tenant_;
   const IngestLimits& limits_;
   CounterFamily* rejected_family_;
+  SeriesCache* cache_;
   EncodedRows rows_;
   std::vector<LabelRef> scratch_;
+  std::string scratch_entries_;
+  // OnRows' look-ups: keys of the cacheable rows, their row indexes, and each row's
+  // hit (its label entries copied into hit_bytes_).
+  struct Hit {
+    uint64_t placement_key;
+    uint32_t offset, size;
+    bool found;
+  };
+  std::vector<SeriesCache::Key> keys_;
+  std::vector<uint32_t> keyed_rows_;
+  std::vector<Hit> hits_;
+  std::string hit_bytes_;
   uint64_t rejected_ = 0;
   uint64_t samples_ = 0;
+  uint64_t cache_hits_ = 0;
+  uint64_t cache_misses_ = 0;
   std::vector<std::string> messages_;
 };
 

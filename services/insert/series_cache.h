@@ -1,0 +1,103 @@
+// SeriesCache: what insert made of a remote_write series' labels the last time it
+// came, keyed by the label bytes as the client sent them. A hit skips checking,
+// relabelling (--ha-replica-label, --extra-label), sorting, hashing and encoding the
+// labels: RowCollector copies the cached storage-wire label entries and placement key
+// instead (services/insert/bench: ~half of what a remote_write row costs insert
+// before any storage call).
+//
+// Key: the XXH3 128-bit hash of the raw bytes of the TimeSeries' `labels` fields,
+// seeded with the tenant key, plus the tenant key itself (compared exactly, so rows
+// of one tenant never take another tenant's entry). Two different label sets of one
+// tenant would have to collide in 128 bits to share an entry; the storage node keys
+// its raw-label cache the same way (StorageEngine::Write).
+//
+// The cache holds only what RowCollector accepted, under the one IngestLimits of the
+// process: an entry is a pure function of (tenant, raw bytes, limits). Collectors
+// with other limits must use another cache.
+//
+// Bounded by `max_bytes` (label bytes plus kEntryOverhead an entry), kept in two
+// generations per shard: when the current one is full it becomes the previous one
+// and the old previous one is dropped; a hit in the previous generation copies the
+// entry into the current one. So the series seen lately stay, without per-entry LRU
+// bookkeeping. An entry's label bytes sit in its generation's arena, in the order
+// they were learned: the rows of one request are mostly side by side there.
+//
+// Thread-safe: 16 shards, each with its own mutex; GetMany takes each shard's lock
+// once for all of a request's keys in it.
+//
+//   SeriesCache cache(64 << 20);
+//   std::vector<SeriesCache::Key> keys = {SeriesCache::KeyOf(tenant, row.raw_labels), ...};
+//   cache.GetMany(keys, [&](size_t i, uint64_t placement_key, std::string_view entries) {...});
+//   cache.Put(keys[j], placement_key, entries);  // for a miss, once checked and encoded
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "libs/model/tenant.h"
+
+namespace strata {
+
+class SeriesCache {
+ public:
+  struct Key {
+    uint64_t lo = 0, hi = 0, tenant = 0;
+    bool operator==(const Key&) const = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const Key& k) {
+      return H::combine(std::move(h), k.lo);  // already a good hash
+    }
+  };
+  // What an entry costs besides its label bytes: its slot in the map, and the
+  // map's empty slots (it is at most 7/8 full).
+  static constexpr size_t kEntryOverhead = 64;
+
+  // max_bytes == 0 disables the cache (GetMany finds nothing, Put keeps nothing).
+  explicit SeriesCache(size_t max_bytes);
+
+  static Key KeyOf(Tenant tenant, std::string_view raw_labels);
+
+  // Looks up every key; for each one cached calls hit(its index in `keys`,
+  // placement key, storage-wire label entries) under its shard's lock, shard by
+  // shard (so not in index order). `hit` must not call into the cache.
+  void GetMany(std::span<const Key> keys, absl::FunctionRef<void(size_t, uint64_t, std::string_view)> hit);
+  void Put(const Key& k, uint64_t placement_key, std::string_view label_entries);
+
+  size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
+  size_t entries() const { return entries_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Entry {
+    uint64_t placement_key;
+    uint32_t offset;  // of the label entries in the generation's arena
+    uint32_t size;
+  };
+  struct Generation {
+    absl::flat_hash_map<Key, Entry> map;
+    std::string arena;
+    size_t bytes() const { return arena.size() + map.size() * kEntryOverhead; }
+  };
+  struct Shard {
+    std::mutex mu;
+    Generation current, previous;
+  };
+  static constexpr size_t kShards = 16;
+
+  // Adds to the shard's current generation (turning it over first when full)
+  // unless it holds `k` already.
+  void InsertLocked(Shard& s, const Key& k, uint64_t placement_key, std::string_view label_entries);
+
+  size_t max_generation_bytes_;  // per shard
+  std::array<Shard, kShards> shards_;
+  std::atomic<size_t> bytes_{0};
+  std::atomic<size_t> entries_{0};
+};
+
+}  // namespace strata
