@@ -241,6 +241,7 @@ void WriteStreams::Write(pb::WriteStreamRequest* req, pb::WriteResponse* resp,
 void WriteStreams::Start(Pending p, bool allow_reuse) {
   Call* call = nullptr;
   bool open = false;
+  bool wake_watchdog = false;
   {
     std::lock_guard<std::mutex> l(mu_);
     if (stopping_) {
@@ -259,8 +260,10 @@ void WriteStreams::Start(Pending p, bool allow_reuse) {
         if (!watchdog_.joinable()) watchdog_ = std::thread([this] { Watch(); });
         open = true;
       }
+      wake_watchdog = watch_asleep_;
     }
   }
+  if (wake_watchdog) cv_.notify_all();
   if (call == nullptr) {
     p.done(absl::UnavailableError("the storage client is closing"));
     return;
@@ -293,10 +296,24 @@ size_t WriteStreams::opened() const {
   return opened_;
 }
 
+size_t WriteStreams::watch_ticks() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return watch_ticks_;
+}
+
 void WriteStreams::Watch() {
+  // Every idle call is live too: no busy call means no deadline to watch.
+  auto busy = [this] { return live_.size() > idle_.size(); };
   std::unique_lock<std::mutex> l(mu_);
   while (!stopping_) {
+    if (!busy()) {
+      watch_asleep_ = true;
+      cv_.wait(l, [&] { return stopping_ || busy(); });
+      watch_asleep_ = false;
+      continue;
+    }
     cv_.wait_for(l, kWatchPeriod);
+    ++watch_ticks_;
     const auto now = std::chrono::system_clock::now();
     for (Call* c : live_) c->CancelIfLate(now);
   }

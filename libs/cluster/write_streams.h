@@ -58,6 +58,9 @@ class WriteStreams {
 
   // Calls opened so far (for tests: a write on an idle call opens none).
   size_t opened() const;
+  // Deadline checks the watchdog made so far (for tests: none while no write is in
+  // flight).
+  size_t watch_ticks() const;
 
  private:
   class Call;
@@ -85,7 +88,11 @@ class WriteStreams {
   std::vector<Call*> live_;  // every call gRPC is not done with
   size_t opened_ = 0;
   bool stopping_ = false;
+  // The watchdog checks deadlines every 100 ms while a call is busy (live, not idle),
+  // and otherwise sleeps until Start() wakes it.
   std::thread watchdog_;  // started with the first call
+  bool watch_asleep_ = false;
+  size_t watch_ticks_ = 0;
 };
 
 }  // namespace strata

@@ -150,6 +150,21 @@ TEST_CASE("write streams: a write the node never answers ends at its deadline, a
   REQUIRE(streams.opened() == 2);
 }
 
+TEST_CASE("write streams: the watchdog sleeps while no write is in flight, and wakes for the next one") {
+  Scripted s;
+  auto& [service, node, streams] = s;
+  REQUIRE(Write(streams, "ok:1").status.ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));  // its last check of the busy call
+  const size_t ticks = streams.watch_ticks();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  REQUIRE(streams.watch_ticks() == ticks);
+  // A write on the idle call still ends at its deadline.
+  REQUIRE(Write(streams, "hang", std::chrono::milliseconds(200)).status.code() ==
+          absl::StatusCode::kDeadlineExceeded);
+  REQUIRE(streams.watch_ticks() > ticks);
+  REQUIRE(streams.opened() == 1);
+}
+
 TEST_CASE("write streams: an idle call the node ended is not used again") {
   Scripted s;
   auto& [service, node, streams] = s;
