@@ -66,14 +66,21 @@ void SeriesCache::Put(const Key& k, uint64_t placement_key, std::string_view lab
 }
 
 void SeriesCache::InsertLocked(Shard& s, const Key& k, uint64_t placement_key, std::string_view label_entries) {
-  const size_t cost = label_entries.size() + kEntryOverhead;
-  if (cost > max_generation_bytes_ || s.current.map.contains(k)) return;
-  if (s.current.bytes() + cost > max_generation_bytes_) {
+  if (s.current.map.contains(k)) return;
+  // The current generation's size once it holds this entry too: its arena and its
+  // map grow by doubling (the map at 7/8 full).
+  auto after_insert = [&](const Generation& g) {
+    size_t arena = g.arena.capacity();
+    if (g.arena.size() + label_entries.size() > arena) arena = std::max(2 * arena, g.arena.size() + label_entries.size());
+    size_t slots = g.map.capacity();
+    if ((g.map.size() + 2) * 8 > slots * 7) slots = slots == 0 ? 1 : 2 * slots + 1;  // a slot early, to be safe
+    return arena + slots * kSlotBytes;
+  };
+  if (after_insert(Generation()) > max_generation_bytes_) return;  // would not fit even alone
+  if (after_insert(s.current) > max_generation_bytes_) {
     // Turn over. `label_entries` may point into the previous arena (a promotion):
     // copied out before that arena goes.
     const std::string keep(label_entries);
-    bytes_.fetch_sub(s.previous.bytes(), std::memory_order_relaxed);
-    entries_.fetch_sub(s.previous.map.size(), std::memory_order_relaxed);
     s.previous = std::move(s.current);
     s.current = Generation();
     return InsertLocked(s, k, placement_key, keep);
@@ -81,8 +88,16 @@ void SeriesCache::InsertLocked(Shard& s, const Key& k, uint64_t placement_key, s
   const auto offset = static_cast<uint32_t>(s.current.arena.size());
   s.current.arena.append(label_entries);
   s.current.map.emplace(k, Entry{placement_key, offset, static_cast<uint32_t>(label_entries.size())});
-  bytes_.fetch_add(cost, std::memory_order_relaxed);
-  entries_.fetch_add(1, std::memory_order_relaxed);
+  AccountLocked(s);
+}
+
+void SeriesCache::AccountLocked(Shard& s) {
+  const size_t bytes = s.current.bytes() + s.previous.bytes();
+  const size_t entries = s.current.map.size() + s.previous.map.size();
+  bytes_.fetch_add(bytes - s.counted_bytes, std::memory_order_relaxed);  // wraps as intended when smaller
+  entries_.fetch_add(entries - s.counted_entries, std::memory_order_relaxed);
+  s.counted_bytes = bytes;
+  s.counted_entries = entries;
 }
 
 }  // namespace strata

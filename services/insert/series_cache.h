@@ -15,7 +15,8 @@
 // process: an entry is a pure function of (tenant, raw bytes, limits). Collectors
 // with other limits must use another cache.
 //
-// Bounded by `max_bytes` (label bytes plus kEntryOverhead an entry), kept in two
+// Bounded by `max_bytes`, counted as allocated (arenas' and maps' capacities, so
+// growth that would pass the bound turns a generation over first), kept in two
 // generations per shard: when the current one is full it becomes the previous one
 // and the old previous one is dropped; a hit in the previous generation copies the
 // entry into the current one. So the series seen lately stay, without per-entry LRU
@@ -55,9 +56,8 @@ class SeriesCache {
       return H::combine(std::move(h), k.lo);  // already a good hash
     }
   };
-  // What an entry costs besides its label bytes: its slot in the map, and the
-  // map's empty slots (it is at most 7/8 full).
-  static constexpr size_t kEntryOverhead = 64;
+  // Memory of one map slot (key, entry and its control byte).
+  static constexpr size_t kSlotBytes = 41;
 
   // max_bytes == 0 disables the cache (GetMany finds nothing, Put keeps nothing).
   explicit SeriesCache(size_t max_bytes);
@@ -82,17 +82,20 @@ class SeriesCache {
   struct Generation {
     absl::flat_hash_map<Key, Entry> map;
     std::string arena;
-    size_t bytes() const { return arena.size() + map.size() * kEntryOverhead; }
+    size_t bytes() const { return arena.capacity() + map.capacity() * kSlotBytes; }
   };
   struct Shard {
     std::mutex mu;
     Generation current, previous;
+    size_t counted_bytes = 0, counted_entries = 0;  // its share of bytes_ / entries_
   };
   static constexpr size_t kShards = 16;
 
   // Adds to the shard's current generation (turning it over first when full)
   // unless it holds `k` already.
   void InsertLocked(Shard& s, const Key& k, uint64_t placement_key, std::string_view label_entries);
+  // Brings bytes_ and entries_ up to date with the shard's generations.
+  void AccountLocked(Shard& s);
 
   size_t max_generation_bytes_;  // per shard
   std::array<Shard, kShards> shards_;
