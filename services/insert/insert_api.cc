@@ -51,11 +51,15 @@ InsertApi::InsertApi(ReplicatingWriter* writer, InsertApiOptions opts, MetricsRe
                              [this] { return double(series_cache_.bytes()); });
   registry->AddCallbackGauge("strata_insert_series_cache_entries", "Series in the series cache.",
                              [this] { return double(series_cache_.entries()); });
+  registry->AddCallbackCounter("strata_insert_series_cache_bypassed_requests_total",
+                               "remote_write requests that skipped the series cache while it missed more than it hit.",
+                               [this] { return double(series_cache_.bypassed()); });
 }
 
 InsertApi::~InsertApi() {
   registry_->Remove("strata_insert_series_cache_bytes");
   registry_->Remove("strata_insert_series_cache_entries");
+  registry_->Remove("strata_insert_series_cache_bypassed_requests_total");
 }
 
 // One request from admission to answer. Holds the parsed rows until every storage

@@ -21,7 +21,8 @@ bool RowCollector::Reject(const char* reason, std::string message) {
 void RowCollector::OnRows(std::span<const ingest::RowView> rows) {
   keys_.clear();
   keyed_rows_.clear();
-  if (cache_ != nullptr) {
+  auto has_raw = [](const ingest::RowView& r) { return !r.raw_labels.empty(); };
+  if (cache_ != nullptr && std::any_of(rows.begin(), rows.end(), has_raw) && cache_->ShouldUse()) {
     for (size_t i = 0; i < rows.size(); ++i) {
       if (rows[i].samples.empty() || rows[i].raw_labels.empty()) continue;
       keys_.push_back(SeriesCache::KeyOf(tenant_, rows[i].raw_labels));
@@ -38,6 +39,7 @@ void RowCollector::OnRows(std::span<const ingest::RowView> rows) {
     });
   }
   size_t j = 0;  // into keys_ / hits_
+  uint64_t hits = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
     const ingest::RowView& row = rows[i];
     if (row.samples.empty()) continue;
@@ -52,12 +54,11 @@ void RowCollector::OnRows(std::span<const ingest::RowView> rows) {
     const SeriesCache::Key& k = keys_[j];
     ++j;
     if (h.found) {
-      ++cache_hits_;
+      ++hits;
       samples_ += row.samples.size();
       rows_.AddEncoded(tenant_, h.placement_key, std::string_view(hit_bytes_).substr(h.offset, h.size), row.samples);
       continue;
     }
-    ++cache_misses_;
     if (!Prepare(row)) continue;  // rejections are not cached: they are counted every time
     samples_ += row.samples.size();
     scratch_entries_.clear();
@@ -65,6 +66,11 @@ void RowCollector::OnRows(std::span<const ingest::RowView> rows) {
     const uint64_t key = HashSortedLabels(scratch_);
     rows_.AddEncoded(tenant_, key, scratch_entries_, row.samples);
     cache_->Put(k, key, scratch_entries_);
+  }
+  if (!keys_.empty()) {
+    cache_hits_ += hits;
+    cache_misses_ += keys_.size() - hits;
+    cache_->Record(hits, keys_.size() - hits);
   }
 }
 

@@ -20,6 +20,25 @@ SeriesCache::Key SeriesCache::KeyOf(Tenant tenant, std::string_view raw_labels) 
   return Key{h.low64, h.high64, t};
 }
 
+bool SeriesCache::ShouldUse() {
+  if (max_generation_bytes_ == 0) return false;
+  if (!missing_.load(std::memory_order_relaxed)) return true;
+  if (requests_.fetch_add(1, std::memory_order_relaxed) % kProbeEvery == 0) return true;
+  bypassed_.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+void SeriesCache::Record(uint64_t hits, uint64_t misses) {
+  const uint64_t h = window_hits_.fetch_add(hits, std::memory_order_relaxed) + hits;
+  const uint64_t m = window_misses_.fetch_add(misses, std::memory_order_relaxed) + misses;
+  if (h + m < kWindow) return;
+  // The window is over: its verdict holds for the next one. Concurrent requests may
+  // land in either window; the verdict is a heuristic, not a count.
+  missing_.store(m > h, std::memory_order_relaxed);
+  window_hits_.store(0, std::memory_order_relaxed);
+  window_misses_.store(0, std::memory_order_relaxed);
+}
+
 void SeriesCache::GetMany(std::span<const Key> keys,
                           absl::FunctionRef<void(size_t, uint64_t, std::string_view)> hit) {
   if (max_generation_bytes_ == 0 || keys.empty()) return;

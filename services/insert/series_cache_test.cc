@@ -101,3 +101,20 @@ TEST_CASE("SeriesCache of 0 bytes keeps nothing") {
   CHECK(cache.entries() == 0);
   CHECK(cache.bytes() == 0);
 }
+
+TEST_CASE("SeriesCache turns most requests away while it misses more than it hits") {
+  SeriesCache cache(1 << 20);
+  CHECK(cache.ShouldUse());
+  // A window of misses: from now on only one request in kProbeEvery uses it.
+  cache.Record(0, SeriesCache::kWindow);
+  int used = 0;
+  for (uint64_t i = 0; i < 10 * SeriesCache::kProbeEvery; ++i) used += cache.ShouldUse() ? 1 : 0;
+  CHECK(used == 10);
+  CHECK(cache.bypassed() == 10 * SeriesCache::kProbeEvery - 10);
+  // The probes find the series again: a window of hits, and every request uses it.
+  cache.Record(SeriesCache::kWindow, 0);
+  for (int i = 0; i < 100; ++i) REQUIRE(cache.ShouldUse());
+  // A window evenly split is no reason to skip it.
+  cache.Record(SeriesCache::kWindow / 2, SeriesCache::kWindow / 2);
+  CHECK(cache.ShouldUse());
+}
