@@ -74,15 +74,20 @@ bool Expected(const Pairs& in, const IngestLimits& limits, std::vector<Label>* o
   return true;
 }
 
+// The limits the tests run under: none, and relabelling (an HA label, extra labels).
+std::vector<IngestLimits> LimitSets() {
+  IngestLimits relabel;
+  relabel.ha_replica_label = "replica";
+  relabel.extra_labels = {{"zone", "eu"}, {"cluster", "c1"}};
+  return {IngestLimits{}, relabel};
+}
+
 }  // namespace
 
 TEST_CASE("RowCollector keeps, relabels, sorts and encodes rows as Labels::FromPairs would") {
   const std::vector<Pairs> input = Inputs();
-  IngestLimits plain;
-  IngestLimits relabel;
-  relabel.ha_replica_label = "replica";
-  relabel.extra_labels = {{"zone", "eu"}, {"cluster", "c1"}};
-  for (const IngestLimits* limits : {&plain, &relabel}) {
+  const std::vector<IngestLimits> limit_sets = LimitSets();
+  for (const IngestLimits* limits : {&limit_sets[0], &limit_sets[1]}) {
     MetricsRegistry registry;
     CounterFamily& rejected = registry.AddCounterFamily("rejected_total", "test", {"reason"});
     RowCollector c(Tenant{3, 4}, *limits, &rejected);
@@ -121,6 +126,18 @@ TEST_CASE("RowCollector keeps, relabels, sorts and encodes rows as Labels::FromP
 
 namespace {
 
+// A remote_write WriteRequest (not snappy'd) of Inputs(), each with `samples`.
+std::string InputsBody(const std::vector<Sample>& samples) {
+  std::vector<strata::ingest::WriteRequestSeries> series;
+  for (const Pairs& row : Inputs()) {
+    strata::ingest::WriteRequestSeries s;
+    for (const auto& [n, v] : row) s.labels.push_back(Label{n, v});
+    s.samples = samples;
+    series.push_back(std::move(s));
+  }
+  return strata::ingest::EncodeWriteRequestProto(series);
+}
+
 // The rows `c` collected, byte for byte.
 struct Collected {
   std::vector<std::string> bytes, refs;
@@ -140,19 +157,10 @@ Collected Of(RowCollector& c) {
 }  // namespace
 
 TEST_CASE("RowCollector with a series cache stores remote_write rows exactly as without one") {
-  std::vector<strata::ingest::WriteRequestSeries> series;
-  for (const Pairs& row : Inputs()) {
-    strata::ingest::WriteRequestSeries s;
-    for (const auto& [n, v] : row) s.labels.push_back(Label{n, v});
-    s.samples = {{1000, 1.5}, {16000, 2.5}};
-    series.push_back(std::move(s));
-  }
-  const std::string body = strata::ingest::EncodeWriteRequestProto(series);
-  IngestLimits plain;
-  IngestLimits relabel;
-  relabel.ha_replica_label = "replica";
-  relabel.extra_labels = {{"zone", "eu"}, {"cluster", "c1"}};
-  for (const IngestLimits* limits : {&plain, &relabel}) {
+  const size_t n_series = Inputs().size();
+  const std::string body = InputsBody({{1000, 1.5}, {16000, 2.5}});
+  const std::vector<IngestLimits> limit_sets = LimitSets();
+  for (const IngestLimits* limits : {&limit_sets[0], &limit_sets[1]}) {
     MetricsRegistry registry;
     CounterFamily& rejected = registry.AddCounterFamily("rejected_total", "test", {"reason"});
     auto collect = [&](Tenant tenant, strata::SeriesCache* cache) {
@@ -162,7 +170,7 @@ TEST_CASE("RowCollector with a series cache stores remote_write rows exactly as 
       return c;
     };
     std::unique_ptr<RowCollector> want = collect(Tenant{3, 4}, nullptr);
-    REQUIRE(want->rows().size() == series.size() - 6);
+    REQUIRE(want->rows().size() == n_series - 6);
     strata::SeriesCache cache(1 << 20);
     // First pass: every row misses (repeated label sets within one request too:
     // looked up before any of them was learned). Then every row hits.
@@ -173,7 +181,7 @@ TEST_CASE("RowCollector with a series cache stores remote_write rows exactly as 
       CHECK(got->rejected() == 6);  // rejected rows are never cached: counted every time
       CHECK(got->samples() == want->samples());
       CHECK(got->cache_hits() == (pass == 0 ? 0 : want->rows().size()));
-      CHECK(got->cache_misses() == (pass == 0 ? series.size() : 6));
+      CHECK(got->cache_misses() == (pass == 0 ? n_series : 6));
     }
     CHECK(rejected.WithLabels({"invalid_labels"}).Value() == 4 * 4);
     // Another tenant's rows never take this tenant's entries.
@@ -222,16 +230,8 @@ TEST_CASE("RowCollector with a series cache matches one without on mutated remot
   // Bodies of the label sets above with random bytes changed: what still parses must
   // collect the same rows with a cache that has seen every earlier body as without
   // one (a label range that missed a byte would key two series alike).
-  std::vector<strata::ingest::WriteRequestSeries> series;
-  for (const Pairs& row : Inputs()) {
-    strata::ingest::WriteRequestSeries s;
-    for (const auto& [n, v] : row) s.labels.push_back(Label{n, v});
-    s.samples = {{1000, 1.5}};
-    series.push_back(std::move(s));
-  }
-  const std::string body = strata::ingest::EncodeWriteRequestProto(series);
-  IngestLimits limits;
-  limits.ha_replica_label = "replica";
+  const std::string body = InputsBody({{1000, 1.5}});
+  const IngestLimits limits = LimitSets()[1];
   MetricsRegistry registry;
   CounterFamily& rejected = registry.AddCounterFamily("rejected_total", "test", {"reason"});
   strata::SeriesCache cache(256 << 10);  // small: generations turn over during the run
