@@ -81,8 +81,8 @@ bool RowCollector::Prepare(const ingest::RowView& row) {
     if (!limits_.ha_replica_label.empty() && l.name == limits_.ha_replica_label) continue;
     if (l.name.size() > limits_.max_label_name_bytes) {
       return Reject("label_name_too_long",
-                    absl::StrCat("label name of ", l.name.size(),
-                                 " bytes is longer than --max-label-name-bytes=", limits_.max_label_name_bytes));
+                    absl::StrCat("label name of ", l.name.size(), " bytes is longer than --max-label-name-bytes=",
+                                 limits_.max_label_name_bytes));
     }
     if (l.value.size() > limits_.max_label_value_bytes) {
       return Reject("label_value_too_long",
@@ -95,16 +95,14 @@ bool RowCollector::Prepare(const ingest::RowView& row) {
     std::erase_if(scratch_, [&](const LabelRef& l) { return l.name == extra.name; });
     if (!extra.value.empty()) scratch_.push_back(LabelRef{extra.name, extra.value});
   }
-  // Names nearly always differ in their first byte: compared inline before
-  // memcmp.
+  // Names nearly always differ in their first byte: compared inline before memcmp.
   auto by_name = [](const LabelRef& a, const LabelRef& b) {
     if (!a.name.empty() && !b.name.empty() && a.name[0] != b.name[0]) {
       return static_cast<unsigned char>(a.name[0]) < static_cast<unsigned char>(b.name[0]);
     }
     return a.name < b.name;
   };
-  // Prometheus and vmagent send labels sorted: checking is cheaper than
-  // sorting.
+  // Prometheus and vmagent send labels sorted: checking is cheaper than sorting.
   if (!std::is_sorted(scratch_.begin(), scratch_.end(), by_name)) {
     std::sort(scratch_.begin(), scratch_.end(), by_name);
   }
