@@ -7,22 +7,26 @@ namespace strata {
 void EncodedRows::Add(Tenant tenant, std::span<const LabelRef> sorted, std::span<const Sample> samples) {
   const size_t offset = buf_.size();
   AppendSeriesEntry(&buf_, tenant, sorted, samples);
-  Finish(tenant, HashSortedLabels(sorted), offset, samples);
+  Push(Finish(tenant, HashSortedLabels(sorted), offset, samples));
 }
 
 void EncodedRows::AddEncoded(Tenant tenant, uint64_t key, std::string_view label_entries,
                              std::span<const Sample> samples) {
-  const size_t offset = buf_.size();
-  AppendSeriesEntry(&buf_, tenant, label_entries, samples);
-  Finish(tenant, key, offset, samples);
+  Push(Encode(tenant, key, label_entries, samples));
 }
 
-void EncodedRows::Finish(Tenant tenant, uint64_t key, size_t offset, std::span<const Sample> samples) {
+EncodedRows::Row EncodedRows::Encode(Tenant tenant, uint64_t key, std::string_view label_entries,
+                                     std::span<const Sample> samples) {
+  const size_t offset = buf_.size();
+  AppendSeriesEntry(&buf_, tenant, label_entries, samples);
+  return Finish(tenant, key, offset, samples);
+}
+
+EncodedRows::Row EncodedRows::Finish(Tenant tenant, uint64_t key, size_t offset, std::span<const Sample> samples) {
   const size_t ref_offset = ref_buf_.size();
   AppendRefEntry(&ref_buf_, tenant, key, samples);
-  rows_.push_back(Row{key, tenant.Key(), offset, ref_offset, static_cast<uint32_t>(buf_.size() - offset),
-                      static_cast<uint32_t>(ref_buf_.size() - ref_offset), static_cast<uint32_t>(samples.size())});
-  total_samples_ += samples.size();
+  return Row{key, tenant.Key(), offset, ref_offset, static_cast<uint32_t>(buf_.size() - offset),
+             static_cast<uint32_t>(ref_buf_.size() - ref_offset), static_cast<uint32_t>(samples.size())};
 }
 
 void EncodedRows::Reserve(size_t rows, size_t bytes) {

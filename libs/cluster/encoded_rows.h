@@ -36,6 +36,24 @@ class EncodedRows {
   // requires them) and their HashSortedLabels() in `key`.
   void AddEncoded(Tenant tenant, uint64_t key, std::string_view label_entries, std::span<const Sample> samples);
 
+  // AddEncoded in two steps, for rows encoded out of order: Encode writes the row's
+  // bytes and returns it without adding it; Push adds rows in the order they are
+  // to have. Every encoded row must be pushed once, before the next Clear.
+  struct Row {
+    uint64_t key;
+    uint64_t tenant_key;
+    size_t offset;
+    size_t ref_offset;
+    uint32_t size;
+    uint32_t ref_size;
+    uint32_t samples;
+  };
+  Row Encode(Tenant tenant, uint64_t key, std::string_view label_entries, std::span<const Sample> samples);
+  void Push(const Row& row) {
+    rows_.push_back(row);
+    total_samples_ += row.samples;
+  }
+
   // Room for `rows` more rows whose input (e.g. a remote_write message) was `bytes`
   // long: rows of the storage wire take about as many bytes as remote_write's.
   void Reserve(size_t rows, size_t bytes);
@@ -60,18 +78,9 @@ class EncodedRows {
   void Clear();
 
  private:
-  struct Row {
-    uint64_t key;
-    uint64_t tenant_key;
-    size_t offset;
-    size_t ref_offset;
-    uint32_t size;
-    uint32_t ref_size;
-    uint32_t samples;
-  };
-  // Records the row whose full entry starts at `offset` of buf_, and appends its
-  // reference form.
-  void Finish(Tenant tenant, uint64_t key, size_t offset, std::span<const Sample> samples);
+  // Appends the reference form of the row whose full entry starts at `offset` of
+  // buf_ (and runs to its end), and returns the row.
+  Row Finish(Tenant tenant, uint64_t key, size_t offset, std::span<const Sample> samples);
 
   std::string buf_;
   std::string ref_buf_;

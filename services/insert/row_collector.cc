@@ -29,13 +29,10 @@ void RowCollector::OnRows(std::span<const ingest::RowView> rows) {
       keyed_rows_.push_back(static_cast<uint32_t>(i));
     }
   }
-  hits_.assign(keys_.size(), Hit{0, 0, 0, false});
-  hit_bytes_.clear();
+  hits_.assign(keys_.size(), Hit{{}, false});
   if (!keys_.empty()) {
     cache_->GetMany(keys_, [&](size_t j, uint64_t placement_key, std::string_view entries) {
-      hits_[j] = Hit{placement_key, static_cast<uint32_t>(hit_bytes_.size()), static_cast<uint32_t>(entries.size()),
-                     true};
-      hit_bytes_.append(entries);
+      hits_[j] = Hit{rows_.Encode(tenant_, placement_key, entries, rows[keyed_rows_[j]].samples), true};
     });
   }
   size_t j = 0;  // into keys_ / hits_
@@ -56,7 +53,7 @@ void RowCollector::OnRows(std::span<const ingest::RowView> rows) {
     if (h.found) {
       ++hits;
       samples_ += row.samples.size();
-      rows_.AddEncoded(tenant_, h.placement_key, std::string_view(hit_bytes_).substr(h.offset, h.size), row.samples);
+      rows_.Push(h.row);
       continue;
     }
     if (!Prepare(row)) continue;  // rejections are not cached: they are counted every time

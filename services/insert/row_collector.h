@@ -58,16 +58,14 @@ class RowCollector : public ingest::RowSink {
   std::vector<LabelRef> scratch_;
   std::string scratch_entries_;
   // OnRows' look-ups: keys of the cacheable rows, their row indexes, and each row's
-  // hit (its label entries copied into hit_bytes_).
+  // hit (encoded into rows_ as the cache answered, pushed in row order).
   struct Hit {
-    uint64_t placement_key;
-    uint32_t offset, size;
+    EncodedRows::Row row;
     bool found;
   };
   std::vector<SeriesCache::Key> keys_;
   std::vector<uint32_t> keyed_rows_;
   std::vector<Hit> hits_;
-  std::string hit_bytes_;
   uint64_t rejected_ = 0;
   uint64_t samples_ = 0;
   uint64_t cache_hits_ = 0;
