@@ -95,7 +95,9 @@ void SeriesCache::InsertLocked(Shard& s, const Key& k, uint64_t placement_key, s
     if ((g.map.size() + 2) * 8 > slots * 7) slots = slots == 0 ? 1 : 2 * slots + 1;  // a slot early, to be safe
     return arena + slots * kSlotBytes;
   };
-  if (after_insert(Generation()) > max_generation_bytes_) return;  // would not fit even alone
+  // Would not fit even alone. The same test a fresh current generation gets after a
+  // turn-over, so the turn-over below happens at most once per insert.
+  if (after_insert(Generation()) > max_generation_bytes_) return;
   if (after_insert(s.current) > max_generation_bytes_) {
     // Turn over. `label_entries` may point into the previous arena (a promotion):
     // copied out before that arena goes.
