@@ -52,6 +52,7 @@ bool ParseLoopbackUrl(const std::string& s, Url* u, std::string* err) {
 int main(int argc, char** argv) {
   CLI::App app{"strata-loadgen: seeded node_exporter-like remote_write load on a loopback URL"};
   std::string url_flag = "http://127.0.0.1:8480/api/v1/write";
+  std::string start_file;
   size_t series = 10'000, samples_per_series = 10, series_per_request = 500, concurrency = 4;
   uint64_t seed = 1;
   double max_duration_s = 120;
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--concurrency", concurrency, "Parallel connections")->capture_default_str();
   app.add_option("--seed", seed, "Seed of labels and values")->capture_default_str();
+  app.add_option("--start-file", start_file, "Written once every body is built, as the clock starts");
   app.add_option("--max-duration", max_duration_s, "Stop sending after this many seconds")->capture_default_str();
   app.add_option("--scrape-interval-ms", scrape_interval_ms, "Time between two samples of a series")
       ->capture_default_str();
@@ -103,6 +105,13 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (!start_file.empty()) {
+    // A script waiting to profile the load itself (not the building) watches for it.
+    if (FILE* f = fopen(start_file.c_str(), "w")) {
+      fprintf(f, "%zu bodies built, sending\n", bodies.size());
+      fclose(f);
+    }
+  }
   std::atomic<size_t> next{0}, sent_samples{0}, non2xx{0}, transport_errors{0};
   std::vector<std::vector<double>> latencies(concurrency);
   const auto start = std::chrono::steady_clock::now();

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Each system's ingest rate over a range of client concurrencies, and its peak: the
+# samples/s a system sustains on this machine is the best it does at any number of
+# requests in flight, and the two systems reach theirs at different numbers.
+# strata acknowledges a body once its rows are fsynced on a storage node, so a client
+# with few requests in flight waits on fsyncs; VictoriaMetrics answers before its data
+# is on disk. Prometheus' remote_write adds shards while it falls behind
+# (queue_config.max_shards, 200 by default in 2.42), so a client that needs the rate
+# gets the concurrency that carries it.
+#
+#   tools/loadgen/sweep_ingest.sh [build-dir] [loadgen flags other than --concurrency...]
+#
+# Runs tools/loadgen/bench_ingest.sh once per system and concurrency, systems
+# alternating so that both see the same moments of the machine, REPS times over.
+# Prints one line per run, then for each repetition each system's peak and the
+# ratio of the first system's peak to the last's.
+#   CONCURRENCY  the numbers of requests in flight (default "2 4 8 16 32 64 128")
+#   SYSTEMS      as bench_ingest.sh (default "rf1 vm")
+#   REPS         repetitions (default 2)
+# Without loadgen flags: --series=20000 --samples-per-series=150 --seed=1.
+set -uo pipefail
+BUILD="${1:-build}"
+shift || true
+FLAGS=("$@")
+[ "${#FLAGS[@]}" -eq 0 ] && FLAGS=("--series=20000" "--samples-per-series=150" "--seed=1")
+CONCURRENCY="${CONCURRENCY:-2 4 8 16 32 64 128}"
+SYSTEMS="${SYSTEMS:-rf1 vm}"
+REPS="${REPS:-2}"
+BENCH="$(dirname "$0")/bench_ingest.sh"
+RESULTS="$(mktemp /tmp/strata-sweep.XXXXXX)"
+trap 'rm -f "$RESULTS"' EXIT
+
+for rep in $(seq 1 "$REPS"); do
+  for c in $CONCURRENCY; do
+    for s in $SYSTEMS; do
+      out=$(SYSTEMS=$s "$BENCH" "$BUILD" "${FLAGS[@]}" --concurrency="$c")
+      rate=$(echo "$out" | grep -o 'samples_per_s=[0-9]*' | cut -d= -f2)
+      non2xx=$(echo "$out" | grep -o 'non2xx=[0-9]*' | cut -d= -f2)
+      cpu=$(echo "$out" | grep -o 'total=[0-9.]*' | cut -d= -f2)
+      printf '%s rep=%s system=%s concurrency=%s samples_per_s=%s cpu_us_per_sample=%s non2xx=%s\n' \
+        "$(date -u +%H:%M:%S)" "$rep" "$s" "$c" "${rate:-0}" "${cpu:-?}" "${non2xx:-?}"
+      echo "$rep $s $c ${rate:-0}" >>"$RESULTS"
+    done
+  done
+done
+
+echo "== peaks (samples/s at the best concurrency)"
+awk -v systems="$SYSTEMS" '
+  { if ($4 > best[$1, $2]) { best[$1, $2] = $4; at[$1, $2] = $3 } reps[$1] = 1 }
+  END {
+    n = split(systems, sys, " ")
+    for (r in reps) {
+      line = "rep=" r
+      for (i = 1; i <= n; i++) line = line sprintf(" %s=%d@%s", sys[i], best[r, sys[i]], at[r, sys[i]])
+      if (n > 1 && best[r, sys[n]] > 0) line = line sprintf(" ratio=%.2f", best[r, sys[1]] / best[r, sys[n]])
+      print line
+    }
+  }' "$RESULTS" | sort
