@@ -13,7 +13,7 @@
 # Runs tools/loadgen/bench_ingest.sh once per system and concurrency, systems
 # alternating so that both see the same moments of the machine, REPS times over.
 # Prints one line per run, then for each repetition each system's peak and the
-# ratio of the first system's peak to the last's.
+# ratio of the first system's peak to the last's, and the median of those ratios.
 #   CONCURRENCY  the numbers of requests in flight (default "2 4 8 16 32 64 128")
 #   SYSTEMS      as bench_ingest.sh (default "rf1 vm")
 #   REPS         repetitions (default 2)
@@ -46,13 +46,18 @@ done
 
 echo "== peaks (samples/s at the best concurrency)"
 awk -v systems="$SYSTEMS" '
-  { if ($4 > best[$1, $2]) { best[$1, $2] = $4; at[$1, $2] = $3 } reps[$1] = 1 }
+  { if ($4 > best[$1, $2]) { best[$1, $2] = $4; at[$1, $2] = $3 } if ($1 > reps) reps = $1 }
   END {
     n = split(systems, sys, " ")
-    for (r in reps) {
+    for (r = 1; r <= reps; r++) {
       line = "rep=" r
       for (i = 1; i <= n; i++) line = line sprintf(" %s=%d@%s", sys[i], best[r, sys[i]], at[r, sys[i]])
       if (n > 1 && best[r, sys[n]] > 0) line = line sprintf(" ratio=%.2f", best[r, sys[1]] / best[r, sys[n]])
       print line
+      if (n > 1 && best[r, sys[n]] > 0) ratios[++k] = best[r, sys[1]] / best[r, sys[n]]
     }
-  }' "$RESULTS" | sort
+    if (k > 0) {  # the median of the ratios
+      for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (ratios[j] < ratios[i]) { t = ratios[i]; ratios[i] = ratios[j]; ratios[j] = t }
+      printf "median ratio of %d repetitions: %.2f\n", k, k % 2 ? ratios[(k + 1) / 2] : (ratios[k / 2] + ratios[k / 2 + 1]) / 2
+    }
+  }' "$RESULTS"
