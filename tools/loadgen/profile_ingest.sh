@@ -35,5 +35,6 @@ perf script -i "$OUT/perf.data" -F pid 2>/dev/null | awk -v ins="$INSERT_PID" -v
   BEGIN { split(st, s, " ") }
   { n++; if ($1 == ins) c["insert"]++; else if ($1 == s[1] || $1 == s[2]) c["storage"]++;
     else if ($1 == 0) c["idle"]++; else c["other"]++ }
-  END { printf "share of both vCPUs: insert %.1f%%, storage %.1f%%, other %.1f%%, idle %.1f%%\n",
+  END { if (n == 0) { print "profile_ingest: perf recorded nothing"; exit 1 }
+        printf "share of both vCPUs: insert %.1f%%, storage %.1f%%, other %.1f%%, idle %.1f%%\n",
         100 * c["insert"] / n, 100 * c["storage"] / n, 100 * c["other"] / n, 100 * c["idle"] / n }'

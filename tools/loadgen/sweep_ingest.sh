@@ -29,6 +29,7 @@ REPS="${REPS:-2}"
 BENCH="$(dirname "$0")/bench_ingest.sh"
 RESULTS="$(mktemp /tmp/strata-sweep.XXXXXX)"
 trap 'rm -f "$RESULTS"' EXIT
+failed=0
 
 for rep in $(seq 1 "$REPS"); do
   for c in $CONCURRENCY; do
@@ -40,6 +41,7 @@ for rep in $(seq 1 "$REPS"); do
       printf '%s rep=%s system=%s concurrency=%s samples_per_s=%s cpu_us_per_sample=%s non2xx=%s\n' \
         "$(date -u +%H:%M:%S)" "$rep" "$s" "$c" "${rate:-0}" "${cpu:-?}" "${non2xx:-?}"
       echo "$rep $s $c ${rate:-0}" >>"$RESULTS"
+      [ -n "$rate" ] && [ "${non2xx:-x}" = 0 ] || failed=$((failed + 1))
     done
   done
 done
@@ -61,3 +63,5 @@ awk -v systems="$SYSTEMS" '
       printf "median ratio of %d repetitions: %.2f\n", k, k % 2 ? ratios[(k + 1) / 2] : (ratios[k / 2] + ratios[k / 2 + 1]) / 2
     }
   }' "$RESULTS"
+# A rate counts stored samples only, but a run with refused bodies is not a clean one.
+[ "$failed" -eq 0 ] || echo "warning: $failed run(s) had non-2xx answers or no result line"
