@@ -107,10 +107,13 @@ int main(int argc, char** argv) {
 
   if (!start_file.empty()) {
     // A script waiting to profile the load itself (not the building) watches for it.
-    if (FILE* f = fopen(start_file.c_str(), "w")) {
-      fprintf(f, "%zu bodies built, sending\n", bodies.size());
-      fclose(f);
+    FILE* f = fopen(start_file.c_str(), "w");
+    if (f == nullptr) {
+      fprintf(stderr, "--start-file: cannot write %s\n", start_file.c_str());
+      return 2;
     }
+    fprintf(f, "%zu bodies built, sending\n", bodies.size());
+    fclose(f);
   }
   std::atomic<size_t> next{0}, sent_samples{0}, non2xx{0}, transport_errors{0};
   std::vector<std::vector<double>> latencies(concurrency);
